@@ -1,0 +1,1 @@
+"""HTTP layer: one package per area of the site; views parse, call one service, respond."""

@@ -1,0 +1,3 @@
+"""Views of the api area."""
+
+from blueprints.api import bp  # noqa: F401

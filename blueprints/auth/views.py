@@ -1,0 +1,110 @@
+"""Register, log in, log out and reset a forgotten password."""
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from blueprints.auth import bp
+from blueprints.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from blueprints.common import redirect_next, safe_next, show_errors
+from marketplace.errors import ValidationError
+from marketplace.extensions import db, limiter
+from marketplace.services import accounts
+from marketplace.services.cart import merge_guest_cart
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key)
+def login():
+    """Log in; unknown email and wrong password get the same message."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            merge_guest_cart(user, session.pop("cart_token", None))
+            db.session.commit()
+            return redirect_next()
+        flash(_("The email or password is not correct."), "error")
+    status = 401 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, next=safe_next()), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a buyer account and log in."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(form.email.data, form.name.data, form.password.data,
+                                          phone=form.phone.data, locale=request.cookies.get("lang"))
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            login_user(user)
+            merge_guest_cart(user, session.pop("cart_token", None))
+            db.session.commit()
+            flash(_("Welcome to Pasar Mandiri, %(name)s!", name=user.name), "success")
+            return redirect_next()
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/register.html", form=form, next=safe_next()), status
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """GET asks for confirmation; POST (with the CSRF token) logs out."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You have logged out."), "success")
+        return redirect(url_for("main.home"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return render_template("auth/logout.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():
+    """Email a reset link; the answer is the same whether or not the email is known."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            form.email.data,
+            lambda token: url_for("auth.reset_password", token=token, _external=True),
+        )
+        db.session.commit()
+        flash(_("If an account uses that email, we have sent it a link to reset the password."),
+              "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from an emailed link."""
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return render_template("auth/reset.html", form=form), 400
+        db.session.commit()
+        flash(_("Your password has been changed. Please log in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 422 if request.method == "POST" else 200

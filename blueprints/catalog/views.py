@@ -1,0 +1,3 @@
+"""Views of the catalog area."""
+
+from blueprints.catalog import bp  # noqa: F401

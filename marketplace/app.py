@@ -1,0 +1,195 @@
+"""The application factory: a short list of wiring steps."""
+
+import importlib
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, get_locale, refresh
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace import models
+from marketplace.config import ROOT, Config
+from marketplace.errors import DomainError
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.i18n import LANG_COOKIE, requested_language, select_locale
+from marketplace.money import format_rupiah
+from marketplace.regions import province_name
+from marketplace.services import audit
+
+BLUEPRINTS = (
+    "main", "auth", "account", "catalog", "vendor", "shop", "webhooks", "staff", "media", "api",
+)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: object | dict | None = None) -> Flask:
+    """Build the app; `config` is a Config object or a dict of overrides (tests)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(Config())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    logging.basicConfig(level=logging.INFO)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINTS:
+        module = importlib.import_module(f"blueprints.{name}")
+        app.register_blueprint(module.bp)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webhooks/", "/healthz"))
+
+
+def _error_response(status: int, message: str, errors: dict | None = None):
+    if _wants_json():
+        body = {"error": str(message)}
+        if errors:
+            body["errors"] = {k: str(v) for k, v in errors.items()}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_errorhandlers(app: Flask) -> None:
+    messages = {
+        400: lambda: _("The request was not understood. Please check and try again."),
+        403: lambda: _("You are not allowed to open this page."),
+        404: lambda: _("We could not find that page. It may have been moved or removed."),
+        405: lambda: _("That action is not possible on this page."),
+        413: lambda: _("The file is too large. The limit is 10 MB."),
+        429: lambda: _("Too many attempts. Please wait a few minutes and try again."),
+        500: lambda: _("Something went wrong on our side. Please try again in a moment."),
+    }
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        return _error_response(status, messages.get(status, lambda: exc.description)())
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _error_response(
+            400, _("This form has expired or was not sent from this site. Please try again.")
+        )
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        return _error_response(exc.status_code, exc.message, getattr(exc, "errors", None))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        app.logger.exception("Unhandled error on %s", request.path)
+        db.session.rollback()
+        return _error_response(500, messages[500]())
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def remember_request() -> None:
+        refresh()  # the locale is chosen per request, never carried over from a previous one
+        audit.acting_ip.set(request.remote_addr)
+        lang = requested_language()
+        if lang is not None and lang not in app.config["LANGUAGES"]:
+            return _error_response(400, _("That language is not available. Choose Bahasa "
+                                          "Indonesia or English."))
+        if lang and current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang
+            db.session.commit()
+        return None
+
+    @app.after_request
+    def finish_response(response):
+        lang = requested_language()
+        if lang in app.config["LANGUAGES"]:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True,
+                                samesite="Lax", secure=request.is_secure)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if response.mimetype == "text/html":
+            headers.add("Vary", "Cookie")
+            headers.add("Vary", "Accept-Language")
+        return response
+
+    @app.teardown_appcontext
+    def forget_request(_exc) -> None:
+        g.pop("cart", None)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.template_filter("rupiah")
+    def rupiah(amount: int) -> str:
+        return format_rupiah(amount, str(get_locale() or "id"))
+
+    @app.template_filter("jakarta")
+    def jakarta(value, fmt: str = "medium") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("date")
+    def date_filter(value, fmt: str = "medium") -> str:
+        return format_date(value, fmt) if value else ""
+
+    @app.context_processor
+    def globals_for_templates() -> dict:
+        def lang_url(code: str) -> str:
+            args = request.args.to_dict()
+            args["lang"] = code
+            from urllib.parse import urlencode
+
+            return f"{request.path}?{urlencode(args)}"
+
+        return {
+            "current_locale": str(get_locale() or "id"),
+            "lang_url": lang_url,
+            "province_name": province_name,
+        }
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace.cli import register
+
+    register(app)

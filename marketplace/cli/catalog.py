@@ -1,0 +1,3 @@
+"""CLI commands for the catalog area."""
+
+commands: list = []

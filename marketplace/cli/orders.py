@@ -1,0 +1,3 @@
+"""CLI commands for the orders area."""
+
+commands: list = []

@@ -1,0 +1,3 @@
+"""CLI commands for the staff area."""
+
+commands: list = []

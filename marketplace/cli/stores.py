@@ -1,0 +1,3 @@
+"""CLI commands for the stores area."""
+
+commands: list = []

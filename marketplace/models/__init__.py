@@ -1,0 +1,36 @@
+"""All models, imported here so Alembic and the app see one complete metadata."""
+
+from marketplace.models.catalog import Category, Product, ProductImage, ProductStatus, Variant
+from marketplace.models.ledger import LedgerEntry, LedgerKind, Payout
+from marketplace.models.orders import (
+    Cart,
+    CartLine,
+    Checkout,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    ShippingMethod,
+)
+from marketplace.models.payments import Payment, Refund, WebhookEvent
+from marketplace.models.reviews import Review
+from marketplace.models.staff import (
+    AuditEvent,
+    FeaturedSlot,
+    IncomeThreshold,
+    Report,
+    ReportStatus,
+)
+from marketplace.models.stores import CourierRate, Store, StoredImage, StoreStatus
+from marketplace.models.users import Address, OutboxMessage, User
+
+__all__ = [
+    "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",
+    "FeaturedSlot", "IncomeThreshold", "LedgerEntry", "LedgerKind", "Order", "OrderEvent",
+    "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentMethod", "PaymentStatus",
+    "Payout", "Product", "ProductImage", "ProductStatus", "Refund", "Report", "ReportStatus",
+    "Review", "ShippingMethod", "Store", "StoreStatus", "StoredImage", "User", "Variant",
+    "WebhookEvent",
+]

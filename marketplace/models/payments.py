@@ -1,0 +1,75 @@
+"""Payments, refunds and the record of provider webhooks (for idempotency)."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+from marketplace.models.orders import Checkout, Order, PaymentMethod, PaymentStatus
+from marketplace.models.stores import StoredImage, str_enum
+from marketplace.models.users import User
+
+
+class Payment(db.Model):
+    """What the buyer pays for one checkout, by one method."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id"), unique=True)
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod))
+    status: Mapped[PaymentStatus] = mapped_column(
+        str_enum(PaymentStatus), default=PaymentStatus.PENDING
+    )
+    amount: Mapped[int]
+    #: The provider's id (a Stripe PaymentIntent); a second notice of it is recognised.
+    provider_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    #: Bank transfer: the buyer's proof of transfer, and who checked it.
+    proof_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))
+    proof_uploaded_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+
+    checkout: Mapped[Checkout] = relationship()
+    proof_image: Mapped[StoredImage | None] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class Refund(db.Model):
+    """Money given back for one order: through Stripe, or recorded as a manual transfer."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    amount: Mapped[int]
+    #: Stripe refund id; None for a manual refund.
+    provider_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship()
+    payment: Mapped[Payment] = relationship()
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class WebhookEvent(db.Model):
+    """Each provider event id is recorded once, in the transaction that acts on it."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

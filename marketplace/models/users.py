@@ -1,0 +1,81 @@
+"""People: accounts with role flags, saved addresses, and the outgoing mail outbox."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased, so lookups and the unique index ignore case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    is_vendor: Mapped[bool] = mapped_column(default=False)
+    is_staff: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    #: A disabled account cannot log in; its history stays.
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    #: Changes with the password, so reset links and old sessions stop working.
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    addresses: Mapped[list["Address"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Address.id.desc()"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def roles(self) -> list[str]:
+        flags = [("vendor", self.is_vendor), ("staff", self.is_staff), ("admin", self.is_admin)]
+        return ["buyer"] + [name for name, on in flags if on]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Address(db.Model):
+    """A shipping address a buyer saved at checkout, offered again next time."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20))
+    province_code: Mapped[str] = mapped_column(String(2))
+    regency: Mapped[str] = mapped_column(String(120))
+    district: Mapped[str] = mapped_column(String(120))
+    street: Mapped[str] = mapped_column(Text)
+    postal_code: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="addresses")
+
+
+class OutboxMessage(db.Model):
+    """Every email, recorded in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set once handed to SMTP (or written to the log when no SMTP server is configured).
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

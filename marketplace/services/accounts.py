@@ -1,0 +1,167 @@
+"""Accounts: registration, authentication, passwords, roles and profile."""
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.clock import utcnow
+from marketplace.errors import PermissionDenied, ValidationError
+from marketplace.extensions import db
+from marketplace.mail import queue_email
+from marketplace.models import User
+from marketplace.services import audit
+from marketplace.validation import (
+    check_password_strength,
+    clean_text,
+    normalise_email,
+    normalise_phone,
+)
+
+ROLES = ("buyer", "vendor", "staff", "admin")
+_RESET_SALT = "password-reset"
+# A real hash to compare against when the email is unknown, so both paths take as long.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def register_user(email: str, name: str, password: str, phone: str | None = None,
+                  locale: str | None = None) -> User:
+    """Create a buyer account. Staff and admin are never self-registered.
+
+    :raises ValidationError: bad field, weak password or email already registered.
+    """
+    email = normalise_email(email)
+    name = clean_text(name, 120, "name")
+    phone = normalise_phone(phone) if phone else None
+    check_password_strength(password, email)
+    if find_user_by_email(email):
+        raise ValidationError(_("An account with this email already exists."), field="email")
+    user = User(email=email, name=name, phone=phone, password_hash=_hash(password),
+                locale=locale if locale in current_app.config["LANGUAGES"] else None)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_user(email: str, password: str, role: str, name: str | None = None,
+                actor: User | None = None) -> User:
+    """Create an account with a role (CLI, or an admin creating staff).
+
+    :raises ValidationError: unknown role or bad field.
+    :raises PermissionDenied: an actor who is not an admin grants staff or admin.
+    """
+    if role not in ROLES:
+        raise ValidationError(_("Unknown role."), field="role")
+    if actor is not None and role in ("staff", "admin") and not actor.is_admin:
+        raise PermissionDenied()
+    user = register_user(email, name or email.split("@")[0], password)
+    user.is_vendor = role == "vendor"
+    user.is_staff = role in ("staff", "admin")
+    user.is_admin = role == "admin"
+    if actor is not None:
+        audit.record(actor, "user.create", user, after={"email": user.email, "role": role})
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the email and password match an active account; None otherwise."""
+    user = find_user_by_email(email)
+    if user is None:
+        if "hash" not in _DUMMY_HASH:
+            _DUMMY_HASH["hash"] = _hash("not-a-real-password-0")
+        check_password_hash(_DUMMY_HASH["hash"], password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """:raises ValidationError: the current password is wrong or the new one is weak."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationError(_("Your current password is not correct."), field="current")
+    _set_password(user, new)
+
+
+def _set_password(user: User, new: str) -> None:
+    check_password_strength(new, user.email)
+    user.password_hash = _hash(new)
+    user.password_changed_at = utcnow()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    # Part of the token: a reset link stops working once the password has changed.
+    return user.password_hash[-12:]
+
+
+def request_password_reset(email: str, reset_url_for) -> None:
+    """Email a signed, expiring reset link if the account exists; silent otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+    link = reset_url_for(token)
+    queue_email(
+        user.email,
+        _("Reset your Pasar Mandiri password"),
+        _(
+            "Hello %(name)s,\n\nOpen this link to choose a new password. It works for one hour "
+            "and only once:\n%(link)s\n\nIf you did not ask for this, ignore this email.",
+            name=user.name, link=link,
+        ),
+    )
+
+
+def reset_password(token: str, new: str) -> User:
+    """:raises ValidationError: the token is forged, expired or used, or the password weak."""
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired as exc:
+        raise ValidationError(_("This reset link has expired. Ask for a new one.")) from exc
+    except BadSignature as exc:
+        raise ValidationError(_("This reset link is not valid.")) from exc
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("f") != _fingerprint(user):
+        raise ValidationError(_("This reset link is not valid."))
+    _set_password(user, new)
+    return user
+
+
+def update_profile(user: User, name: str, phone: str | None, locale: str | None) -> None:
+    """:raises ValidationError: bad name, phone or language."""
+    user.name = clean_text(name, 120, "name")
+    user.phone = normalise_phone(phone) if phone else None
+    if locale and locale not in current_app.config["LANGUAGES"]:
+        raise ValidationError(_("Unknown language."), field="locale")
+    user.locale = locale or None
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """Disable or re-enable an account (admins only; never their own).
+
+    :raises PermissionDenied: the actor is not an admin, or acts on themself.
+    """
+    if not admin.is_admin or admin.id == user.id:
+        raise PermissionDenied()
+    before = {"active": user.active}
+    user.active = active
+    audit.record(admin, "user.enable" if active else "user.disable", user, before,
+                 {"active": active})
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
