@@ -1,7 +1,7 @@
-"""The signed-in person's own account: profile and password (orders come with checkout)."""
+"""The signed-in person's own account: profile, password, orders."""
 
 from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from blueprints.account import views  # noqa: E402,F401
+from blueprints.account import fulfilment, orders, views  # noqa: E402,F401

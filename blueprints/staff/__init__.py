@@ -1,7 +1,7 @@
-"""The staff area of the site."""
+"""Ministry staff: verification, featured vendors, moderation, payments, payouts, programme."""
 
 from flask import Blueprint
 
-bp = Blueprint("staff", __name__)
+bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from blueprints.staff import views  # noqa: E402,F401
+from blueprints.staff import payments, payouts, views  # noqa: E402,F401

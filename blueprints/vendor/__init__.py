@@ -1,7 +1,7 @@
-"""The vendor area of the site."""
+"""The vendor's own store: settings, products, orders and sales."""
 
 from flask import Blueprint
 
-bp = Blueprint("vendor", __name__)
+bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
-from blueprints.vendor import views  # noqa: E402,F401
+from blueprints.vendor import orders, sales, views  # noqa: E402,F401

@@ -62,7 +62,6 @@ def test_session_cookie_is_httponly_and_lax(client, buyer):
 
 def test_secure_cookies_when_served_over_https(database_url, media_dir):
     config = settings_for_tests(database_url, media_dir)
-    import os
 
     from marketplace.config import Config
     os.environ["PREFERRED_URL_SCHEME"] = "https"

@@ -1,0 +1,3 @@
+"""Staff area: payouts views (registered on the staff blueprint)."""
+
+from blueprints.staff import bp  # noqa: F401

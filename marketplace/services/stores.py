@@ -1,0 +1,177 @@
+"""Stores: opening one, and the verification decisions staff make about it."""
+
+from flask_babel import gettext as _
+from slugify import slugify
+from sqlalchemy import select
+
+from marketplace.clock import utcnow
+from marketplace.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.extensions import db
+from marketplace.models import Store, StoreStatus, User
+from marketplace.regions import check_province
+from marketplace.services import audit
+from marketplace.validation import clean_text, normalise_phone
+
+BANKS = ("BRI", "BNI", "Mandiri", "BSI", "BCA", "BTN", "Bank Jateng", "Bank Jatim", "Bank DKI",
+         "Bank BJB", "CIMB Niaga", "Danamon", "Permata", "Bank Lainnya")
+
+
+def unique_store_slug(name: str) -> str:
+    base = slugify(name, max_length=80) or "toko"
+    taken = set(db.session.scalars(select(Store.slug).where(Store.slug.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def _store_fields(name, story, province_code, regency, whatsapp, participant_code,
+                  bank_name, bank_account_number, bank_account_holder) -> dict:
+    errors: dict = {}
+    values: dict = {}
+
+    def take(field, check):
+        try:
+            values[field] = check()
+        except ValidationError as exc:
+            errors[field] = exc.message
+
+    take("name", lambda: clean_text(name, 80, "name"))
+    take("story", lambda: clean_text(story, 5000, "story", required=False))
+    take("province_code", lambda: check_province(province_code))
+    take("regency", lambda: clean_text(regency, 120, "regency"))
+    take("whatsapp", lambda: normalise_phone(whatsapp, "whatsapp"))
+    take("participant_code", lambda: _participant_code(participant_code))
+    take("bank_name", lambda: _bank(bank_name))
+    take("bank_account_number", lambda: _account_number(bank_account_number))
+    take("bank_account_holder", lambda: clean_text(bank_account_holder, 120,
+                                                   "bank_account_holder"))
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors=errors)
+    return values
+
+
+def _participant_code(value: str | None) -> str | None:
+    code = (value or "").strip().upper()
+    if not code:
+        return None
+    if len(code) > 40 or not all(c.isalnum() or c in "-/." for c in code):
+        raise ValidationError(_("Use only letters, numbers, '-', '/' and '.' (at most 40)."),
+                              field="participant_code")
+    return code
+
+
+def _bank(value: str) -> str:
+    if value not in BANKS:
+        raise ValidationError(_("Choose a bank from the list."), field="bank_name")
+    return value
+
+
+def _account_number(value: str) -> str:
+    digits = (value or "").replace(" ", "").replace("-", "")
+    if not digits.isdigit() or not 6 <= len(digits) <= 20:
+        raise ValidationError(_("Enter the account number: 6 to 20 digits."),
+                              field="bank_account_number")
+    return digits
+
+
+def open_store(owner: User, *, name: str, story: str = "", province_code: str, regency: str,
+               whatsapp: str, bank_name: str, bank_account_number: str,
+               bank_account_holder: str, participant_code: str | None = None) -> Store:
+    """Apply for a store; it starts pending and is public only once staff verify it.
+
+    :raises Conflict: the user already has a store.
+    :raises ValidationError: a field is invalid (all bad fields are in `errors`).
+    """
+    if db.session.scalar(select(Store.id).where(Store.owner_id == owner.id)) is not None:
+        raise Conflict(_("You already have a store."))
+    values = _store_fields(name, story, province_code, regency, whatsapp, participant_code,
+                           bank_name, bank_account_number, bank_account_holder)
+    store = Store(owner=owner, slug=unique_store_slug(values["name"]), **values)
+    owner.is_vendor = True
+    db.session.add(store)
+    db.session.flush()
+    return store
+
+
+def update_store(owner: User, store: Store, **fields) -> Store:
+    """Change a store's details (the owner only); the slug stays, so shared links keep working.
+
+    :raises PermissionDenied: not the owner.
+    :raises ValidationError: a field is invalid.
+    """
+    if not store.can_manage(owner):
+        raise PermissionDenied()
+    current = {k: getattr(store, k) for k in (
+        "name", "story", "province_code", "regency", "whatsapp", "participant_code",
+        "bank_name", "bank_account_number", "bank_account_holder")}
+    current.update(fields)
+    for key, value in _store_fields(**current).items():
+        setattr(store, key, value)
+    db.session.flush()
+    return store
+
+
+def _require_staff(user: User) -> None:
+    if not (user.is_staff or user.is_admin):
+        raise PermissionDenied()
+
+
+def _decide(staff: User, store: Store, allowed_from: tuple, to: StoreStatus, action: str,
+            reason: str | None) -> Store:
+    _require_staff(staff)
+    if store.status not in allowed_from:
+        raise Conflict(_("This store is %(status)s; that decision is not possible now.",
+                         status=store.status.value))
+    before = {"status": store.status.value, "reason": store.status_reason}
+    store.status = to
+    store.status_reason = reason
+    if to == StoreStatus.VERIFIED and store.verified_at is None:
+        store.verified_at = utcnow()
+    audit.record(staff, action, store, before, {"status": to.value, "reason": reason})
+    db.session.flush()
+    return store
+
+
+def verify_store(staff: User, store: Store, note: str | None = None) -> Store:
+    """Approve a pending store: it becomes public.
+
+    :raises PermissionDenied: not staff.
+    :raises Conflict: the store is not pending.
+    """
+    note = clean_text(note, 1000, "note", required=False) or None
+    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.VERIFIED, "store.verify",
+                   note)
+
+
+def reject_store(staff: User, store: Store, reason: str) -> Store:
+    """Reject a pending store with a reason the owner sees.
+
+    :raises ValidationError: no reason.
+    """
+    reason = clean_text(reason, 1000, "reason")
+    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.REJECTED, "store.reject",
+                   reason)
+
+
+def suspend_store(staff: User, store: Store, reason: str) -> Store:
+    """Take a verified store off the public site at once; its open orders stay serviceable."""
+    reason = clean_text(reason, 1000, "reason")
+    return _decide(staff, store, (StoreStatus.VERIFIED,), StoreStatus.SUSPENDED,
+                   "store.suspend", reason)
+
+
+def reinstate_store(staff: User, store: Store, note: str | None = None) -> Store:
+    """Make a suspended store public again."""
+    note = clean_text(note, 1000, "note", required=False) or None
+    return _decide(staff, store, (StoreStatus.SUSPENDED,), StoreStatus.VERIFIED,
+                   "store.reinstate", note)
+
+
+def store_of(user: User) -> Store | None:
+    """The user's own store, if they have opened one."""
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Store).where(Store.owner_id == user.id))
