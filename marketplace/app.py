@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from marketplace import models
 from marketplace.config import ROOT, Config
+from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 from marketplace.i18n import LANG_COOKIE, requested_language, select_locale
@@ -123,6 +124,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def remember_request() -> None:
+        set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
         refresh()  # the locale is chosen per request, never carried over from a previous one
         audit.acting_ip.set(request.remote_addr)
         lang = requested_language()

@@ -1,3 +1,41 @@
-"""Views of the media area."""
+"""Views of the media area: image renditions, served forever (their names are content hashes)."""
 
-from blueprints.media import bp  # noqa: F401
+from flask import Response, abort, request
+
+from blueprints.media import bp
+from marketplace import images
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.app_template_global("image_url")
+def image_url(image, width: int = 640) -> str:
+    return images.image_url(image, width)
+
+
+@bp.app_template_global("image_srcset")
+def image_srcset(image) -> str:
+    return images.srcset(image)
+
+
+@bp.app_template_global("image_size")
+def image_size(image, width: int = 1280) -> tuple[int, int]:
+    return images.display_size(image, width)
+
+
+@bp.get("/media/<name>")
+def rendition(name: str):
+    """One WebP rendition; content-addressed, so it is cached as immutable for a year."""
+    parsed = images.parse_media_name(name)
+    if parsed is None:
+        abort(404)
+    etag = f'"{name}"'
+    if request.headers.get("If-None-Match") == etag:
+        return Response(status=304, headers={"ETag": etag})
+    data = images.get_storage().get(images.rendition_key(*parsed))
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="image/webp", headers={
+        "Cache-Control": f"public, max-age={ONE_YEAR}, immutable",
+        "ETag": etag,
+    })

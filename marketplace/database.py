@@ -1,0 +1,48 @@
+"""SQLite made safe for concurrent writers; PostgreSQL needs nothing extra.
+
+SQLite's driver starts transactions lazily and a reader that later writes can be refused with
+"database is locked" without waiting. So transactions that intend to write begin with
+BEGIN IMMEDIATE (they queue for the write lock up front), reads use WAL and never block writers.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+#: True while the current unit of work will write (set per request by the app, or by CLI code).
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+def set_write_intent(value: bool) -> None:
+    _write_intent.set(value)
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    """Use around work outside a request (CLI, threads) that writes, before its first query."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(conn) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

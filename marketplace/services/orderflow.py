@@ -1,0 +1,80 @@
+"""The order state machine: one table of who may move an order from which status to which."""
+
+from sqlalchemy import select
+
+from marketplace.clock import utcnow
+from marketplace.errors import InvalidTransition, PermissionDenied
+from marketplace.extensions import db
+from marketplace.models import Order, OrderEvent, OrderStatus, Store, User
+from marketplace.services.inventory import release_stock
+
+S = OrderStatus
+
+#: (from, to) -> the kinds of actor allowed: buyer, vendor (the store's owner), staff, system.
+TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[str]] = {
+    (S.AWAITING_PAYMENT, S.NEW): frozenset({"system", "staff"}),
+    (S.AWAITING_PAYMENT, S.CANCELLED): frozenset({"buyer", "staff", "system"}),
+    (S.NEW, S.PROCESSING): frozenset({"vendor"}),
+    (S.NEW, S.CANCELLED): frozenset({"buyer", "vendor", "staff"}),
+    (S.PROCESSING, S.SHIPPED): frozenset({"vendor"}),
+    (S.PROCESSING, S.CANCELLED): frozenset({"vendor", "staff"}),
+    (S.SHIPPED, S.DELIVERED): frozenset({"vendor", "staff"}),
+    (S.SHIPPED, S.COMPLETED): frozenset({"buyer"}),
+    (S.DELIVERED, S.COMPLETED): frozenset({"buyer", "system", "staff"}),
+}
+
+#: The timestamp each status sets on the order when it is reached.
+_REACHED_AT = {
+    S.NEW: None, S.PROCESSING: "accepted_at", S.SHIPPED: "shipped_at",
+    S.DELIVERED: "delivered_at", S.COMPLETED: "completed_at", S.CANCELLED: "cancelled_at",
+}
+
+
+def actor_kinds(order: Order, actor: User | None) -> set[str]:
+    """What the actor is to this order; the system (webhooks, cron) acts with no user."""
+    if actor is None:
+        return {"system"}
+    kinds = set()
+    if actor.id == order.buyer_id:
+        kinds.add("buyer")
+    owner_id = db.session.scalar(select(Store.owner_id).where(Store.id == order.store_id))
+    if actor.id == owner_id:
+        kinds.add("vendor")
+    if actor.is_staff or actor.is_admin:
+        kinds.add("staff")
+    return kinds
+
+
+def allowed_next(order: Order, actor: User | None) -> list[OrderStatus]:
+    """The statuses this actor may move the order to now (for showing the right buttons)."""
+    kinds = actor_kinds(order, actor)
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == order.status and who & kinds]
+
+
+def transition(order: Order, to: OrderStatus, actor: User | None,
+               note: str | None = None) -> OrderEvent:
+    """Move the order, record who/when/why, and give stock back when it is cancelled.
+
+    Money (refunds, ledger) and notifications belong to the calling service.
+
+    :raises PermissionDenied: the actor has no part in this order.
+    :raises InvalidTransition: the move is not allowed from the current status for this actor.
+    """
+    kinds = actor_kinds(order, actor)
+    if not kinds:
+        raise PermissionDenied()
+    allowed = TRANSITIONS.get((order.status, to), frozenset())
+    if not allowed & kinds:
+        raise InvalidTransition()
+    event = OrderEvent(order=order, actor_id=getattr(actor, "id", None),
+                       from_status=order.status, to_status=to, note=note)
+    db.session.add(event)
+    order.status = to
+    stamp = _REACHED_AT.get(to)
+    if stamp:
+        setattr(order, stamp, utcnow())
+    if to == S.CANCELLED:
+        order.cancel_reason = note
+        release_stock(order)
+    db.session.flush()
+    return event
