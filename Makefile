@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app marketplace
 PYTEST_ARGS ?=
 
 .PHONY: run install install-test translations extract-messages lint test test-sqlite \
-        test-postgres browser clean
+        test-postgres browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,14 +39,20 @@ run: translations
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-# Debian's Chromium for the browser tests (Playwright's own download does not work offline).
+# Debian's Chromium for the browser tests (Playwright's own download does not work offline),
+# and PostgreSQL 15's server binaries with the unprivileged user the test cluster runs as.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+postgres:
+	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update -q && \
+		apt-get install -y -q postgresql-15; }
+	@id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
 
 test-sqlite: install-test translations browser
 	$(BIN)/pytest --db sqlite $(PYTEST_ARGS)
 
-test-postgres: install-test translations browser
+test-postgres: install-test translations browser postgres
 	$(BIN)/pytest --db postgres $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres
