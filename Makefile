@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 
 # Catalogs are compiled here, never committed as .mo.
 translations: $(VENV)/.installed
-	@for dir in translations/*/; do $(BIN)/pybabel compile -q -d "$$dir" || exit 1; done
+	@for dir in translations/*/; do $(BIN)/pybabel compile -d "$$dir" >/dev/null || exit 1; done
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
