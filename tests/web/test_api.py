@@ -1,0 +1,51 @@
+"""The JSON API lists what the HTML pages list, and nothing that is not public."""
+
+from marketplace.models import ProductStatus
+
+
+def test_spec_describes_every_api_route(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.1")
+    documented = {"/api/v1" + path.replace("{", "<").replace("}", ">") for path in spec["paths"]}
+    routes = {rule.rule.replace("<int:", "<") for rule in app.url_map.iter_rules()
+              if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi"}
+    assert routes == documented
+
+
+def test_products_search_and_detail(client, make_product):
+    product = make_product(title="Keripik Singkong Balado", price=15000, stock=3,
+                           option1_name="Ukuran",
+                           variants=[{"sku": "KSB-1", "option1": "100 g", "price": 15000,
+                                      "stock": 3}])
+    listing = client.get("/api/v1/products?q=keripik").get_json()
+    assert [item["id"] for item in listing["items"]] == [product.id]
+    assert listing["items"][0]["price_min"] == 15000
+    detail = client.get(f"/api/v1/products/{product.id}").get_json()
+    assert detail["variants"][0] == {"id": product.variants[0].id, "sku": "KSB-1",
+                                     "options": ["100 g"], "price": 15000, "in_stock": True,
+                                     "stock": 3}
+    assert detail["store"]["slug"] == product.store.slug
+
+
+def test_hidden_and_draft_products_and_pending_stores_are_not_served(client, make_product,
+                                                                     make_store):
+    draft = make_product(title="Keripik Draf", status=ProductStatus.DRAFT)
+    pending = make_product(title="Keripik Pending", store=make_store(verified=False))
+    for product in (draft, pending):
+        assert client.get(f"/api/v1/products/{product.id}").status_code == 404
+    assert client.get("/api/v1/products?q=keripik").get_json()["items"] == []
+    assert client.get(f"/api/v1/stores/{pending.store.slug}").status_code == 404
+
+
+def test_errors_are_json_in_the_users_language(client):
+    response = client.get("/api/v1/products/999999", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "That page or item does not exist."}
+    assert client.get("/api/v1/products?page=0").status_code == 200
+    assert client.get("/api/v1/products?page=99999999999").status_code in (200, 404)
+
+
+def test_categories(client, categories):
+    items = client.get("/api/v1/categories").get_json()["items"]
+    assert {"slug": "batik-tulis", "parent": "batik-tenun"}.items() <= next(
+        c for c in items if c["slug"] == "batik-tulis").items()
