@@ -59,3 +59,63 @@ test: lint test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) instance .bench
+
+# --- catalog and discovery (issue 4): benchmarks and Lighthouse -------------------------------
+# `make bench [DB=sqlite|postgres] [SIZE=100k|1m] [DURATION=6]`: seeds once (cached in .bench/),
+# serves with gunicorn (2 workers), drives each page with wrk and prints the table.
+DB ?= sqlite
+SIZE ?= 100k
+DURATION ?= 6
+LIGHTHOUSE := .bench/node/node_modules/.bin/lighthouse
+
+.PHONY: bench lighthouse
+
+bench: install translations
+	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+	$(BIN)/pip install -q gunicorn
+	$(BIN)/python -m bench.run --db $(DB) --size $(SIZE) --duration $(DURATION)
+
+$(LIGHTHOUSE):
+	mkdir -p .bench/node
+	cd .bench/node && { test -f package.json || echo '{"private":true}' > package.json; } \
+		&& npm install --no-audit --no-fund -q lighthouse@12.2.3
+
+# Lighthouse (mobile) performance and accessibility on home, search and product pages of the
+# benchmark data set, plus each page's HTML+CSS+JS weight compressed.
+lighthouse: install translations browser $(LIGHTHOUSE)
+	$(BIN)/pip install -q gunicorn
+	CHROME_PATH=/usr/bin/chromium LIGHTHOUSE=$(LIGHTHOUSE) $(BIN)/python -m bench.lighthouse
+
+# Vendor area figures (issue 3): image pipeline time per 12 MP photo, CSV import of 5,000 rows,
+# and seed-demo at the benchmark size (10,000 stores / 100,000 products) on a scratch database.
+.PHONY: bench-vendor
+bench-vendor: install-test translations
+	$(BIN)/pytest -p no:warnings -q -s --db sqlite \
+		tests/unit/test_images.py::test_twelve_megapixel_photo_time \
+		tests/unit/test_vendor_import.py::test_five_thousand_rows_import_time
+	rm -rf /tmp/pm-seed-bench && mkdir -p /tmp/pm-seed-bench
+	export DATABASE_URL=sqlite:////tmp/pm-seed-bench/bench.db MEDIA_DIR=/tmp/pm-seed-bench/media \
+		INSTANCE_DIR=/tmp/pm-seed-bench && $(FLASK) db upgrade && \
+		time $(FLASK) seed-demo --quiet --stores 10000 --products 100000 --orders 0
+
+# Sales dashboard (issue 6): one store with 50,000 orders, dashboard server time per period,
+# on SQLite and on a throwaway PostgreSQL cluster.
+.PHONY: bench-sales
+bench-sales: install-test translations
+	$(BIN)/python bench/sales_dashboard.py --orders 50000 --db sqlite
+	$(BIN)/python bench/sales_dashboard.py --orders 50000 --db postgres
+
+# --- staff area (issue 7): programme dashboard benchmark -------------------------------------
+# `make bench-staff [DB=sqlite|postgres]`: 10,000 stores / 500,000 orders, summary refresh,
+# then the server time of /staff/programme.
+.PHONY: bench-staff
+bench-staff: install translations
+	$(BIN)/python -m bench.staff_programme --db $(DB)
+
+# --- cart, checkout, payments (issue 5) ------------------------------------------------------
+# `make bench-checkout [BUYERS=300] [THREADS=1]`: orders placed per second through POST /checkout.
+BUYERS ?= 300
+THREADS ?= 1
+.PHONY: bench-checkout
+bench-checkout: install translations
+	$(BIN)/python bench/checkout_testclient.py --buyers $(BUYERS) --threads $(THREADS)

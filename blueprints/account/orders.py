@@ -1,3 +1,33 @@
-"""Account area: orders views (registered on the account blueprint)."""
+"""Account area: the buyer's orders, one order with its timeline, and a printable invoice."""
 
-from blueprints.account import bp  # noqa: F401
+from flask import render_template
+from flask_login import current_user, login_required
+
+from blueprints.account import bp
+from marketplace.services import payments
+from marketplace.services.fulfilment import order_for_buyer
+
+
+@bp.route("/orders")
+@login_required
+def orders():
+    """The buyer's orders, newest first."""
+    return render_template("account/orders.html", orders=payments.buyer_orders(current_user))
+
+
+@bp.route("/orders/<reference>")
+@login_required
+def order_detail(reference: str):
+    """One order: lines, shipping, payment, the status timeline and what the buyer can do."""
+    order = order_for_buyer(current_user, reference)
+    return render_template("account/orders_detail.html", order=order,
+                           payment=payments.payment_for(order.checkout))
+
+
+@bp.route("/orders/<reference>/invoice")
+@login_required
+def order_invoice(reference: str):
+    """A printable invoice of one order."""
+    order = order_for_buyer(current_user, reference)
+    return render_template("account/orders_invoice.html", order=order,
+                           payment=payments.payment_for(order.checkout))

@@ -74,7 +74,8 @@ def openapi_spec(server_url: str) -> dict:
             }},
             "/products/{product_id}": {"get": {
                 "summary": "One public product with its variants", "operationId": "getProduct",
-                "parameters": [_param("product_id", "Product id", {"type": "integer"}, "path", True)],
+                "parameters": [
+                    _param("product_id", "Product id", {"type": "integer"}, "path", True)],
                 "responses": _ok("#/components/schemas/Product", "The product"),
             }},
             "/stores/{slug}": {"get": {

@@ -4,14 +4,18 @@ from flask import jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from blueprints.catalog.caching import cached_page
 from blueprints.main import bp
+from marketplace.clock import utcnow
 from marketplace.extensions import db, limiter
+from marketplace.services.discovery import home_content
 
 
 @bp.get("/")
 def home():
-    """The home page."""
-    return render_template("main/home.html")
+    """The home page: featured vendors, new products, popular categories, regions."""
+    html = render_template("main/home.html", content=home_content(utcnow()))
+    return cached_page(html)
 
 
 @bp.get("/healthz")

@@ -1,3 +1,120 @@
-"""Staff area: payouts views (registered on the staff blueprint)."""
+"""Staff: payouts to stores (list, bank CSV, mark paid) and refund disputes."""
 
-from blueprints.staff import bp  # noqa: F401
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from blueprints.common import show_errors, staff_required
+from blueprints.staff import bp
+from marketplace.errors import NotFound, ValidationError
+from marketplace.extensions import db
+from marketplace.models import RefundRequest, Store
+from marketplace.services import fulfilment, ledger
+from marketplace.services.sales import csv_safe
+
+#: Default lowest balance listed for payout.
+DEFAULT_THRESHOLD = 50_000
+
+
+class PayoutForm(FlaskForm):
+    amount = IntegerField(_l("Amount transferred (Rp)"),
+                          validators=[DataRequired(), NumberRange(min=1)])
+    reference = StringField(_l("Bank transfer reference"),
+                            validators=[DataRequired(), Length(max=100)])
+
+
+class DisputeDecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[("accept", _l("Refund the buyer")),
+                                                   ("reject", _l("Reject the refund"))],
+                          validators=[DataRequired()])
+    note = TextAreaField(_l("Reason for the decision"),
+                         validators=[DataRequired(), Length(max=1000)])
+
+
+def _threshold() -> int:
+    value = request.args.get("threshold", "")
+    return int(value) if value.isdigit() else DEFAULT_THRESHOLD
+
+
+def _payouts_page(form=None, failed_store=None, status: int = 200):
+    threshold = _threshold()
+    return render_template("staff/payouts.html", rows=ledger.stores_to_pay(current_user, threshold),
+                           threshold=threshold, form=form or PayoutForm(),
+                           failed_store=failed_store), status
+
+
+@bp.get("/payouts")
+@staff_required
+def payouts():
+    """Stores whose balance is at or above the threshold, with their bank accounts."""
+    return _payouts_page()
+
+
+@bp.get("/payouts.csv")
+@staff_required
+def payouts_csv():
+    """The payout list as CSV for the bank's bulk transfer upload."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Store"), _("Bank"), _("Account number"), _("Account holder"),
+                     _("Amount")])
+    for store, balance in ledger.stores_to_pay(current_user, _threshold()):
+        writer.writerow([csv_safe(v) for v in (store.name, store.bank_name,
+                                               store.bank_account_number,
+                                               store.bank_account_holder, int(balance))])
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="payouts.csv"'})
+
+
+@bp.post("/payouts/<int:store_id>")
+@staff_required
+def payout_mark_paid(store_id: int):
+    """Record that the store's money was transferred, with the bank's reference."""
+    store = db.session.get(Store, store_id)
+    if store is None:
+        raise NotFound()
+    form = PayoutForm()
+    if not form.validate_on_submit():
+        return _payouts_page(form, store_id, 422)
+    try:
+        ledger.record_payout(current_user, store, form.amount.data, form.reference.data)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _payouts_page(form, store_id, 422)
+    db.session.commit()
+    flash(_("Payout to %(store)s recorded.", store=store.name), "success")
+    return redirect(url_for("staff.payouts", threshold=_threshold()))
+
+
+@bp.get("/disputes")
+@staff_required
+def disputes():
+    """Refund requests the buyer took to staff after the seller rejected them."""
+    return render_template("staff/disputes.html", items=fulfilment.disputes(current_user),
+                           form=DisputeDecisionForm(), f=fulfilment)
+
+
+@bp.post("/disputes/<int:request_id>")
+@staff_required
+def dispute_decide(request_id: int):
+    """Decide a dispute: refund the buyer or uphold the seller's rejection."""
+    refund_request = db.session.get(RefundRequest, request_id)
+    if refund_request is None:
+        raise NotFound()
+    form = DisputeDecisionForm()
+    if not form.validate_on_submit():
+        return render_template("staff/disputes.html", items=fulfilment.disputes(current_user),
+                               form=form, f=fulfilment, failed_id=request_id), 422
+    fulfilment.decide_refund_request(current_user, refund_request,
+                                     form.decision.data == "accept", form.note.data)
+    db.session.commit()
+    flash(_("Decision saved; buyer and seller can see it on the order."), "success")
+    return redirect(url_for("staff.disputes"))

@@ -1,3 +1,436 @@
-"""Views of the staff area."""
+"""Views of the staff area: verification, permits, featured vendors, moderation, audit log,
+staff accounts, the programme dashboard and data exports."""
 
-from blueprints.staff import bp  # noqa: F401
+from datetime import datetime
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.common import admin_required, show_errors, staff_required
+from blueprints.staff import bp
+from blueprints.staff.forms import (
+    ActionForm,
+    AuditFilterForm,
+    DashboardForm,
+    ExportForm,
+    FeatureForm,
+    NoteForm,
+    PreviewForm,
+    ReasonForm,
+    StaffAccountForm,
+    ThresholdForm,
+)
+from marketplace.clock import JAKARTA, to_jakarta, utcnow
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.models import FeaturedSlot, Store, StoreStatus
+from marketplace.services import (
+    audit_log,
+    exports,
+    featured,
+    moderation,
+    programme,
+    staff_accounts,
+    verification,
+)
+from marketplace.services.discovery import home_content
+
+
+def _local(value: datetime) -> datetime:
+    """A naive Jakarta time typed into a form, as an aware datetime."""
+    return value.replace(tzinfo=JAKARTA)
+
+
+def _done(message: str, endpoint: str, **values):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))
+
+
+def _failed(form, exc: ValidationError, template: str, **context):
+    db.session.rollback()
+    show_errors(form, exc)
+    return render_template(template, form=form, **context), 422
+
+
+# --- overview and verification ----------------------------------------------------------------
+
+@bp.get("/")
+@staff_required
+def index():
+    """The staff home: what waits for a decision."""
+    return render_template(
+        "staff/index.html",
+        pending=verification.store_queue(current_user),
+        queue=moderation.report_queue(current_user, limit=5),
+        alerts=verification.permit_alerts(limit=20),
+    )
+
+
+@bp.get("/stores")
+@staff_required
+def stores():
+    """Stores by status (pending first: the verification queue), with a search."""
+    status = request.args.get("status", "pending")
+    if status not in {s.value for s in StoreStatus}:
+        abort(404)
+    query = request.args.get("q", "")[:100]
+    return render_template("staff/stores.html", status=status, query=query,
+                           statuses=list(StoreStatus),
+                           stores=verification.store_queue(current_user, StoreStatus(status),
+                                                           query))
+
+
+@bp.get("/stores/<int:store_id>")
+@staff_required
+def store(store_id: int):
+    """One store's details, programme code and product permits, with the decisions."""
+    item = verification.get_store(current_user, store_id)
+    return render_template("staff/store.html", store=item, note_form=NoteForm(),
+                           reason_form=ReasonForm(), action_form=ActionForm(),
+                           products=verification.store_products(item),
+                           alerts=verification.permit_alerts(item))
+
+
+_DECISIONS = {
+    "verify": (verification.approve_store, NoteForm, "note",
+               lambda: _("The store is verified and its owner has been emailed.")),
+    "reject": (verification.decline_store, ReasonForm, "reason",
+               lambda: _("The store was rejected and its owner has been emailed.")),
+    "suspend": (verification.suspend, ReasonForm, "reason",
+                lambda: _("The store is suspended and hidden from buyers.")),
+    "reinstate": (verification.reinstate, NoteForm, "note",
+                  lambda: _("The store is visible to buyers again.")),
+}
+
+
+@bp.post("/stores/<int:store_id>/<any(verify, reject, suspend, reinstate):decision>")
+@staff_required
+def decide_store(store_id: int, decision: str):
+    """Verify, reject, suspend or reinstate a store."""
+    service, form_class, field_name, message = _DECISIONS[decision]
+    item = verification.get_store(current_user, store_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        return _store_page_with_errors(item, form, field_name)
+    try:
+        service(current_user, item, getattr(form, field_name).data)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _store_page_with_errors(item, form, field_name)
+    return _done(message(), "staff.store", store_id=item.id)
+
+
+def _store_page_with_errors(item: Store, form, field_name: str):
+    forms = {"note_form": NoteForm(), "reason_form": ReasonForm(), "action_form": ActionForm()}
+    forms["note_form" if field_name == "note" else "reason_form"] = form
+    return render_template("staff/store.html", store=item, products=verification.store_products(
+        item), alerts=verification.permit_alerts(item), **forms), 422
+
+
+@bp.get("/permits")
+@staff_required
+def permits():
+    """Food permits waiting for a check, and those expiring within 30 days."""
+    return render_template("staff/permits.html", form=ActionForm(),
+                           unverified=verification.unverified_permits(current_user),
+                           alerts=verification.permit_alerts())
+
+
+@bp.post("/products/<int:product_id>/permits/<any(pirt, halal):kind>")
+@staff_required
+def verify_permit(product_id: int, kind: str):
+    """Mark a product's P-IRT or halal certificate as checked."""
+    product = moderation.get_product(current_user, product_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        verification.verify_permit(current_user, product, kind)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(request.referrer or url_for("staff.permits"))
+    return _done(_("Permit marked as verified."), "staff.permits")
+
+
+# --- featured vendors -------------------------------------------------------------------------
+
+def _feature_form() -> FeatureForm:
+    """The form with the stores to choose from: a search's matches (or the newest verified)."""
+    form = FeatureForm()
+    if form.is_submitted():
+        stores = verification.verified_stores(current_user,
+                                              ids=[request.form.get("store_id", type=int)])
+    else:
+        stores = verification.verified_stores(current_user, request.args.get("q", "")[:100])
+    form.store_id.choices = [(s.id, s.name) for s in stores]
+    return form
+
+
+def _featured_page(form, status: int = 200):
+    now = utcnow()
+    return render_template("staff/featured.html", form=form, action_form=ActionForm(),
+                           query=request.args.get("q", "")[:100],
+                           preview_form=PreviewForm(formdata=None), now=now,
+                           schedule=featured.current_and_upcoming(now),
+                           history=featured.featured_history(),
+                           cap=featured.MAX_FEATURED_AT_ONCE), status
+
+
+@bp.route("/featured", methods=["GET", "POST"])
+@staff_required
+def featured_vendors():
+    """The home page schedule: add a featured store, see what is on now and the history."""
+    form = _feature_form()
+    if form.validate_on_submit():
+        try:
+            featured.schedule_feature(current_user, db.get_or_404(Store, form.store_id.data),
+                                      form.position.data, _local(form.starts_at.data),
+                                      _local(form.ends_at.data), form.note.data or "")
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            return _done(_("The store is scheduled on the home page."), "staff.featured_vendors")
+    return _featured_page(form, 422 if request.method == "POST" else 200)
+
+
+@bp.post("/featured/<int:slot_id>/end")
+@staff_required
+def end_featured(slot_id: int):
+    """Stop a featured slot now (or cancel one that has not started)."""
+    slot = db.get_or_404(FeaturedSlot, slot_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        featured.end_feature(current_user, slot, utcnow())
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("staff.featured_vendors"))
+    return _done(_("The featured slot has ended."), "staff.featured_vendors")
+
+
+@bp.get("/featured/preview")
+@staff_required
+def preview_home():
+    """The home page as it will look at a chosen moment."""
+    form = PreviewForm(request.args)
+    if not form.validate():
+        flash(_("Choose a date and time to preview."), "error")
+        return redirect(url_for("staff.featured_vendors"))
+    at = _local(form.at.data)
+    return render_template("staff/preview.html", content=home_content(at), preview_at=at)
+
+
+# --- moderation -------------------------------------------------------------------------------
+
+@bp.get("/moderation")
+@staff_required
+def moderation_queue():
+    """Open reports grouped by subject, most reported first."""
+    return render_template("staff/moderation.html",
+                           queue=moderation.report_queue(current_user))
+
+
+@bp.get("/moderation/<any(product, store, review):subject_type>/<int:subject_id>")
+@staff_required
+def reported(subject_type: str, subject_id: int):
+    """One reported subject with every report, and the actions on it."""
+    subject, reports = moderation.subject_reports(current_user, subject_type, subject_id)
+    return render_template("staff/reported.html", subject=subject, subject_type=subject_type,
+                           reports=reports, reason_form=ReasonForm(), action_form=ActionForm())
+
+
+_HIDE = {
+    ("product", "hide"): moderation.hide_product,
+    ("product", "unhide"): moderation.unhide_product,
+    ("review", "hide"): moderation.hide_review,
+    ("review", "unhide"): moderation.unhide_review,
+}
+
+
+@bp.post("/moderation/<any(product, review):subject_type>/<int:subject_id>/"
+         "<any(hide, unhide):verb>")
+@staff_required
+def hide_or_unhide(subject_type: str, subject_id: int, verb: str):
+    """Hide (with a reason) or show again a product or a review."""
+    subject, reports = moderation.subject_reports(current_user, subject_type, subject_id)
+    form = ReasonForm() if verb == "hide" else ActionForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("Give a reason the seller will see."), field="reason")
+        args = (form.reason.data,) if verb == "hide" else ()
+        _HIDE[(subject_type, verb)](current_user, subject, *args)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return render_template("staff/reported.html", subject=subject, reports=reports,
+                               subject_type=subject_type, action_form=ActionForm(),
+                               reason_form=form if verb == "hide" else ReasonForm()), 422
+    message = _("Hidden; the seller can see the reason.") if verb == "hide" else _(
+        "Visible again.")
+    return _done(message, "staff.reported", subject_type=subject_type, subject_id=subject_id)
+
+
+@bp.post("/moderation/<any(product, store, review):subject_type>/<int:subject_id>/dismiss")
+@staff_required
+def dismiss(subject_type: str, subject_id: int):
+    """Close the open reports on a subject without action."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        count = moderation.dismiss_reports(current_user, subject_type, subject_id)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("staff.reported", subject_type=subject_type,
+                                subject_id=subject_id))
+    return _done(_("%(n)d report(s) dismissed.", n=count), "staff.moderation_queue")
+
+
+# --- audit log --------------------------------------------------------------------------------
+
+@bp.get("/audit")
+@staff_required
+def audit():
+    """The audit log, filterable; read-only."""
+    form = AuditFilterForm(request.args)
+    form.validate()
+    page = request.args.get("page", 1, type=int) or 1
+    events = audit_log.audit_events(
+        current_user, actor=form.actor.data or "", action=form.action.data or "",
+        subject_type=form.subject_type.data or "",
+        subject_id=None if form.subject_id.errors else form.subject_id.data,
+        since=None if form.since.errors else form.since.data,
+        until=None if form.until.errors else form.until.data, page=page)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("staff/audit.html", form=form, result=events, args=args)
+
+
+# --- staff accounts (admins) ------------------------------------------------------------------
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@admin_required
+def accounts():
+    """Staff accounts: create one; disable or re-enable."""
+    form = StaffAccountForm()
+    if form.validate_on_submit():
+        try:
+            staff_accounts.create_staff(current_user, form.email.data, form.name.data,
+                                        form.password.data, form.role.data)
+        except ValidationError as exc:
+            return _failed(form, exc, "staff/accounts.html", action_form=ActionForm(),
+                           people=staff_accounts.staff_accounts(current_user))
+        return _done(_("The account has been created."), "staff.accounts")
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/accounts.html", form=form, action_form=ActionForm(),
+                           people=staff_accounts.staff_accounts(current_user)), status
+
+
+@bp.post("/accounts/<int:user_id>/<any(disable, enable):verb>")
+@admin_required
+def set_account_active(user_id: int, verb: str):
+    """Disable or re-enable a staff account."""
+    person = staff_accounts.get_staff_account(current_user, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        staff_accounts.set_staff_active(current_user, person, verb == "enable")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("staff.accounts"))
+    message = _("The account is enabled.") if verb == "enable" else _("The account is disabled.")
+    return _done(message, "staff.accounts")
+
+
+# --- programme --------------------------------------------------------------------------------
+
+@bp.get("/programme")
+@staff_required
+def programme_dashboard():
+    """Stores, sales, buyers and graduation, by province, month and category."""
+    form = DashboardForm(request.args)
+    if not form.validate():
+        return render_template("staff/programme.html", form=form, board=None,
+                               action_form=ActionForm()), 422
+    try:
+        board = programme.dashboard(current_user, form.province.data or "", form.kind.data,
+                                    form.months.data or programme.DEFAULT_MONTHS)
+    except ValidationError as exc:
+        show_errors(form, exc)
+        return render_template("staff/programme.html", form=form, board=None,
+                               action_form=ActionForm()), 422
+    return render_template("staff/programme.html", form=form, board=board,
+                           action_form=ActionForm())
+
+
+@bp.post("/programme/refresh")
+@staff_required
+def refresh_programme():
+    """Rebuild the monthly summaries now."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    programme.refresh_summaries(current_user)
+    return _done(_("The figures are up to date."), "staff.programme_dashboard")
+
+
+@bp.route("/programme/thresholds", methods=["GET", "POST"])
+@staff_required
+def thresholds():
+    """Income lines (UMP, UMK, poverty line) with their effective dates."""
+    form = ThresholdForm()
+    if form.validate_on_submit():
+        try:
+            programme.add_threshold(current_user, form.kind.data, form.province_code.data,
+                                    form.regency.data, form.amount.data,
+                                    form.effective_from.data, form.effective_to.data)
+        except ValidationError as exc:
+            return _failed(form, exc, "staff/thresholds.html", action_form=ActionForm(),
+                           lines=programme.thresholds(current_user))
+        return _done(_("The income line has been saved."), "staff.thresholds")
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/thresholds.html", form=form, action_form=ActionForm(),
+                           lines=programme.thresholds(current_user)), status
+
+
+@bp.post("/programme/thresholds/<int:threshold_id>/delete")
+@staff_required
+def delete_threshold(threshold_id: int):
+    """Remove an income line entered by mistake."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    programme.delete_threshold(current_user, threshold_id)
+    return _done(_("The income line has been removed."), "staff.thresholds")
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+@bp.route("/exports", methods=["GET", "POST"])
+@staff_required
+def export_data():
+    """Download stores, monthly sales, graduation status or totals as CSV or JSON."""
+    form = ExportForm()
+    if form.validate_on_submit():
+        try:
+            filters = exports.check_filters(form.province_code.data or "", form.start.data,
+                                            form.end.data)
+            result = exports.export(current_user, form.kind.data, form.fmt.data, filters,
+                                    form.include_personal.data, form.threshold_kind.data,
+                                    form.months_required.data or programme.DEFAULT_MONTHS)
+        except ValidationError as exc:
+            return _failed(form, exc, "staff/exports.html")
+        db.session.commit()
+        return Response(result.body, mimetype=result.mimetype, headers={
+            "Content-Disposition": f'attachment; filename="{result.filename}"'})
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/exports.html", form=form), status
+
+
+@bp.app_template_filter("jakarta_input")
+def jakarta_input(value: datetime) -> str:
+    """A datetime as the value of a datetime-local input (Jakarta time)."""
+    return to_jakarta(value).strftime("%Y-%m-%dT%H:%M")

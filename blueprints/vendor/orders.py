@@ -1,3 +1,224 @@
-"""Vendor area: orders views (registered on the vendor blueprint)."""
+"""Vendor order desk: tabs by status, order page with its actions, packing slip, ledger, reviews."""
 
-from blueprints.vendor import bp  # noqa: F401
+from functools import wraps
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints.common import show_errors
+from blueprints.vendor import bp
+from blueprints.vendor.order_forms import (
+    ActionForm,
+    CancelForm,
+    DecisionForm,
+    ReplyForm,
+    ShipForm,
+)
+from marketplace.clock import utcnow
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.services import fulfilment, ledger, payments, reviews
+from marketplace.services.orderflow import allowed_next
+from marketplace.services.stores import store_of
+
+
+def store_required(view):
+    """Signed in with an own store (in g.store); others are sent to open one first."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        g.store = store_of(current_user)
+        if g.store is None:
+            flash(_("Open your store first."), "error")
+            return redirect("/vendor/")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _checked(form) -> None:
+    if not form.validate_on_submit():
+        abort(400)
+
+
+def _back(order):
+    return redirect(url_for("vendor.order_detail", reference=order.reference))
+
+
+@bp.get("/orders")
+@store_required
+def orders():
+    """The order desk: one tab per status, with counts and deadlines."""
+    tab = request.args.get("tab", "new")
+    page = db.paginate(fulfilment.desk_query(g.store, tab), per_page=20, error_out=False)
+    return render_template("vendor/orders.html", tab=tab, tabs=fulfilment.TABS, page=page,
+                           counts=fulfilment.tab_counts(g.store), now=utcnow(), f=fulfilment)
+
+
+def _render_detail(order, status: int = 200, **forms):
+    forms.setdefault("ship_form", ShipForm())
+    forms.setdefault("cancel_form", CancelForm())
+    forms.setdefault("decision_form", DecisionForm())
+    return render_template(
+        "vendor/orders_detail.html", order=order, f=fulfilment, now=utcnow(),
+        next_steps=allowed_next(order, current_user), action_form=ActionForm(),
+        requests=fulfilment.refund_requests(order),
+        payment=order.checkout, **forms), status
+
+
+@bp.get("/orders/<reference>")
+@store_required
+def order_detail(reference: str):
+    """One order: what to pack, where it goes, its timeline and the next steps."""
+    return _render_detail(fulfilment.order_for_vendor(current_user, reference))
+
+
+@bp.post("/orders/<reference>/accept")
+@store_required
+def order_accept(reference: str):
+    """Accept a new order (Diproses)."""
+    order = fulfilment.order_for_vendor(current_user, reference)
+    _checked(ActionForm())
+    fulfilment.accept_order(current_user, order)
+    db.session.commit()
+    flash(_("Order accepted. Ship it within 2x24 hours."), "success")
+    return _back(order)
+
+
+@bp.post("/orders/<reference>/ship")
+@store_required
+def order_ship(reference: str):
+    """Ship with a courier and resi, or set off to deliver it yourself."""
+    order = fulfilment.order_for_vendor(current_user, reference)
+    form = ShipForm()
+    _checked(form)
+    try:
+        fulfilment.ship_order(current_user, order, form.courier.data, form.tracking_number.data)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _render_detail(order, 422, ship_form=form)
+    db.session.commit()
+    flash(_("Order marked as shipped. The buyer has been told."), "success")
+    return _back(order)
+
+
+@bp.post("/orders/<reference>/handover")
+@store_required
+def order_handover(reference: str):
+    """Picked up by the buyer, or delivered by the seller in person."""
+    order = fulfilment.order_for_vendor(current_user, reference)
+    _checked(ActionForm())
+    fulfilment.hand_over(current_user, order)
+    db.session.commit()
+    flash(_("The buyer has the order. They are asked to confirm it."), "success")
+    return _back(order)
+
+
+@bp.post("/orders/<reference>/deliver")
+@store_required
+def order_deliver(reference: str):
+    """The courier delivered the parcel."""
+    order = fulfilment.order_for_vendor(current_user, reference)
+    _checked(ActionForm())
+    fulfilment.mark_delivered(current_user, order)
+    db.session.commit()
+    flash(_("Order marked as delivered."), "success")
+    return _back(order)
+
+
+@bp.post("/orders/<reference>/cash-received")
+@store_required
+def order_cash_received(reference: str):
+    """COD: the seller collected the cash, so the sale is credited to the store's balance."""
+    order = fulfilment.order_for_vendor(current_user, reference)
+    _checked(ActionForm())
+    payments.record_cash_received(current_user, order)
+    db.session.commit()
+    flash(_("Cash recorded. The sale is added to your balance."), "success")
+    return _back(order)
+
+
+@bp.post("/orders/<reference>/cancel")
+@store_required
+def order_cancel(reference: str):
+    """Cancel with a reason: stock back, money back when paid."""
+    order = fulfilment.order_for_vendor(current_user, reference)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _render_detail(order, 422, cancel_form=form)
+    fulfilment.cancel_order(current_user, order, form.reason.data)
+    db.session.commit()
+    flash(_("Order cancelled. The stock is back on sale."), "success")
+    return _back(order)
+
+
+@bp.post("/orders/<reference>/refund-requests/<int:request_id>")
+@store_required
+def order_refund_decision(reference: str, request_id: int):
+    """Accept (money back) or reject a buyer's refund request."""
+    order = fulfilment.order_for_vendor(current_user, reference)
+    refund_request = fulfilment.request_for_order(order, request_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _render_detail(order, 422, decision_form=form)
+    try:
+        fulfilment.decide_refund_request(current_user, refund_request,
+                                         form.decision.data == "accept", form.note.data)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _render_detail(order, 422, decision_form=form)
+    db.session.commit()
+    flash(_("Your decision was saved and the buyer has been told."), "success")
+    return _back(order)
+
+
+@bp.get("/orders/<reference>/slip")
+@store_required
+def order_slip(reference: str):
+    """A printable packing slip: address label and what goes in the parcel."""
+    order = fulfilment.order_for_vendor(current_user, reference)
+    return render_template("vendor/orders_slip.html", order=order, address=order.checkout,
+                           f=fulfilment)
+
+
+@bp.get("/ledger")
+@store_required
+def ledger_page():
+    """Balance and ledger entries: what the store earned and what was paid out."""
+    page = db.paginate(ledger.entries_query(g.store), per_page=30, error_out=False)
+    return render_template("vendor/orders_ledger.html", page=page,
+                           balance=ledger.balance(g.store),
+                           totals=ledger.totals_by_kind(g.store))
+
+
+@bp.get("/reviews")
+@store_required
+def store_reviews():
+    """Reviews of the store's products, with a reply form where none was given yet."""
+    page = db.paginate(reviews.store_reviews_query(g.store), per_page=20, error_out=False)
+    return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm())
+
+
+@bp.post("/reviews/<int:review_id>/reply")
+@store_required
+def review_reply(review_id: int):
+    """Reply once to a review of one of the store's products."""
+    review = reviews.review_for_store(g.store, review_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            reviews.reply_to_review(current_user, review, form.reply.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your reply is published."), "success")
+            return redirect(url_for("vendor.store_reviews"))
+    page = db.paginate(reviews.store_reviews_query(g.store), per_page=20, error_out=False)
+    return render_template("vendor/orders_reviews.html", page=page, form=form,
+                           failed_id=review_id), 422

@@ -1,3 +1,356 @@
-"""Views of the vendor area."""
+"""Views of the vendor area: the owner's store, its settings, products, photos and CSV upload."""
 
-from blueprints.vendor import bp  # noqa: F401
+from functools import wraps
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from blueprints.common import show_errors
+from blueprints.vendor import bp
+from blueprints.vendor.forms import (
+    AltTextForm,
+    ImageUploadForm,
+    ImportForm,
+    ProductForm,
+    ProductImageForm,
+    QuickEditForm,
+    RemoveForm,
+    ShippingForm,
+    StoreForm,
+    courier_rates_from,
+)
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.models import Category, Product, ProductStatus
+from marketplace.regions import province_choices
+from marketplace.services import catalog, product_import, stores
+
+PAGE_SIZE = 30
+
+
+def store_required(view):
+    """Log in first; users without a store are sent to open one. Passes `store` to the view."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        store = stores.store_of(current_user)
+        if store is None:
+            flash(_("Open your store first."), "info")
+            return redirect(url_for("vendor.open_store"))
+        return view(store, *args, **kwargs)
+
+    return wrapped
+
+
+def _failed(form, exc: ValidationError, template: str, **context):
+    db.session.rollback()
+    show_errors(form, exc)
+    return render_template(template, form=form, **context), 422
+
+
+def _status(form) -> int:
+    return 422 if form.is_submitted() else 200
+
+
+def _category_choices() -> list[tuple[int, str]]:
+    rows = db.session.scalars(select(Category).order_by(Category.parent_id.nulls_first(),
+                                                        Category.position))
+    by_id = {c.id: c for c in rows}
+    locale = str(get_locale() or "id")
+    return [(c.id, f"{by_id[c.parent_id].name_for(locale)} › {c.name_for(locale)}")
+            for c in by_id.values() if c.parent_id is not None]
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+@bp.get("/")
+@store_required
+def dashboard(store):
+    """The owner's overview: verification status and where to go next."""
+    counts = {status.value: db.session.scalar(
+        select(db.func.count(Product.id)).where(Product.store_id == store.id,
+                                                Product.status == status))
+        for status in ProductStatus}
+    return render_template("vendor/dashboard.html", store=store, counts=counts)
+
+
+@bp.route("/open", methods=["GET", "POST"])
+@login_required
+def open_store():
+    """Apply for a store: it stays pending (not public) until staff verify it."""
+    if stores.store_of(current_user) is not None:
+        return redirect(url_for("vendor.dashboard"))
+    form = StoreForm()
+    if form.validate_on_submit():
+        try:
+            stores.open_store(current_user, **form.values())
+        except ValidationError as exc:
+            return _failed(form, exc, "vendor/open.html")
+        db.session.commit()
+        flash(_("Your store is registered. Staff will check it; meanwhile you can add "
+                "products."), "success")
+        return redirect(url_for("vendor.dashboard"))
+    return render_template("vendor/open.html", form=form), _status(form)
+
+
+@bp.route("/store", methods=["GET", "POST"])
+@store_required
+def settings(store):
+    """The store's details: name, story, region, WhatsApp, payout account."""
+    form = StoreForm(obj=store)
+    if form.validate_on_submit():
+        try:
+            stores.update_store(current_user, store, **form.values())
+        except ValidationError as exc:
+            return _failed(form, exc, "vendor/settings.html", store=store,
+                           upload=ImageUploadForm(), remove=RemoveForm())
+        db.session.commit()
+        flash(_("Store details saved."), "success")
+        return redirect(url_for("vendor.settings"))
+    return render_template("vendor/settings.html", form=form, store=store,
+                           upload=ImageUploadForm(), remove=RemoveForm()), _status(form)
+
+
+@bp.post("/store/<any(logo, banner):kind>")
+@store_required
+def store_image(store, kind: str):
+    """Upload a new logo or banner (through the image pipeline)."""
+    form = ImageUploadForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a photo to upload."), "error")
+        return redirect(url_for("vendor.settings")), 303
+    try:
+        stores.set_store_image(current_user, store, kind, form.image.data.read())
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("vendor.settings")), 303
+    db.session.commit()
+    flash(_("Photo saved."), "success")
+    return redirect(url_for("vendor.settings"))
+
+
+@bp.post("/store/<any(logo, banner):kind>/remove")
+@store_required
+def remove_store_image(store, kind: str):
+    """Remove the logo or banner."""
+    if RemoveForm().validate_on_submit():
+        stores.set_store_image(current_user, store, kind, None)
+        db.session.commit()
+        flash(_("Photo removed."), "success")
+    return redirect(url_for("vendor.settings"))
+
+
+@bp.route("/store/shipping", methods=["GET", "POST"])
+@store_required
+def shipping(store):
+    """Self-delivery, pickup and courier rates per province."""
+    form = ShippingForm(obj=store, data={f"rate_{r.province_code}": r.fee
+                                         for r in store.courier_rates})
+    if form.validate_on_submit():
+        try:
+            stores.update_shipping(
+                current_user, store, self_delivery_enabled=form.self_delivery_enabled.data,
+                self_delivery_fee=form.self_delivery_fee.data or 0,
+                pickup_enabled=form.pickup_enabled.data, pickup_address=form.pickup_address.data,
+                courier_enabled=form.courier_enabled.data, courier_rates=courier_rates_from(form))
+        except ValidationError as exc:
+            return _failed(form, exc, "vendor/shipping.html", store=store,
+                           provinces=province_choices())
+        db.session.commit()
+        flash(_("Shipping options saved."), "success")
+        return redirect(url_for("vendor.shipping"))
+    return render_template("vendor/shipping.html", form=form, store=store,
+                           provinces=province_choices()), _status(form)
+
+
+# --- products ----------------------------------------------------------------------------------
+
+@bp.get("/products")
+@store_required
+def products(store):
+    """The product list with quick price/stock edits (filter by status, search by name)."""
+    page = db.paginate(catalog.products_of(store, request.args.get("status"),
+                                           request.args.get("q")),
+                       per_page=PAGE_SIZE, error_out=False)
+    return render_template("vendor/products.html", store=store, page=page,
+                           quick=QuickEditForm(), remove=RemoveForm())
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@store_required
+def new_product(store):
+    """Add a product with one or more variants."""
+    form = ProductForm()
+    form.set_categories(_category_choices())
+    if form.validate_on_submit():
+        try:
+            product = catalog.create_product(current_user, store, **form.values())
+        except ValidationError as exc:
+            return _failed(form, exc, "vendor/product_form.html", store=store, product=None)
+        db.session.commit()
+        flash(_("Product saved. Add photos so buyers can see it."), "success")
+        return redirect(url_for("vendor.product_images", product_id=product.id))
+    return render_template("vendor/product_form.html", form=form, store=store,
+                           product=None), _status(form)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@login_required
+def edit_product(product_id: int):
+    """Change a product, its variants and food permits."""
+    product = catalog.own_product(current_user, product_id)
+    form = ProductForm(obj=product, variants=[
+        {"variant_id": v.id, "option1": v.option1, "option2": v.option2, "sku": v.sku,
+         "price": v.price, "stock": v.stock} for v in product.variants if v.active])
+    form.set_categories(_category_choices())
+    while not form.is_submitted() and len(form.variants) < len(product.variants) + 2:
+        form.variants.append_entry()
+    if form.validate_on_submit():
+        try:
+            catalog.update_product(current_user, product, **form.values())
+        except ValidationError as exc:
+            return _failed(form, exc, "vendor/product_form.html", store=product.store,
+                           product=product)
+        db.session.commit()
+        flash(_("Product saved."), "success")
+        return redirect(url_for("vendor.products"))
+    return render_template("vendor/product_form.html", form=form, store=product.store,
+                           product=product), _status(form)
+
+
+@bp.post("/variants/<int:variant_id>/quick")
+@login_required
+def quick_edit(variant_id: int):
+    """Change one variant's price and stock from the product list."""
+    variant = catalog.own_variant(current_user, variant_id)
+    form = QuickEditForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the price and stock as whole numbers."), "error")
+        return redirect(url_for("vendor.products")), 303
+    try:
+        catalog.set_price_and_stock(current_user, variant, form.price.data, form.stock.data)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(f"{variant.sku}: {exc.message}", "error")
+        return redirect(url_for("vendor.products")), 303
+    db.session.commit()
+    flash(_("%(sku)s: price and stock saved.", sku=variant.sku), "success")
+    return redirect(url_for("vendor.products", _anchor=f"variant-{variant.id}"))
+
+
+@bp.post("/products/<int:product_id>/archive")
+@login_required
+def archive_product(product_id: int):
+    """Archive a product: off the shop, kept for past orders."""
+    product = catalog.own_product(current_user, product_id)
+    if RemoveForm().validate_on_submit():
+        catalog.archive_product(current_user, product)
+        db.session.commit()
+        flash(_("\"%(title)s\" is archived.", title=product.title), "success")
+    return redirect(url_for("vendor.products"))
+
+
+@bp.post("/products/<int:product_id>/delete")
+@login_required
+def delete_product(product_id: int):
+    """Delete a product never ordered; one with orders or reviews is archived instead."""
+    product = catalog.own_product(current_user, product_id)
+    title = product.title
+    if RemoveForm().validate_on_submit():
+        deleted = catalog.remove_product(current_user, product)
+        db.session.commit()
+        flash(_("\"%(title)s\" was deleted.", title=title) if deleted else _(
+            "\"%(title)s\" has orders or reviews, so it was archived instead of deleted.",
+            title=title), "success")
+    return redirect(url_for("vendor.products"))
+
+
+# --- product photos ----------------------------------------------------------------------------
+
+@bp.route("/products/<int:product_id>/images", methods=["GET", "POST"])
+@login_required
+def product_images(product_id: int):
+    """Up to 8 photos: add, describe, reorder, remove. The first is the cover."""
+    product = catalog.own_product(current_user, product_id)
+    form = ProductImageForm()
+    if form.validate_on_submit():
+        try:
+            catalog.add_product_image(current_user, product, form.image.data.read(),
+                                      form.alt.data or "")
+        except ValidationError as exc:
+            return _failed(form, exc, "vendor/product_images.html", product=product,
+                           remove=RemoveForm())
+        db.session.commit()
+        flash(_("Photo added."), "success")
+        return redirect(url_for("vendor.product_images", product_id=product.id))
+    return render_template("vendor/product_images.html", form=form, product=product,
+                           remove=RemoveForm()), _status(form)
+
+
+@bp.post("/products/<int:product_id>/images/<int:image_id>/alt")
+@login_required
+def image_alt(product_id: int, image_id: int):
+    """Change a photo's description."""
+    product = catalog.own_product(current_user, product_id)
+    product_image = catalog.own_product_image(current_user, product, image_id)
+    form = AltTextForm()
+    if form.validate_on_submit():
+        catalog.set_image_alt(current_user, product_image, form.alt.data)
+        db.session.commit()
+        flash(_("Photo description saved."), "success")
+    else:
+        flash(_("Describe the photo in at most 200 characters."), "error")
+    return redirect(url_for("vendor.product_images", product_id=product.id))
+
+
+@bp.post("/products/<int:product_id>/images/<int:image_id>/<any(up, down, remove):action>")
+@login_required
+def image_action(product_id: int, image_id: int, action: str):
+    """Move a photo earlier or later, or remove it."""
+    product = catalog.own_product(current_user, product_id)
+    product_image = catalog.own_product_image(current_user, product, image_id)
+    if RemoveForm().validate_on_submit():
+        if action == "remove":
+            catalog.remove_product_image(current_user, product_image)
+        else:
+            catalog.move_product_image(current_user, product_image, -1 if action == "up" else 1)
+        db.session.commit()
+    return redirect(url_for("vendor.product_images", product_id=product.id))
+
+
+# --- CSV bulk upload ---------------------------------------------------------------------------
+
+@bp.route("/products/import", methods=["GET", "POST"])
+@store_required
+def import_products(store):
+    """Upload many products at once from a CSV file; all rows or none."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            result = product_import.import_products(current_user, store, form.file.data.read())
+        except product_import.ImportErrors as exc:
+            db.session.rollback()
+            return render_template("vendor/import.html", form=form, rows=exc.rows,
+                                   message=exc.message), 422
+        except ValidationError as exc:
+            return _failed(form, exc, "vendor/import.html", rows=[], message=None)
+        db.session.commit()
+        flash(_("Imported %(products)d products with %(variants)d variants.",
+                products=result.products, variants=result.variants), "success")
+        return redirect(url_for("vendor.products"))
+    return render_template("vendor/import.html", form=form, rows=[], message=None), _status(form)
+
+
+@bp.get("/products/import/<any(template, example):kind>.csv")
+@login_required
+def import_file(kind: str):
+    """The empty template or the filled-in example, as CSV."""
+    body = "\ufeff" + product_import.template_csv(example=kind == "example")
+    name = "contoh-produk.csv" if kind == "example" else "template-produk.csv"
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename={name}"})

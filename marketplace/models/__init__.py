@@ -12,6 +12,8 @@ from marketplace.models.orders import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
+    RefundRequest,
+    RefundRequestStatus,
     ShippingMethod,
 )
 from marketplace.models.payments import Payment, Refund, WebhookEvent
@@ -20,8 +22,13 @@ from marketplace.models.staff import (
     AuditEvent,
     FeaturedSlot,
     IncomeThreshold,
+    MonthlyCategorySales,
+    MonthlyProvinceSales,
+    MonthlyStoreSales,
+    ProgrammeBuyers,
     Report,
     ReportStatus,
+    SummaryRefresh,
 )
 from marketplace.models.stores import CourierRate, Store, StoredImage, StoreStatus
 from marketplace.models.users import Address, OutboxMessage, User
@@ -30,7 +37,10 @@ __all__ = [
     "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",
     "FeaturedSlot", "IncomeThreshold", "LedgerEntry", "LedgerKind", "Order", "OrderEvent",
     "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentMethod", "PaymentStatus",
-    "Payout", "Product", "ProductImage", "ProductStatus", "Refund", "Report", "ReportStatus",
-    "Review", "ShippingMethod", "Store", "StoreStatus", "StoredImage", "User", "Variant",
+    "Payout", "Product", "ProductImage", "ProductStatus", "Refund", "RefundRequest",
+    "RefundRequestStatus", "Report", "ReportStatus",
+    "Review", "ShippingMethod", "MonthlyCategorySales", "MonthlyProvinceSales",
+    "MonthlyStoreSales",
+    "ProgrammeBuyers", "SummaryRefresh", "Store", "StoreStatus", "StoredImage", "User", "Variant",
     "WebhookEvent",
 ]

@@ -3,7 +3,15 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.clock import utcnow
@@ -125,6 +133,8 @@ class Order(db.Model):
     shipping_fee: Mapped[int] = mapped_column(default=0)
     total: Mapped[int]
     refunded_amount: Mapped[int] = mapped_column(default=0)
+    #: Units over all lines, set when the order is inserted (the sales dashboard sums it).
+    units: Mapped[int] = mapped_column(default=0)
     note_to_seller: Mapped[str | None] = mapped_column(Text)
     courier: Mapped[str | None] = mapped_column(String(60))
     #: Nomor resi from the courier.
@@ -209,3 +219,58 @@ class OrderEvent(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+# --- fulfilment (issue 6) ---------------------------------------------------------------------
+
+class RefundRequestStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    #: The buyer disagreed with a rejection; staff decide (accepted or rejected).
+    DISPUTED = "disputed"
+
+
+class RefundRequest(db.Model):
+    """A buyer's request for money back on one order; the vendor decides, or staff in a dispute."""
+
+    __tablename__ = "refund_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
+                                          index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Rupiah asked for; at most what is still refundable on the order when asked.
+    amount: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[RefundRequestStatus] = mapped_column(
+        str_enum(RefundRequestStatus), default=RefundRequestStatus.OPEN, index=True
+    )
+    #: The vendor's answer (why it was rejected, or a note on acceptance).
+    vendor_note: Mapped[str | None] = mapped_column(Text)
+    #: Why the buyer disputes the vendor's rejection.
+    dispute_note: Mapped[str | None] = mapped_column(Text)
+    #: Staff's reasoning when they decide a dispute.
+    staff_note: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship()
+    buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+#: The sales dashboard aggregates one store's orders over a date range: covering indexes, so
+#: the sums are read from the index alone, without visiting the rows.
+Index("ix_orders_store_created", Order.store_id, Order.created_at, Order.status, Order.total,
+      Order.refunded_amount, Order.units, Order.buyer_id)
+Index("ix_order_lines_sales", OrderLine.order_id, OrderLine.product_id, OrderLine.quantity,
+      OrderLine.line_total)
+
+
+@event.listens_for(Order, "before_insert")
+def _count_units(_mapper, _connection, order: Order) -> None:
+    order.units = sum(line.quantity for line in order.lines)

@@ -27,6 +27,8 @@ class Payment(db.Model):
     #: The provider's id (a Stripe PaymentIntent); a second notice of it is recognised.
     provider_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
     failure_message: Mapped[str | None] = mapped_column(Text)
+    #: Card confirmations the buyer started; part of the idempotency key of the next one.
+    attempts: Mapped[int] = mapped_column(default=0)
     #: Bank transfer: the buyer's proof of transfer, and who checked it.
     proof_image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))
     proof_uploaded_at: Mapped[datetime | None]

@@ -5,13 +5,16 @@ condition and a rank on an already filtered statement; user text never reaches t
 syntax of either database, and every value is a bound parameter.
 """
 
-from sqlalchemy import Select, bindparam, column, func, literal, literal_column, select, table
+from sqlalchemy import Select, bindparam, column, event, func, literal_column, or_, select, table
+from sqlalchemy.pool import Pool
 
 from marketplace.extensions import db
 from marketplace.models import Product
 
 #: How alike a misspelt word and an indexed word must be (trigram Jaccard, as pg_trgm).
 SIMILARITY = 0.4
+#: The same for PostgreSQL's word_similarity (a word against the closest part of a title).
+PG_WORD_SIMILARITY = 0.5
 #: Similar words tried per misspelt word.
 ALTERNATIVES = 3
 
@@ -33,12 +36,14 @@ class SQLiteBackend:
     index = table("product_search", column("rowid"))
     vocab = table("product_search_vocab", column("term"))
     fts = literal_column("product_search")
+    #: FTS5 walks its matches in rowid order itself, so a window of them needs no sort.
+    newest_first = index.c.rowid.desc()
 
     def _matching(self, stmt: Select, expression: str):
         stmt = stmt.join(self.index, self.index.c.rowid == Product.id).where(
             self.fts.op("MATCH")(bindparam("fts_query", expression))
         )
-        return stmt, func.bm25(self.fts, 10.0, 4.0, 3.0, 1.0).asc()
+        return stmt, func.bm25(self.fts, 10.0, 4.0, 3.0, 1.0)
 
     def match(self, stmt: Select, terms: list[str]):
         return self._matching(stmt, " ".join(f'"{t}"*' for t in terms))
@@ -47,8 +52,6 @@ class SQLiteBackend:
         """Replace each word by the indexed words most like it (same first letter)."""
         ranges = [(t[0], chr(ord(t[0]) + 1)) for t in terms]
         conditions = [(self.vocab.c.term >= lo) & (self.vocab.c.term < hi) for lo, hi in ranges]
-        from sqlalchemy import or_
-
         vocabulary = list(db.session.scalars(select(self.vocab.c.term).where(or_(*conditions))))
         groups = []
         for term in terms:
@@ -65,22 +68,42 @@ class PostgresBackend:
     """`indonesian` text search (stemmed, GIN index) ranked by ts_rank; pg_trgm for typos."""
 
     index = table("product_search", column("product_id"), column("document"), column("words"))
+    #: Every match is ranked: PostgreSQL finds them with a bitmap scan of the GIN index anyway.
+    newest_first = None
+
+    def _matching(self, stmt: Select, condition, rank):
+        # OFFSET 0 keeps the match a subquery of its own, answered from the GIN index; joined
+        # flat, a LIMIT tempts the planner into walking every product in id order instead.
+        matches = (select(self.index.c.product_id, rank.label("rank")).where(condition)
+                   .offset(0).subquery("matches"))
+        return stmt.join(matches, matches.c.product_id == Product.id), matches.c.rank
 
     def match(self, stmt: Select, terms: list[str]):
-        tsquery = func.to_tsquery(literal("indonesian").cast(literal_column("regconfig")),
-                                  bindparam("ts_query", " & ".join(f"'{t}':*" for t in terms)))
-        stmt = stmt.join(self.index, self.index.c.product_id == Product.id).where(
-            self.index.c.document.op("@@")(tsquery)
-        )
-        return stmt, func.ts_rank(self.index.c.document, tsquery).desc()
+        # Each word matches as a prefix of a stemmed word ("tenunan" -> "tenun") or of the word
+        # as written (the stemmer turns "keripik" into "ripik", so "kerip" needs the latter).
+        tsquery = None
+        for number, term in enumerate(terms):
+            value = bindparam(f"ts_term_{number}", f"'{term}':*")
+            either = func.to_tsquery(literal_column("'indonesian'::regconfig"), value).op("||")(
+                func.to_tsquery(literal_column("'simple'::regconfig"), value))
+            tsquery = either if tsquery is None else tsquery.op("&&")(either)
+        return self._matching(stmt, self.index.c.document.op("@@")(tsquery),
+                              -func.ts_rank(self.index.c.document, tsquery))
 
     def fuzzy(self, stmt: Select, terms: list[str]):
         """Products whose title, category or store contain words like these (word_similarity)."""
         phrase = bindparam("trgm_query", " ".join(terms))
-        stmt = stmt.join(self.index, self.index.c.product_id == Product.id).where(
-            self.index.c.words.op("%>")(phrase)
-        )
-        return stmt, func.word_similarity(phrase, self.index.c.words).desc()
+        return self._matching(stmt, self.index.c.words.op("%>")(phrase),
+                              -func.word_similarity(phrase, self.index.c.words))
+
+
+@event.listens_for(Pool, "connect")
+def _trigram_threshold(dbapi_connection, _record) -> None:
+    """Typos like "kripik" for "keripik" score about 0.57; pg_trgm's default cut is 0.6."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET pg_trgm.word_similarity_threshold = {PG_WORD_SIMILARITY}")
+        dbapi_connection.commit()
 
 
 _BACKENDS = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}

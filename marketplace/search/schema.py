@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (fixed DDL text; no user input is ever formatted into it)
 """Search index DDL for SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm), kept by triggers.
 
 The indexed document of a product joins three tables (title and description from the product,
@@ -76,7 +77,8 @@ POSTGRES_DDL = [
     "CREATE INDEX IF NOT EXISTS product_search_words_idx ON product_search "
     "USING gin (words gin_trgm_ops)",
     # One function builds the documents of a set of products (weights: title A, category B,
-    # store C, description D), so every trigger says only which products changed.
+    # store C, description D; stemmed and as written), so each trigger says only which
+    # products changed.
     """CREATE OR REPLACE FUNCTION product_search_refresh(ids integer[]) RETURNS void
     LANGUAGE sql AS $$
       INSERT INTO product_search (product_id, document, words)
@@ -85,7 +87,12 @@ POSTGRES_DDL = [
         setweight(to_tsvector('indonesian', c.name_id || ' ' || c.name_en || ' ' ||
                   coalesce(pc.name_id || ' ' || pc.name_en, '')), 'B') ||
         setweight(to_tsvector('indonesian', s.name), 'C') ||
-        setweight(to_tsvector('indonesian', coalesce(p.description, '')), 'D'),
+        setweight(to_tsvector('indonesian', coalesce(p.description, '')), 'D') ||
+        setweight(to_tsvector('simple', p.title), 'A') ||
+        setweight(to_tsvector('simple', c.name_id || ' ' || c.name_en || ' ' ||
+                  coalesce(pc.name_id || ' ' || pc.name_en, '')), 'B') ||
+        setweight(to_tsvector('simple', s.name), 'C') ||
+        setweight(to_tsvector('simple', coalesce(p.description, '')), 'D'),
         lower(p.title || ' ' || c.name_id || ' ' || s.name)
       FROM products p
       JOIN stores s ON s.id = p.store_id

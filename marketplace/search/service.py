@@ -22,9 +22,14 @@ from marketplace.regions import PROVINCES
 from marketplace.search import backends
 
 PER_PAGE = 24
-#: Results are counted up to this many; beyond it the page says "10,000+".
+#: No listing goes deeper than this many results (page 417 of 24).
 COUNT_CAP = 10_000
 MAX_PAGE = math.ceil(COUNT_CAP / PER_PAGE)
+#: Results are counted only this many pages beyond the current one ("more than 264"), so a
+#: count costs about what the page itself costs, however many products match.
+COUNT_AHEAD_PAGES = 10
+#: Relevance ranks at most this many of the newest matches (see `_run`).
+RANK_WINDOW = 1000
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "best_selling")
@@ -62,8 +67,10 @@ class SearchQuery:
 @dataclass
 class SearchResult:
     items: list[Product]
+    #: Matching products, counted up to `limit`.
     total: int
     query: SearchQuery
+    limit: int = COUNT_CAP
     #: True when the words matched nothing and similar words (typo fallback) were used.
     fuzzy: bool = False
     #: Messages about input that was ignored or corrected (shown above the results).
@@ -71,11 +78,16 @@ class SearchResult:
 
     @property
     def capped(self) -> bool:
-        return self.total > COUNT_CAP
+        """True when more products match than were counted."""
+        return self.total > self.limit
+
+    @property
+    def shown_total(self) -> int:
+        return min(self.total, self.limit)
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(min(self.total, COUNT_CAP) / self.query.per_page))
+        return max(1, math.ceil(self.shown_total / self.query.per_page))
 
 
 def _int_or_none(raw, notices: list[str], message: str) -> int | None:
@@ -126,7 +138,7 @@ def parse_query(args: Mapping, categories: list[Category] | None = None, **fixed
     sort = args.get("sort") or "relevance"
     values["sort"] = sort if sort in SORTS else "relevance"
     page = str(args.get("page") or "1")
-    values["page"] = int(page) if page.isdigit() and len(page) < 10 and int(page) > 0 else 1
+    values["page"] = int(page) if page.isdigit() and len(page) < 30 and int(page) > 0 else 1
     if values["page"] > MAX_PAGE:
         raise NotFound()
     values.update(fixed)
@@ -157,14 +169,40 @@ def public_products() -> Select:
     )
 
 
+def visible_ids(province: str | None = None) -> Select:
+    """The ids of public products (optionally of stores in one province), to filter and sort.
+
+    The store check is a correlated EXISTS rather than a join: with a join SQLite builds a
+    Bloom filter over every store for each query, which costs more than the page itself.
+    """
+    store_ok = select(Store.id).where(Store.id == Product.store_id,
+                                      Store.status == StoreStatus.VERIFIED)
+    if province:
+        store_ok = store_ok.where(Store.province_code == province)
+    return select(Product.id).where(Product.status == ProductStatus.ACTIVE,
+                                    Product.hidden.is_(False), store_ok.exists())
+
+
+def cards(ids: Select, order: tuple) -> list[Product]:
+    """Load the products of one page of `ids` (already ordered and limited) for cards.
+
+    `order` is applied again outside, on the page's few rows; it may name the subquery's
+    `score` column as the string "score".
+    """
+    page = ids.subquery("page")
+    outer = [page.c.score if column == "score" else column for column in order]
+    stmt = (select(Product).join(page, page.c.id == Product.id).join(Product.store)
+            .options(contains_eager(Product.store), joinedload(Product.cover_image))
+            .order_by(*outer))
+    return list(db.session.scalars(stmt).unique())
+
+
 def _filtered(query: SearchQuery) -> Select:
-    stmt = public_products()
+    stmt = visible_ids(query.province)
     if query.category_ids is not None:
         stmt = stmt.where(Product.category_id.in_(query.category_ids))
     if query.store_id is not None:
         stmt = stmt.where(Product.store_id == query.store_id)
-    if query.province:
-        stmt = stmt.where(Store.province_code == query.province)
     if query.min_price is not None:
         stmt = stmt.where(Product.price_min >= query.min_price)
     if query.max_price is not None:
@@ -174,7 +212,7 @@ def _filtered(query: SearchQuery) -> Select:
     return stmt
 
 
-_ORDER = {
+ORDER = {
     "newest": (Product.created_at.desc(), Product.id.desc()),
     "price_asc": (Product.price_min.asc(), Product.id.desc()),
     "price_desc": (Product.price_min.desc(), Product.id.desc()),
@@ -182,17 +220,35 @@ _ORDER = {
 }
 
 
-def _run(stmt: Select, rank, query: SearchQuery) -> tuple[list[Product], int]:
-    """One page of rows, then a (bounded) count only when the page alone cannot tell it."""
-    order = _ORDER.get(query.sort) or ((rank, Product.id.desc()) if rank is not None
-                                       else _ORDER["newest"])
+def _run(stmt: Select, rank, query: SearchQuery, window_order=None) -> tuple[
+        list[Product], int, int]:
+    """One page of rows, then a bounded count only when the page alone cannot tell it.
+
+    `rank` (lower is better) orders by relevance when the sort asks for it. Returns the
+    items, the count and the limit it was counted to.
+    """
     offset = (query.page - 1) * query.per_page
-    items = list(db.session.scalars(stmt.order_by(*order).limit(query.per_page).offset(offset))
-                 .unique())
+    if query.sort in ORDER or rank is None:
+        order = ORDER.get(query.sort, ORDER["newest"])
+        page = stmt.order_by(*order)
+    elif window_order is None:
+        order = ("score", Product.id.desc())
+        page = stmt.add_columns(rank.label("score")).order_by(rank, Product.id.desc())
+    else:
+        # Relevance is scored on the newest RANK_WINDOW matches only: scoring every match of a
+        # common word (thousands) costs more than the rest of the page together.
+        window = (stmt.add_columns(rank.label("score")).order_by(window_order)
+                  .limit(max(RANK_WINDOW, offset + query.per_page)).subquery("window"))
+        order = ("score", Product.id.desc())
+        page = select(window.c.id, window.c.score).order_by(window.c.score, window.c.id.desc())
+    items = cards(page.limit(query.per_page).offset(offset), order)
+    limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
     if len(items) < query.per_page and (items or offset == 0):
-        return items, offset + len(items)
-    ids = stmt.with_only_columns(Product.id).order_by(None).limit(COUNT_CAP + 1).subquery()
-    return items, db.session.scalar(select(func.count()).select_from(ids))
+        return items, offset + len(items), limit
+    # Without words, ordering by the listing index makes SQLite walk products first (the
+    # cheap way to stop after `limit` rows) instead of walking every product of every store.
+    ids = stmt.order_by(*(ORDER["newest"] if rank is None else ())).limit(limit + 1).subquery()
+    return items, db.session.scalar(select(func.count()).select_from(ids)), limit
 
 
 def search(query: SearchQuery) -> SearchResult:
@@ -207,17 +263,17 @@ def search(query: SearchQuery) -> SearchResult:
     if not terms:
         if query.text and not any(c.isalnum() for c in query.text):
             return SearchResult([], 0, query, notices=[_("Type a word to search for.")])
-        items, total = _run(stmt, None, replace(query, sort=_no_text_sort(query.sort)))
-        return SearchResult(items, total, query)
+        items, total, limit = _run(stmt, None, replace(query, sort=_no_text_sort(query.sort)))
+        return SearchResult(items, total, query, limit)
     matched, rank = backend.match(stmt, terms)
-    items, total = _run(matched, rank, query)
+    items, total, limit = _run(matched, rank, query, backend.newest_first)
     if total or query.page > 1:
-        return SearchResult(items, total, query)
+        return SearchResult(items, total, query, limit)
     fuzzy = backend.fuzzy(stmt, terms)
     if fuzzy is None:
         return SearchResult([], 0, query)
-    items, total = _run(*fuzzy, query)
-    return SearchResult(items, total, query, fuzzy=bool(total))
+    items, total, limit = _run(*fuzzy, query, backend.newest_first)
+    return SearchResult(items, total, query, limit, fuzzy=bool(total))
 
 
 def _no_text_sort(sort: str) -> str:

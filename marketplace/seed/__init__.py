@@ -4,9 +4,18 @@ from collections.abc import Iterator
 
 from marketplace.extensions import db
 from marketplace.seed import base
+from marketplace.seed import orders as orders_step
+from marketplace.seed import staff as staff_step
+from marketplace.seed import stores as stores_step
 
 
 def seed_demo(stores: int, products: int, orders: int, progress: bool = True) -> Iterator[str]:
     """Run every seeding step and commit after each; yields lines to print."""
     yield from base.seed_base()
+    db.session.commit()
+    yield from stores_step.seed_stores(stores, products, progress)
+    db.session.commit()
+    yield from orders_step.seed_orders(orders, progress)
+    db.session.commit()
+    yield from staff_step.seed_staff()
     db.session.commit()

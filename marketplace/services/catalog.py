@@ -1,13 +1,27 @@
 """Products and their variants: created and changed by the owning vendor only."""
 
+import re
+from datetime import date
+
 from flask_babel import gettext as _
 from slugify import slugify
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.clock import utcnow
-from marketplace.errors import PermissionDenied, ValidationError
+from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.models import Category, Product, ProductStatus, Store, User, Variant
+from marketplace.images import store_image
+from marketplace.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductStatus,
+    Store,
+    User,
+    Variant,
+)
 from marketplace.money import MAX_PRICE, MIN_PRICE
 from marketplace.validation import clean_text
 
@@ -126,11 +140,11 @@ def _apply_fields(product: Product, *, title, category_id, weight_grams, descrip
     if product.option2_name and not product.option1_name:
         raise ValidationError(_("Name the first option before the second."),
                               field="option1_name")
-    for key, value in food.items():
-        if key not in ("pirt_number", "pirt_expires_on", "halal_number", "halal_expires_on",
-                       "nib"):
+    for key in food:
+        if key not in FOOD_FIELDS:
             raise TypeError(f"unknown product field {key}")
-        setattr(product, key, value or None)
+    for key, value in check_food_permits(**food).items():
+        setattr(product, key, value)
     set_status(product, ProductStatus(status))
 
 
@@ -167,3 +181,257 @@ def sync_stock_totals(product_ids: set[int]) -> None:
         update(Product).where(Product.id.in_(product_ids)).values(stock_total=total)
         .execution_options(synchronize_session=False)
     )
+
+
+# --- the vendor's product pages ---------------------------------------------------------------
+
+MAX_IMAGES = 8
+FOOD_FIELDS = ("pirt_number", "pirt_expires_on", "halal_number", "halal_expires_on", "nib")
+_PIRT = re.compile(r"^\d{15}$")
+_HALAL = re.compile(r"^(ID\d{14,17}|\d{14}|LPPOM-\d{14})$")
+_NIB = re.compile(r"^\d{13}$")
+
+
+def own_product(actor: User, product_id: int) -> Product:
+    """A product of the actor's own store; anyone else's (or none) is not found.
+
+    :raises NotFound: no such product in the actor's store.
+    """
+    product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
+    if product is None or not product.store.can_manage(actor):
+        raise NotFound()
+    return product
+
+
+def own_variant(actor: User, variant_id: int) -> Variant:
+    """A variant of one of the actor's own products.
+
+    :raises NotFound: no such variant in the actor's store.
+    """
+    variant = db.session.get(Variant, variant_id) if isinstance(variant_id, int) else None
+    if variant is None or not variant.product.store.can_manage(actor):
+        raise NotFound()
+    return variant
+
+
+_PIRT_PREFIX = re.compile(r"^\s*(SPP-?)?P-?IRT\s*(NO\.?)?\s*:?\s*", re.IGNORECASE)
+
+
+def _digits(value, keep: str = "") -> str:
+    """Letters and digits only (spaces, dots, dashes and slashes people type are dropped)."""
+    return "".join(ch for ch in str(value or "").upper()
+                   if ch.isalnum() or ch in keep or ch not in " .-/")
+
+
+def check_food_permits(pirt_number=None, pirt_expires_on=None, halal_number=None,
+                       halal_expires_on=None, nib=None, today: date | None = None) -> dict:
+    """Format-check P-IRT (15 digits), halal certificate (BPJPH `ID` + digits or the older
+    14-digit MUI number) with its expiry, and NIB (13 digits); all optional.
+
+    :raises ValidationError: a number has the wrong shape, or the halal certificate expired.
+    """
+    today = today or utcnow().date()
+    errors, values = {}, {}
+    pirt = _digits(_PIRT_PREFIX.sub("", str(pirt_number or "")))
+    if pirt and not _PIRT.match(pirt):
+        errors["pirt_number"] = _("A P-IRT number has 15 digits, e.g. 206337401012324.")
+    values["pirt_number"] = pirt or None
+    values["pirt_expires_on"] = pirt_expires_on if pirt else None
+    halal = _digits(halal_number, keep="-")
+    if halal and not _HALAL.match(halal):
+        errors["halal_number"] = _("Enter the halal certificate number as printed, e.g. "
+                                   "ID31110000159150421.")
+    if halal and halal_expires_on is None:
+        errors["halal_expires_on"] = _("Enter the date the halal certificate expires.")
+    elif halal and halal_expires_on < today:
+        errors["halal_expires_on"] = _("This halal certificate has expired.")
+    if halal_expires_on is not None and not halal:
+        errors["halal_number"] = _("Enter the halal certificate number for this expiry date.")
+    values["halal_number"] = halal or None
+    values["halal_expires_on"] = halal_expires_on if halal else None
+    nib = _digits(nib)
+    if nib and not _NIB.match(nib):
+        errors["nib"] = _("A NIB (business identification number) has 13 digits.")
+    values["nib"] = nib or None
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors=errors)
+    return values
+
+
+def update_product(actor: User, product: Product, *, title: str, category_id: int,
+                   weight_grams: int, variants: list[dict], description: str = "",
+                   status: ProductStatus = ProductStatus.DRAFT, option1_name: str | None = None,
+                   option2_name: str | None = None, **food) -> Product:
+    """Change a product and its variants: rows with an `id` are updated, new rows added, and
+    variants left out are switched off (kept for past orders, never deleted).
+
+    :raises PermissionDenied: not the owner.
+    :raises ValidationError: a field or variant is invalid.
+    """
+    _require_owner(actor, product.store)
+    _apply_fields(product, title=title, category_id=category_id, weight_grams=weight_grams,
+                  description=description, status=status, option1_name=option1_name,
+                  option2_name=option2_name, **food)
+    cleaned = _check_variants(product.store, variants, (product.option1_name,
+                                                        product.option2_name), product)
+    by_id = {v.id: v for v in product.variants}
+    claimed = {raw.get("id") for raw in variants if raw.get("id") in by_id}
+    # A new row may bring back the SKU of a switched-off variant: reuse that variant.
+    by_sku = {v.sku: v for v in product.variants if v.id not in claimed}
+    kept = set()
+    for raw, values in zip(variants, cleaned, strict=True):
+        variant = by_id.get(raw.get("id")) or by_sku.pop(values["sku"], None)
+        if variant is None or id(variant) in kept:
+            variant = Variant(store_id=product.store_id)
+            product.variants.append(variant)
+        for key, value in values.items():
+            setattr(variant, key, value)
+        variant.active = True
+        kept.add(id(variant))
+    for index, variant in enumerate(product.variants):
+        if id(variant) not in kept:
+            variant.active = False
+            variant.position = MAX_VARIANTS + index
+    refresh_listing(product)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:  # e.g. two variants swapping SKUs in one save
+        raise ValidationError(_("Each SKU can be used once in your store."),
+                              field="variants") from exc
+    return product
+
+
+def product_is_referenced(product: Product) -> bool:
+    """True when orders or reviews point at the product: it can then only be archived."""
+    from marketplace.models import OrderLine, Review
+
+    return any(
+        db.session.scalar(select(model.id).where(model.product_id == product.id).limit(1))
+        is not None for model in (OrderLine, Review)
+    )
+
+
+def archive_product(actor: User, product: Product) -> Product:
+    """Take a product off the shop for good while keeping it for past orders.
+
+    :raises PermissionDenied: not the owner.
+    """
+    _require_owner(actor, product.store)
+    set_status(product, ProductStatus.ARCHIVED)
+    db.session.flush()
+    return product
+
+
+def remove_product(actor: User, product: Product) -> bool:
+    """Delete a product nobody ordered or reviewed; otherwise archive it. True if deleted.
+
+    :raises PermissionDenied: not the owner.
+    """
+    _require_owner(actor, product.store)
+    if product_is_referenced(product):
+        archive_product(actor, product)
+        return False
+    db.session.delete(product)
+    db.session.flush()
+    return True
+
+
+def add_product_image(actor: User, product: Product, data: bytes, alt: str = "") -> ProductImage:
+    """Run an upload through the image pipeline and add it at the end (at most 8).
+
+    :raises PermissionDenied: not the owner.
+    :raises ValidationError: too many images, bad alt text, or a refused file.
+    """
+    _require_owner(actor, product.store)
+    if len(product.images) >= MAX_IMAGES:
+        raise ValidationError(_("A product can have at most %(n)d photos.", n=MAX_IMAGES),
+                              field="image")
+    alt = clean_text(alt, 200, "alt", required=False)
+    stored = store_image(data, field="image")
+    if any(existing.image_id == stored.id for existing in product.images):
+        raise ValidationError(_("This photo is already on the product."), field="image")
+    product_image = ProductImage(image=stored, alt=alt or product.title,
+                                 position=len(product.images))
+    product.images.append(product_image)
+    db.session.flush()
+    refresh_listing(product)
+    db.session.flush()
+    return product_image
+
+
+def own_product_image(actor: User, product: Product, product_image_id: int) -> ProductImage:
+    """One image of the actor's own product.
+
+    :raises NotFound: not an image of this product, or not the actor's product.
+    """
+    _require_owner_or_404(actor, product)
+    for product_image in product.images:
+        if product_image.id == product_image_id:
+            return product_image
+    raise NotFound()
+
+
+def _require_owner_or_404(actor: User, product: Product) -> None:
+    if not product.store.can_manage(actor):
+        raise NotFound()
+
+
+def set_image_alt(actor: User, product_image: ProductImage, alt: str) -> ProductImage:
+    """Describe a photo for people using screen readers.
+
+    :raises PermissionDenied: not the owner.
+    :raises ValidationError: alt text too long or empty.
+    """
+    _require_owner(actor, product_image.product.store)
+    product_image.alt = clean_text(alt, 200, "alt")
+    db.session.flush()
+    return product_image
+
+
+def move_product_image(actor: User, product_image: ProductImage, offset: int) -> None:
+    """Move a photo earlier (-1) or later (+1); the first photo is the cover.
+
+    :raises PermissionDenied: not the owner.
+    """
+    product = product_image.product
+    _require_owner(actor, product.store)
+    ordered = list(product.images)
+    index = ordered.index(product_image)
+    target = max(0, min(len(ordered) - 1, index + (1 if offset > 0 else -1)))
+    ordered.insert(target, ordered.pop(index))
+    _renumber(product, ordered)
+
+
+def remove_product_image(actor: User, product_image: ProductImage) -> None:
+    """Take a photo off a product (its files go when nothing else uses them).
+
+    :raises PermissionDenied: not the owner.
+    """
+    product = product_image.product
+    _require_owner(actor, product.store)
+    ordered = [pi for pi in product.images if pi is not product_image]
+    product.images.remove(product_image)
+    _renumber(product, ordered)
+
+
+def _renumber(product: Product, ordered: list[ProductImage]) -> None:
+    for position, product_image in enumerate(ordered):
+        product_image.position = position
+    product.images.sort(key=lambda pi: pi.position)
+    db.session.flush()
+    refresh_listing(product)
+    db.session.flush()
+
+
+def products_of(store: Store, status: str | None = None, query: str | None = None):
+    """The store's products for its own list page, newest first (a select statement)."""
+    statement = select(Product).where(Product.store_id == store.id)
+    if status in {s.value for s in ProductStatus}:
+        statement = statement.where(Product.status == ProductStatus(status))
+    if query:
+        statement = statement.where(Product.title.ilike(f"%{query.strip()[:100]}%"))
+    return statement.options(
+        selectinload(Product.variants), selectinload(Product.images),
+        joinedload(Product.cover_image),
+    ).order_by(Product.created_at.desc(), Product.id.desc())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.errors import Conflict, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
+    Address,
     Cart,
     Checkout,
     CourierRate,
@@ -29,6 +30,7 @@ from marketplace.models import (
     Variant,
 )
 from marketplace.regions import check_province
+from marketplace.services import notifications
 from marketplace.services.inventory import reserve_stock
 from marketplace.validation import clean_text, normalise_phone
 
@@ -123,11 +125,14 @@ def _sellable_lines(cart: Cart) -> list:
 
 def place_order(buyer: User, cart: Cart, address: dict, method: PaymentMethod,
                 shipping: dict[int, ShippingMethod], notes: dict[int, str] | None = None,
-                expected_total: int | None = None) -> Checkout:
+                expected_total: int | None = None, save_address: bool = False,
+                expected_subtotal: int | None = None) -> Checkout:
     """Turn the buyer's cart into one checkout with one order per store; reserve all stock.
 
     Prices come from the database, never from the form. If `expected_total` (what the buyer
-    saw) differs from the real total, nothing is placed so the buyer can review the change.
+    saw) differs from the real total, or `expected_subtotal` (the goods alone, for a page whose
+    shipping choice can change without reloading) differs, nothing is placed so the buyer can
+    review the change.
     On any error the caller rolls back; nothing is half-written.
 
     :raises ValidationError: empty cart, bad address, unknown payment or shipping method.
@@ -154,7 +159,9 @@ def place_order(buyer: User, cart: Cart, address: dict, method: PaymentMethod,
                                             shipping.get(store_id), notes.get(store_id),
                                             clean_address))
     checkout.total = sum(order.total for order in checkout.orders)
-    if expected_total is not None and expected_total != checkout.total:
+    subtotal = sum(order.subtotal for order in checkout.orders)
+    if ((expected_total is not None and expected_total != checkout.total)
+            or (expected_subtotal is not None and expected_subtotal != subtotal)):
         raise Conflict(_("Prices or shipping changed since you opened this page. Please check "
                          "the new total before ordering."))
     db.session.add(checkout)
@@ -168,8 +175,29 @@ def place_order(buyer: User, cart: Cart, address: dict, method: PaymentMethod,
     db.session.flush()
     reserve_stock(quantities, titles)
     cart.lines.clear()
+    if save_address:
+        _remember_address(buyer, clean_address)
+    notifications.order_placed(checkout)
     db.session.flush()
     return checkout
+
+
+def _remember_address(buyer: User, address: dict) -> None:
+    known = db.session.scalars(select(Address).where(Address.user_id == buyer.id)).all()
+    if not any(all(getattr(a, k) == v for k, v in address.items()) for a in known):
+        db.session.add(Address(user_id=buyer.id, **address))
+
+
+def saved_addresses(buyer: User) -> list[Address]:
+    """The buyer's saved shipping addresses, newest first."""
+    return list(db.session.scalars(select(Address).where(Address.user_id == buyer.id)
+                                   .order_by(Address.id.desc())))
+
+
+def shipping_choices(stores: list[Store], address: dict) -> dict[int, list[ShippingOption]]:
+    """For each store, what it offers to the (possibly incomplete) address, with the fee."""
+    province, regency = address.get("province_code") or "", address.get("regency") or ""
+    return {store.id: shipping_options(store, province, regency) for store in stores}
 
 
 def _build_order(buyer, store, lines, status, method, shipping_method, note, address) -> Order:

@@ -1,10 +1,18 @@
 """The ledger: money owed to stores, as entries; a balance is always a sum, never stored."""
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.models import LedgerEntry, LedgerKind, Order, Store
+from marketplace.models import LedgerEntry, LedgerKind, Order, Payout, Store, User
+from marketplace.money import format_rupiah
 from marketplace.services import audit
+from marketplace.validation import clean_text
+
+#: Lowest payout staff may make; smaller balances wait for the next run.
+MIN_PAYOUT = 10_000
 
 
 def platform_fee(order: Order) -> int:
@@ -36,9 +44,122 @@ def record_sale(order: Order) -> bool:
     return True
 
 
+def sale_recorded(order: Order) -> bool:
+    """Whether the store was credited for this order (its money came in)."""
+    return db.session.scalar(
+        select(LedgerEntry.id).where(LedgerEntry.order_id == order.id,
+                                     LedgerEntry.kind == LedgerKind.SALE).limit(1)
+    ) is not None
+
+
+def fee_charged(order: Order) -> int:
+    """The fee taken on this order's sale (0 when none was recorded), as a positive number."""
+    return -db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .where(LedgerEntry.order_id == order.id, LedgerEntry.kind == LedgerKind.FEE)
+    )
+
+
+def record_refund(order: Order, amount: int, refunded_before: int, actor: User | None,
+                  note: str | None = None) -> LedgerEntry | None:
+    """Debit the store for money given back to the buyer, net of the fee share returned.
+
+    The platform gives back its fee in proportion, so a fully refunded order leaves the store
+    exactly where it was before the sale. `refunded_before` is what was refunded on the order
+    before this refund. Nothing is written when the sale was never credited (unpaid COD).
+    """
+    if amount <= 0 or not sale_recorded(order):
+        return None
+    fee = fee_charged(order)
+    fee_back = (fee * (refunded_before + amount) // order.total
+                - fee * refunded_before // order.total)
+    store_share = amount - fee_back
+    if store_share <= 0:
+        return None
+    entry = LedgerEntry(store_id=order.store_id, order_id=order.id, kind=LedgerKind.REFUND,
+                        amount=-store_share, note=note or order.reference)
+    db.session.add(entry)
+    audit.record(actor, "ledger.refund", order, after={
+        "store_id": order.store_id, "refund": amount, "fee_returned": fee_back})
+    db.session.flush()
+    return entry
+
+
 def balance(store: Store) -> int:
     """What the marketplace owes the store now: the sum of its ledger entries."""
     return db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .where(LedgerEntry.store_id == store.id)
     )
+
+
+def totals_by_kind(store: Store) -> dict[LedgerKind, int]:
+    """The store's entries summed per kind (sales positive; the others negative)."""
+    rows = db.session.execute(
+        select(LedgerEntry.kind, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.store_id == store.id).group_by(LedgerEntry.kind)
+    ).all()
+    totals = dict.fromkeys(LedgerKind, 0)
+    totals.update({kind: int(total) for kind, total in rows})
+    return totals
+
+
+def entries_query(store: Store):
+    """The store's entries, newest first (a query to paginate)."""
+    return (select(LedgerEntry).where(LedgerEntry.store_id == store.id)
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()))
+
+
+def _require_staff(user: User) -> None:
+    if not (user and (user.is_staff or user.is_admin)):
+        raise PermissionDenied()
+
+
+def stores_to_pay(staff: User, threshold: int) -> list:
+    """Stores whose balance is at least `threshold`, with their bank details, largest first.
+
+    :raises PermissionDenied: not staff.
+    """
+    _require_staff(staff)
+    total = func.sum(LedgerEntry.amount).label("balance")
+    return db.session.execute(
+        select(Store, total).join(LedgerEntry, LedgerEntry.store_id == Store.id)
+        .group_by(Store.id).having(func.sum(LedgerEntry.amount) >= max(threshold, 1))
+        .order_by(total.desc(), Store.id)
+    ).all()
+
+
+def _lock_store(store: Store) -> None:
+    # Two staff paying the same store at once: the second waits and then sees the new balance.
+    # (SQLite already serialises writers: write transactions begin IMMEDIATE.)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Store.id).where(Store.id == store.id).with_for_update())
+
+
+def record_payout(staff: User, store: Store, amount: int, reference: str) -> Payout:
+    """Record a bank transfer to the store: one payout and its ledger entry.
+
+    :raises PermissionDenied: not staff.
+    :raises ValidationError: amount not a positive whole number, or no transfer reference.
+    :raises Conflict: the amount is above the store's balance.
+    """
+    _require_staff(staff)
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationError(_("Enter a whole number of rupiah, e.g. 25000."), field="amount")
+    reference = clean_text(reference, 100, "reference")
+    _lock_store(store)
+    available = balance(store)
+    if amount > available:
+        raise Conflict(_("The payout (%(amount)s) is above the store's balance (%(balance)s).",
+                         amount=format_rupiah(amount, str(get_locale() or "id")),
+                         balance=format_rupiah(available, str(get_locale() or "id"))))
+    payout = Payout(store_id=store.id, amount=amount, reference=reference, actor_id=staff.id)
+    db.session.add(payout)
+    db.session.flush()
+    db.session.add(LedgerEntry(store_id=store.id, payout_id=payout.id, kind=LedgerKind.PAYOUT,
+                               amount=-amount, note=reference))
+    audit.record(staff, "ledger.payout", store, before={"balance": available},
+                 after={"balance": available - amount, "amount": amount,
+                        "reference": reference})
+    db.session.flush()
+    return payout

@@ -5,9 +5,10 @@ from slugify import slugify
 from sqlalchemy import select
 
 from marketplace.clock import utcnow
-from marketplace.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.models import Store, StoreStatus, User
+from marketplace.images import store_image
+from marketplace.models import CourierRate, Store, StoreStatus, User
 from marketplace.regions import check_province
 from marketplace.services import audit
 from marketplace.validation import clean_text, normalise_phone
@@ -175,3 +176,101 @@ def store_of(user: User) -> Store | None:
     if not user.is_authenticated:
         return None
     return db.session.scalar(select(Store).where(Store.owner_id == user.id))
+
+
+# --- storefront settings ----------------------------------------------------------------------
+
+MAX_DELIVERY_FEE = 1_000_000
+MAX_COURIER_FEE = 5_000_000
+
+
+def _fee(value, field: str, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        limit = f"{maximum:,}".replace(",", ".")
+        raise ValidationError(_("Enter a fee in whole rupiah, from 0 to %(max)s.", max=limit),
+                              field=field)
+    return value
+
+
+def set_store_image(owner: User, store: Store, kind: str, data: bytes | None) -> Store:
+    """Set (or with None, remove) the store's logo or banner through the image pipeline.
+
+    :raises PermissionDenied: not the owner.
+    :raises ValidationError: the file is not an acceptable photo.
+    """
+    if not store.can_manage(owner):
+        raise PermissionDenied()
+    if kind not in ("logo", "banner"):
+        raise ValueError(kind)
+    setattr(store, kind, store_image(data, field=kind) if data is not None else None)
+    db.session.flush()
+    return store
+
+
+def update_shipping(owner: User, store: Store, *, self_delivery_enabled: bool,
+                    self_delivery_fee: int, pickup_enabled: bool, pickup_address: str | None,
+                    courier_enabled: bool, courier_rates: dict[str, int]) -> Store:
+    """Choose how buyers receive goods: self-delivery within the regency (with a fee), pickup
+    at an address, and/or a courier with a flat ongkir per destination province.
+
+    :raises PermissionDenied: not the owner.
+    :raises ValidationError: no option chosen, or a missing/invalid fee or address.
+    """
+    if not store.can_manage(owner):
+        raise PermissionDenied()
+    errors: dict = {}
+    fee = 0
+    if self_delivery_enabled:
+        try:
+            fee = _fee(self_delivery_fee, "self_delivery_fee", MAX_DELIVERY_FEE)
+        except ValidationError as exc:
+            errors["self_delivery_fee"] = exc.message
+    address = None
+    try:
+        address = clean_text(pickup_address, 500, "pickup_address",
+                             required=bool(pickup_enabled)) or None
+    except ValidationError as exc:
+        errors["pickup_address"] = exc.message
+    rates: dict[str, int] = {}
+    for code, value in (courier_rates or {}).items():
+        if value is None or value == "":
+            continue
+        try:
+            rates[check_province(code, "courier_rates")] = _fee(value, "courier_rates",
+                                                                MAX_COURIER_FEE)
+        except ValidationError as exc:
+            errors["courier_rates"] = exc.message
+    if courier_enabled and not rates and "courier_rates" not in errors:
+        errors["courier_rates"] = _("Enter the courier fee for at least one province.")
+    if not (self_delivery_enabled or pickup_enabled or courier_enabled):
+        errors["self_delivery_enabled"] = _("Choose at least one way for buyers to receive "
+                                            "their goods.")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors=errors)
+    store.self_delivery_enabled = bool(self_delivery_enabled)
+    store.self_delivery_fee = fee
+    store.pickup_enabled = bool(pickup_enabled)
+    store.pickup_address = address
+    store.courier_enabled = bool(courier_enabled)
+    existing = {rate.province_code: rate for rate in store.courier_rates}
+    for code, rate in existing.items():
+        if code not in rates:
+            store.courier_rates.remove(rate)
+    for code, value in rates.items():
+        if code in existing:
+            existing[code].fee = value
+        else:
+            store.courier_rates.append(CourierRate(province_code=code, fee=value))
+    db.session.flush()
+    return store
+
+
+def store_by_slug(slug: str) -> Store:
+    """Any store by its slug (staff tools and the CLI).
+
+    :raises NotFound: no such store.
+    """
+    store = db.session.scalar(select(Store).where(Store.slug == (slug or "").strip().lower()))
+    if store is None:
+        raise NotFound()
+    return store

@@ -2,11 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:46:25.305254
+Create Date: 2026-11-27 21:04:48.833587
 
 """
 from alembic import op
 import sqlalchemy as sa
+
+from marketplace.search import schema as search_schema
 
 
 # revision identifiers, used by Alembic.
@@ -41,6 +43,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_images')),
     sa.UniqueConstraint('sha256', name=op.f('uq_images_sha256'))
     )
+    op.create_table('monthly_province_sales',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('province_code', sa.String(length=2), nullable=False),
+    sa.Column('month_index', sa.Integer(), nullable=False),
+    sa.Column('stores_selling', sa.Integer(), nullable=False),
+    sa.Column('orders', sa.Integer(), nullable=False),
+    sa.Column('gmv', sa.Integer(), nullable=False),
+    sa.Column('net_sales', sa.Integer(), nullable=False),
+    sa.Column('above_ump', sa.Integer(), nullable=False),
+    sa.Column('above_umk', sa.Integer(), nullable=False),
+    sa.Column('above_poverty_line', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'province_code', name=op.f('pk_monthly_province_sales'))
+    )
+    with op.batch_alter_table('monthly_province_sales', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_monthly_province_sales_month_index'), ['month_index'], unique=False)
+
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('to', sa.String(length=254), nullable=False),
@@ -53,6 +71,16 @@ def upgrade():
     )
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_messages_to'), ['to'], unique=False)
+
+    op.create_table('programme_buyers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('province_code', sa.String(length=2), nullable=True),
+    sa.Column('month', sa.Date(), nullable=True),
+    sa.Column('buyers', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_programme_buyers'))
+    )
+    with op.batch_alter_table('programme_buyers', schema=None) as batch_op:
+        batch_op.create_index('ix_programme_buyers_place', ['province_code', 'month'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -167,6 +195,19 @@ def upgrade():
     with op.batch_alter_table('income_thresholds', schema=None) as batch_op:
         batch_op.create_index('ix_income_thresholds_place', ['kind', 'province_code', 'regency'], unique=False)
 
+    op.create_table('monthly_category_sales',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('province_code', sa.String(length=2), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('gmv', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_monthly_category_sales_category_id_categories'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_category_sales'))
+    )
+    with op.batch_alter_table('monthly_category_sales', schema=None) as batch_op:
+        batch_op.create_index('ix_monthly_category_sales_month', ['month', 'province_code'], unique=False)
+
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reporter_id', sa.Integer(), nullable=False),
@@ -224,6 +265,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_stores_province_code'), ['province_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_stores_status'), ['status'], unique=False)
 
+    op.create_table('summary_refreshes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_summary_refreshes_actor_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_summary_refreshes'))
+    )
+    with op.batch_alter_table('summary_refreshes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_summary_refreshes_created_at'), ['created_at'], unique=False)
+
     op.create_table('courier_rates',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('store_id', sa.Integer(), nullable=False),
@@ -253,6 +306,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_featured_slots_store_id'), ['store_id'], unique=False)
         batch_op.create_index('ix_featured_slots_window', ['starts_at', 'ends_at'], unique=False)
 
+    op.create_table('monthly_store_sales',
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('month_index', sa.Integer(), nullable=False),
+    sa.Column('province_code', sa.String(length=2), nullable=False),
+    sa.Column('orders', sa.Integer(), nullable=False),
+    sa.Column('gmv', sa.Integer(), nullable=False),
+    sa.Column('buyers', sa.Integer(), nullable=False),
+    sa.Column('net_sales', sa.Integer(), nullable=False),
+    sa.Column('line_ump', sa.Integer(), nullable=True),
+    sa.Column('line_umk', sa.Integer(), nullable=True),
+    sa.Column('line_poverty_line', sa.Integer(), nullable=True),
+    sa.Column('streak_ump', sa.Integer(), nullable=False),
+    sa.Column('streak_umk', sa.Integer(), nullable=False),
+    sa.Column('streak_poverty_line', sa.Integer(), nullable=False),
+    sa.CheckConstraint('orders >= 0 AND gmv >= 0 AND buyers >= 0', name=op.f('ck_monthly_store_sales_counts_not_negative')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_monthly_store_sales_store_id_stores'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('store_id', 'month', name=op.f('pk_monthly_store_sales'))
+    )
+    with op.batch_alter_table('monthly_store_sales', schema=None) as batch_op:
+        batch_op.create_index('ix_monthly_store_sales_month', ['month', 'province_code', 'orders', 'store_id'], unique=False)
+        batch_op.create_index('ix_monthly_store_sales_streak_poverty_line', ['streak_poverty_line', 'month_index', 'store_id', 'province_code'], unique=False)
+        batch_op.create_index('ix_monthly_store_sales_streak_umk', ['streak_umk', 'month_index', 'store_id', 'province_code'], unique=False)
+        batch_op.create_index('ix_monthly_store_sales_streak_ump', ['streak_ump', 'month_index', 'store_id', 'province_code'], unique=False)
+
     op.create_table('orders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=32), nullable=False),
@@ -267,6 +345,7 @@ def upgrade():
     sa.Column('shipping_fee', sa.Integer(), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('refunded_amount', sa.Integer(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
     sa.Column('note_to_seller', sa.Text(), nullable=True),
     sa.Column('courier', sa.String(length=60), nullable=True),
     sa.Column('tracking_number', sa.String(length=60), nullable=True),
@@ -293,6 +372,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_orders_buyer_id'), ['buyer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_checkout_id'), ['checkout_id'], unique=False)
         batch_op.create_index('ix_orders_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_orders_store_created', ['store_id', 'created_at', 'status', 'total', 'refunded_amount', 'units', 'buyer_id'], unique=False)
         batch_op.create_index('ix_orders_store_status', ['store_id', 'status', 'created_at'], unique=False)
 
     op.create_table('payments',
@@ -303,6 +383,7 @@ def upgrade():
     sa.Column('amount', sa.Integer(), nullable=False),
     sa.Column('provider_ref', sa.String(length=255), nullable=True),
     sa.Column('failure_message', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('proof_image_id', sa.Integer(), nullable=True),
     sa.Column('proof_uploaded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
@@ -421,6 +502,29 @@ def upgrade():
     with op.batch_alter_table('product_images', schema=None) as batch_op:
         batch_op.create_index('ix_product_images_product_id', ['product_id', 'position'], unique=False)
 
+    op.create_table('refund_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('buyer_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'accepted', 'rejected', 'disputed', name='refundrequeststatus', native_enum=False, length=20), nullable=False),
+    sa.Column('vendor_note', sa.Text(), nullable=True),
+    sa.Column('dispute_note', sa.Text(), nullable=True),
+    sa.Column('staff_note', sa.Text(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_refund_requests_amount_positive')),
+    sa.ForeignKeyConstraint(['buyer_id'], ['users.id'], name=op.f('fk_refund_requests_buyer_id_users')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_refund_requests_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_refund_requests_order_id_orders'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refund_requests'))
+    )
+    with op.batch_alter_table('refund_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refund_requests_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refund_requests_status'), ['status'], unique=False)
+
     op.create_table('refunds',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -498,6 +602,7 @@ def upgrade():
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_lines_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_lines_product_id'), ['product_id'], unique=False)
+        batch_op.create_index('ix_order_lines_sales', ['order_id', 'product_id', 'quantity', 'line_total'], unique=False)
 
     op.create_table('reviews',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -525,14 +630,19 @@ def upgrade():
 
     # ### end Alembic commands ###
 
+    # The search index and its triggers: DDL the models do not describe.
+    search_schema.install(op.get_bind())
+
 
 def downgrade():
+    search_schema.uninstall(op.get_bind())
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.drop_index('ix_reviews_product_created')
 
     op.drop_table('reviews')
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
+        batch_op.drop_index('ix_order_lines_sales')
         batch_op.drop_index(batch_op.f('ix_order_lines_product_id'))
         batch_op.drop_index(batch_op.f('ix_order_lines_order_id'))
 
@@ -547,6 +657,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_refunds_order_id'))
 
     op.drop_table('refunds')
+    with op.batch_alter_table('refund_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refund_requests_status'))
+        batch_op.drop_index(batch_op.f('ix_refund_requests_order_id'))
+
+    op.drop_table('refund_requests')
     with op.batch_alter_table('product_images', schema=None) as batch_op:
         batch_op.drop_index('ix_product_images_product_id')
 
@@ -573,17 +688,29 @@ def downgrade():
     op.drop_table('payments')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_store_status')
+        batch_op.drop_index('ix_orders_store_created')
         batch_op.drop_index('ix_orders_status_created')
         batch_op.drop_index(batch_op.f('ix_orders_checkout_id'))
         batch_op.drop_index(batch_op.f('ix_orders_buyer_id'))
 
     op.drop_table('orders')
+    with op.batch_alter_table('monthly_store_sales', schema=None) as batch_op:
+        batch_op.drop_index('ix_monthly_store_sales_streak_ump')
+        batch_op.drop_index('ix_monthly_store_sales_streak_umk')
+        batch_op.drop_index('ix_monthly_store_sales_streak_poverty_line')
+        batch_op.drop_index('ix_monthly_store_sales_month')
+
+    op.drop_table('monthly_store_sales')
     with op.batch_alter_table('featured_slots', schema=None) as batch_op:
         batch_op.drop_index('ix_featured_slots_window')
         batch_op.drop_index(batch_op.f('ix_featured_slots_store_id'))
 
     op.drop_table('featured_slots')
     op.drop_table('courier_rates')
+    with op.batch_alter_table('summary_refreshes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_summary_refreshes_created_at'))
+
+    op.drop_table('summary_refreshes')
     with op.batch_alter_table('stores', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stores_status'))
         batch_op.drop_index(batch_op.f('ix_stores_province_code'))
@@ -594,6 +721,10 @@ def downgrade():
         batch_op.drop_index('ix_reports_subject')
 
     op.drop_table('reports')
+    with op.batch_alter_table('monthly_category_sales', schema=None) as batch_op:
+        batch_op.drop_index('ix_monthly_category_sales_month')
+
+    op.drop_table('monthly_category_sales')
     with op.batch_alter_table('income_thresholds', schema=None) as batch_op:
         batch_op.drop_index('ix_income_thresholds_place')
 
@@ -616,10 +747,18 @@ def downgrade():
     op.drop_table('addresses')
     op.drop_table('webhook_events')
     op.drop_table('users')
+    with op.batch_alter_table('programme_buyers', schema=None) as batch_op:
+        batch_op.drop_index('ix_programme_buyers_place')
+
+    op.drop_table('programme_buyers')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_to'))
 
     op.drop_table('outbox_messages')
+    with op.batch_alter_table('monthly_province_sales', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monthly_province_sales_month_index'))
+
+    op.drop_table('monthly_province_sales')
     op.drop_table('images')
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_categories_parent_id'))

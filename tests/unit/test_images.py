@@ -200,10 +200,13 @@ def test_webp_upload_is_accepted(db):
     assert _rendition(image, 640).size == (640, 640)
 
 
-def test_delete_unreferenced_removes_orphans_and_stray_files(db, make_store):
+def test_delete_unreferenced_removes_orphans_and_stray_files(db, app, make_store, tmp_path,
+                                                             monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
     store = make_store()
     kept = store_image(photo_bytes(400, 300, (10, 10, 10)))
     orphan = store_image(photo_bytes(400, 300, (250, 250, 250)))
+    orphan_id, orphan_sha = orphan.id, orphan.sha256
     store.logo = kept
     db.session.commit()
     storage = images.get_storage()
@@ -214,9 +217,9 @@ def test_delete_unreferenced_removes_orphans_and_stray_files(db, make_store):
     rows, files = delete_unreferenced(grace=timedelta(0))
     db.session.commit()
     assert rows == 1 and files == 4  # the orphan's three renditions and the stray file
-    assert db.session.get(StoredImage, orphan.id) is None
+    assert db.session.get(StoredImage, orphan_id) is None
     assert not storage.exists(stray)
-    assert storage.exists(images.rendition_key(orphan.sha256, 320)) is False
+    assert storage.exists(images.rendition_key(orphan_sha, 320)) is False
     assert all(storage.exists(images.rendition_key(kept.sha256, w)) for w in images.WIDTHS)
 
 

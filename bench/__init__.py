@@ -1,0 +1,1 @@
+"""Benchmark tools: data seeding, a bare Flask baseline, the wrk driver and its table."""

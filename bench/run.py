@@ -1,0 +1,220 @@
+# ruff: noqa: S603  (runs our own fixed tools: PostgreSQL binaries, gunicorn, wrk)
+"""`make bench`: seed (cached), serve with gunicorn (2 workers), drive pages with wrk, print.
+
+Usage: python -m bench.run [--db sqlite|postgres] [--size 100k|1m] [--duration 6]
+The bare Flask + Jinja baseline (24 items) is measured in the same run; each page's ratio
+to it is printed, since other work on the machine moves absolute figures.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / ".bench"
+BIN = Path(sys.executable).parent
+WRK = os.environ.get("WRK", "/usr/bin/wrk")
+
+
+def database_url(kind: str, size: str):
+    """The URL of the seeded benchmark database (seeding it first if needed), and a stopper."""
+    stopper = None
+    if kind == "sqlite":
+        path = BENCH / f"sqlite-{size}.db"
+        url = f"sqlite:///{path}"
+        marker = BENCH / f"sqlite-{size}.ok"
+        ready = path.exists() and marker.exists()
+    else:
+        from bench.pg import BenchCluster
+
+        cluster = BenchCluster(BENCH / f"pg-{size}")
+        cluster.start()
+        stopper = cluster.stop
+        url = cluster.ensure_database("bench")
+        marker = BENCH / f"pg-{size}.ok"
+        ready = marker.exists()
+    if not ready:
+        try:
+            _seed(kind, size, url)
+        except BaseException:
+            if stopper:
+                stopper()
+            raise
+        marker.write_text("seeded\n")
+    return url, stopper
+
+
+def _seed(kind: str, size: str, url: str) -> None:
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    BENCH.mkdir(exist_ok=True)
+    if kind == "sqlite":
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    print(f"Seeding the {size} data set on {kind} (once; cached under .bench/)...")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        if kind == "postgres":  # a seeding run that stopped half-way is started afresh
+            db.drop_all()
+        db.create_all()
+        from bench.seed import seed
+
+        seed(size)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def sample_pages(url: str) -> dict[str, str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        product = conn.execute(text(
+            "SELECT p.id, p.slug FROM products p JOIN stores s ON s.id = p.store_id "
+            "WHERE p.status = 'active' AND s.status = 'verified' ORDER BY p.id LIMIT 1 OFFSET 5000"
+        )).one()
+        store = conn.execute(text(
+            "SELECT slug FROM stores WHERE status = 'verified' ORDER BY id LIMIT 1 OFFSET 500"
+        )).scalar_one()
+    engine.dispose()
+    return {
+        "home": "/",
+        "category p1": "/c/makanan-olahan",
+        "category p50": "/c/makanan-olahan?page=50",
+        "search common": "/search?q=keripik",
+        "search rare": "/search?q=andaliman",
+        "search typo": "/search?q=kripik",
+        "search filters": "/search?q=batik&province=33&min_price=50000&max_price=300000"
+                          "&in_stock=1&sort=price_asc",
+        "product": f"/p/{product.id}-{product.slug}",
+        "store": f"/s/{store}",
+    }
+
+
+class Server:
+    """gunicorn with 2 sync workers on 127.0.0.1; tracks its workers' peak memory."""
+
+    def __init__(self, app: str, port: int, env: dict) -> None:
+        self.port = port
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
+             "warning", "--chdir", str(ROOT), app],
+            env={**os.environ, **env}, start_new_session=True,
+        )
+        self.peak_kb = 0
+        self._stop = threading.Event()
+
+    def wait_ready(self, path: str = "/") -> None:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5).read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def workers(self) -> list[int]:
+        try:
+            out = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in out.split()]
+
+    def _rss_kb(self, pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def watch(self) -> None:
+        def loop():
+            while not self._stop.is_set():
+                for pid in self.workers():
+                    self.peak_kb = max(self.peak_kb, self._rss_kb(pid))
+                time.sleep(0.2)
+
+        threading.Thread(target=loop, daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def drive(port: int, path: str, duration: int) -> dict:
+    url = f"http://127.0.0.1:{port}{path}"
+    # Warm up both workers (first requests fill per-process caches and SQLite's page cache).
+    subprocess.run([WRK, "-t2", "-c4", "-d2s", "--timeout", "30s", url], capture_output=True)
+    out = subprocess.run([WRK, "-t2", "-c20", f"-d{duration}s", "--timeout", "10s", "-s",
+                          str(ROOT / "bench" / "wrk_report.lua"), url],
+                         capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("JSON "))
+    return json.loads(line[5:])
+
+
+def table(rows: list[tuple[str, dict]], baseline: dict, peak_mb: float, title: str) -> str:
+    lines = [title, "",
+             f"| {'page':<15} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} |"
+             f" {'vs bare':>7} | {'errors':>6} |",
+             f"|{'-' * 17}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|"]
+    for name, r in [("bare Flask", baseline), *rows]:
+        ratio = r["rps"] / baseline["rps"] if baseline["rps"] else 0
+        lines.append(f"| {name:<15} | {r['rps']:>7.0f} | {r['p50']:>7.1f} | {r['p95']:>7.1f} |"
+                     f" {r['p99']:>7.1f} | {ratio:>6.0%} | {r['errors'] + r['non2xx']:>6} |")
+    lines += ["", f"peak worker memory (RSS, app): {peak_mb:.0f} MB"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--size", choices=("100k", "1m"), default="100k")
+    parser.add_argument("--duration", type=int, default=6)
+    parser.add_argument("--only", default="", help="comma-separated page names")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    url, stop_db = database_url(args.db, args.size)
+    servers = []
+    try:
+        pages = sample_pages(url)
+        if args.only:
+            pages = {k: v for k, v in pages.items() if k in args.only.split(",")}
+        base = Server("bench.baseline:app", 58081, {})
+        servers.append(base)
+        base.wait_ready()
+        baseline = drive(58081, "/", args.duration)
+        base.stop()
+        app = Server("marketplace:create_app()", 58080,
+                     {"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
+        servers.append(app)
+        app.wait_ready("/healthz")
+        app.watch()
+        rows = []
+        for name, path in pages.items():
+            rows.append((name, drive(58080, path, args.duration)))
+            print(f"  {name}: {rows[-1][1]['rps']:.0f} req/s", file=sys.stderr)
+        print(table(rows, baseline, app.peak_kb / 1024,
+                    f"make bench: {args.db}, {args.size} products, gunicorn 2 workers, "
+                    f"wrk 2 threads 20 connections, {args.duration} s per page"))
+    finally:
+        for server in servers:
+            server.stop()
+        if stop_db:
+            stop_db()
+
+
+if __name__ == "__main__":
+    main()

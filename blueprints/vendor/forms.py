@@ -1,0 +1,180 @@
+"""Forms of the vendor area: opening a store, its settings, products, photos and CSV upload."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from marketplace.models import ProductStatus
+from marketplace.regions import province_choices
+from marketplace.services.stores import BANKS
+
+VARIANT_ROWS = 6
+
+
+class StoreForm(FlaskForm):
+    """Open a store, or change its details."""
+
+    name = StringField(_l("Store name"), validators=[DataRequired(), Length(max=80)])
+    story = TextAreaField(_l("Your story"), validators=[Optional(), Length(max=5000)],
+                          description=_l("Who you are and how you make your products."))
+    province_code = SelectField(_l("Province"), validators=[DataRequired()])
+    regency = StringField(_l("Regency or city"), validators=[DataRequired(), Length(max=120)],
+                          description=_l("For example: Kabupaten Pekalongan or Kota Solo."))
+    whatsapp = TelField(_l("WhatsApp number"), validators=[DataRequired(), Length(max=20)],
+                        description=_l("Buyers reach you here, e.g. 0812 3456 7890."))
+    participant_code = StringField(_l("PKH/KUBE participant code (optional)"),
+                                   validators=[Optional(), Length(max=40)])
+    bank_name = SelectField(_l("Bank for payouts"), validators=[DataRequired()],
+                            choices=[(b, b) for b in BANKS])
+    bank_account_number = StringField(_l("Account number"),
+                                      validators=[DataRequired(), Length(max=30)])
+    bank_account_holder = StringField(_l("Account holder name"),
+                                      validators=[DataRequired(), Length(max=120)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in (
+            "name", "story", "province_code", "regency", "whatsapp", "participant_code",
+            "bank_name", "bank_account_number", "bank_account_holder")}
+
+
+class ImageUploadForm(FlaskForm):
+    """One photo: a store logo or banner."""
+
+    image = FileField(_l("Photo (JPEG, PNG or WebP, up to 10 MB)"), validators=[FileRequired()])
+
+
+class RemoveForm(FlaskForm):
+    """A button-only form (CSRF) for removing or moving something."""
+
+
+class ShippingForm(FlaskForm):
+    """How buyers receive their goods."""
+
+    self_delivery_enabled = BooleanField(_l("I deliver myself within my regency"))
+    self_delivery_fee = IntegerField(_l("Self-delivery fee (Rp)"),
+                                     validators=[Optional(), NumberRange(min=0)])
+    pickup_enabled = BooleanField(_l("Buyers can pick up"))
+    pickup_address = TextAreaField(_l("Pickup address"), validators=[Optional(),
+                                                                     Length(max=500)])
+    courier_enabled = BooleanField(_l("Send by courier"))
+
+
+class VariantRow(Form):
+    """One line of the variant table (without its own CSRF token)."""
+
+    variant_id = HiddenField()
+    option1 = StringField(_l("Option 1 value"), validators=[Optional(), Length(max=40)])
+    option2 = StringField(_l("Option 2 value"), validators=[Optional(), Length(max=40)])
+    sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
+    price = IntegerField(_l("Price (Rp)"), validators=[Optional()])
+    stock = IntegerField(_l("Stock"), validators=[Optional()])
+
+
+class ProductForm(FlaskForm):
+    """A product with its variants and food permits."""
+
+    title = StringField(_l("Product name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
+                                description=_l("Plain text; line breaks are kept."))
+    category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
+    status = SelectField(_l("Status"), choices=[
+        (ProductStatus.DRAFT.value, _l("Draft (only you see it)")),
+        (ProductStatus.ACTIVE.value, _l("Active (for sale)")),
+        (ProductStatus.ARCHIVED.value, _l("Archived")),
+    ])
+    weight_grams = IntegerField(_l("Weight in grams"), validators=[InputRequired()],
+                                description=_l("With packaging; used for ongkir."))
+    option1_name = StringField(_l("First option type (optional)"),
+                               validators=[Optional(), Length(max=30)],
+                               description=_l("For example Ukuran; leave empty for one "
+                                              "variant."))
+    option2_name = StringField(_l("Second option type (optional)"),
+                               validators=[Optional(), Length(max=30)],
+                               description=_l("For example Warna."))
+    variants = FieldList(FormField(VariantRow), min_entries=VARIANT_ROWS,
+                         max_entries=VARIANT_ROWS + 50)
+    pirt_number = StringField(_l("P-IRT number (food)"), validators=[Optional(),
+                                                                     Length(max=30)])
+    pirt_expires_on = DateField(_l("P-IRT valid until"), validators=[Optional()])
+    halal_number = StringField(_l("Halal certificate number"),
+                               validators=[Optional(), Length(max=40)])
+    halal_expires_on = DateField(_l("Halal certificate valid until"), validators=[Optional()])
+    nib = StringField(_l("NIB (business number)"), validators=[Optional(), Length(max=20)])
+
+    def set_categories(self, categories) -> None:
+        self.category_id.choices = [(0, _l("Choose a category"))] + categories
+
+    def values(self) -> dict:
+        rows = [{"id": int(row.variant_id.data) if (row.variant_id.data or "").isdigit() else None,
+                 "option1": row.option1.data, "option2": row.option2.data,
+                 "sku": row.sku.data, "price": row.price.data,
+                 "stock": row.stock.data if row.stock.data is not None else 0}
+                for row in self.variants if (row.sku.data or "").strip()]
+        return {
+            "title": self.title.data, "description": self.description.data or "",
+            "category_id": self.category_id.data, "status": self.status.data,
+            "weight_grams": self.weight_grams.data, "option1_name": self.option1_name.data,
+            "option2_name": self.option2_name.data, "variants": rows,
+            **{name: getattr(self, name).data for name in (
+                "pirt_number", "pirt_expires_on", "halal_number", "halal_expires_on", "nib")},
+        }
+
+
+class QuickEditForm(FlaskForm):
+    """Price and stock of one variant, right from the product list."""
+
+    price = IntegerField(_l("Price (Rp)"), validators=[InputRequired()])
+    stock = IntegerField(_l("Stock"), validators=[InputRequired()])
+
+
+class ProductImageForm(FlaskForm):
+    """Add a photo to a product."""
+
+    image = FileField(_l("Photo (JPEG, PNG or WebP, up to 10 MB)"), validators=[FileRequired()])
+    alt = StringField(_l("Describe the photo"), validators=[Optional(), Length(max=200)],
+                      description=_l("For buyers who cannot see it, e.g. \"Keripik tempe in a "
+                                     "250 g pouch\"."))
+
+
+class AltTextForm(FlaskForm):
+    alt = StringField(_l("Photo description"), validators=[DataRequired(), Length(max=200)])
+
+
+class ImportForm(FlaskForm):
+    """CSV bulk upload."""
+
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+def _add_courier_rate_fields() -> None:
+    # One optional fee field per destination province (38); empty means "no courier there".
+    for code, name in province_choices():
+        setattr(ShippingForm, f"rate_{code}", IntegerField(
+            _l("Courier fee to %(province)s (Rp)", province=name),
+            validators=[Optional(), NumberRange(min=0)]))
+
+
+_add_courier_rate_fields()
+
+
+def courier_rates_from(form: ShippingForm) -> dict[str, int]:
+    return {code: getattr(form, f"rate_{code}").data for code, _name in province_choices()
+            if getattr(form, f"rate_{code}").data is not None}

@@ -1,0 +1,45 @@
+"""Forms of the vendor order desk, ledger, reviews and sales statements."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from marketplace.services.fulfilment import COURIERS
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF protection and nothing else."""
+
+
+class ShipForm(FlaskForm):
+    courier = SelectField(_l("Courier"), choices=[("", "—")] + [(c, c) for c in COURIERS],
+                          validators=[Optional()])
+    tracking_number = StringField(_l("Tracking number (resi)"),
+                                  validators=[Optional(), Length(max=60)])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for cancelling"),
+                           validators=[DataRequired(), Length(max=500)],
+                           description=_l("The buyer sees this reason."))
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[("accept", _l("Accept and refund")),
+                                                   ("reject", _l("Reject"))],
+                          validators=[DataRequired()])
+    note = TextAreaField(_l("Note to the buyer (required when rejecting)"),
+                         validators=[Optional(), Length(max=1000)])
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=1000)],
+                          description=_l("Shown under the review. You can reply once."))
+
+
+class VerifyStatementForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only lookup (GET), nothing changes
+
+    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=60)])
