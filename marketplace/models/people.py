@@ -48,7 +48,7 @@ class Caseload(db.Model):
     facilitator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     #: "staff" (assigned), "invite" (she entered the facilitator's code) or "facilitator"
     #: (the facilitator registered her).
-    source: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(12))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Set while she allows this facilitator to act for her store; None otherwise.
     consent_at: Mapped[datetime | None]

@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entrepreneur_id', sa.Integer(), nullable=False),
     sa.Column('facilitator_id', sa.Integer(), nullable=False),
-    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('source', sa.String(length=12), nullable=False),
     sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('consent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('consent_withdrawn_at', sa.DateTime(timezone=True), nullable=True),
