@@ -14,13 +14,14 @@ from flask_wtf.csrf import CSRFError
 from prometheus_client import CollectorRegistry
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from marketplace import models
 from marketplace.config import INSTANCE, ROOT, Config
 from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
-from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.i18n import LANG_COOKIE, requested_language, select_locale
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
@@ -69,6 +70,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    if not app.config.get("CACHE_TYPE"):
+        app.config["CACHE_TYPE"] = ("RedisCache" if app.config.get("CACHE_REDIS_URL") else
+                                    "SimpleCache" if app.testing else "FileSystemCache")
+    cache.init_app(app)
     register_metrics(app)
 
     @login_manager.user_loader
@@ -148,6 +153,14 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(exc: DomainError):
         db.session.rollback()
         return _error_response(exc.status_code, exc.message, getattr(exc, "errors", None))
+
+    @app.errorhandler(PoolTimeout)
+    def pool_exhausted(exc: PoolTimeout):
+        # Raised when a request first asks for a connection, so nothing of it was written.
+        db.session.rollback()
+        body, status = _error_response(503, _("The site is very busy right now. Please try "
+                                              "again in a few seconds."))
+        return body, status, {"Retry-After": str(app.config["DB_POOL_RETRY_AFTER"])}
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
