@@ -4,8 +4,12 @@ import os
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+_BUNDLED = Path(__file__).resolve().parent / "_resources"
+#: Templates, static files, catalogs and migrations: bundled inside an installed wheel (see
+#: setup.py), else the source tree. An installed app keeps its instance folder in the cwd.
+ROOT = _BUNDLED if _BUNDLED.is_dir() else Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_DIR",
+                               Path.cwd() / "instance" if ROOT is _BUNDLED else ROOT / "instance"))
 TRANSLATIONS = ROOT / "translations"
 
 
@@ -63,6 +67,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+
+    #: Networks (comma-separated CIDR) that may read /metrics; everyone else gets a 404.
+    METRICS_ALLOWED = os.environ.get("METRICS_ALLOWED", "127.0.0.1/32,::1/128")
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
