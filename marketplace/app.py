@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from prometheus_client import CollectorRegistry
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from marketplace import models
@@ -147,6 +148,14 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(exc: DomainError):
         db.session.rollback()
         return _error_response(exc.status_code, exc.message, getattr(exc, "errors", None))
+
+    @app.errorhandler(PoolTimeout)
+    def pool_exhausted(exc: PoolTimeout):
+        # Raised when a request first asks for a connection, so nothing of it was written.
+        db.session.rollback()
+        body, status = _error_response(503, _("The site is very busy right now. Please try "
+                                              "again in a few seconds."))
+        return body, status, {"Retry-After": str(app.config["DB_POOL_RETRY_AFTER"])}
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

@@ -1,5 +1,7 @@
 """/healthz reports each configured part; /metrics speaks Prometheus to allowed addresses only."""
 
+from tests.support.postgres import free_port
+
 
 def test_metrics_answer_allowed_addresses_in_prometheus_format(client):
     client.get("/")
@@ -20,3 +22,17 @@ def test_healthz_reports_the_database(client):
     page = client.get("/healthz")
     assert page.status_code == 200
     assert page.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_names_redis_when_it_is_down_and_when_it_is_up(app, client, redis_server):
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    try:
+        down = client.get("/healthz")
+        assert down.status_code == 503
+        assert down.get_json() == {"status": "error", "database": "ok", "redis": "unreachable"}
+        app.config["REDIS_URL"] = redis_server.url
+        up = client.get("/healthz")
+        assert up.status_code == 200
+        assert up.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    finally:
+        app.config["REDIS_URL"] = None
