@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app marketplace
 PYTEST_ARGS ?=
 
 .PHONY: run install install-test translations extract-messages lint test test-sqlite \
-        test-postgres browser postgres clean
+        test-postgres browser postgres production-parts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,10 +49,15 @@ postgres:
 		apt-get install -y -q postgresql-15; }
 	@id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
 
-test-sqlite: install-test translations browser
+# Debian's redis-server and nginx for the tests of the production path (jobs, limits, cluster).
+production-parts:
+	@{ command -v redis-server && command -v nginx; } >/dev/null || { apt-get update -q && \
+		apt-get install -y -q redis-server nginx; }
+
+test-sqlite: install-test translations browser production-parts
 	$(BIN)/pytest --db sqlite $(PYTEST_ARGS)
 
-test-postgres: install-test translations browser postgres
+test-postgres: install-test translations browser postgres production-parts
 	$(BIN)/pytest --db postgres $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres
@@ -61,11 +66,12 @@ clean:
 	rm -rf $(VENV) instance .bench
 
 # --- catalog and discovery (issue 4): benchmarks and Lighthouse -------------------------------
-# `make bench [DB=sqlite|postgres] [SIZE=100k|1m] [DURATION=6]`: seeds once (cached in .bench/),
+# `make bench [DB=sqlite|postgres] [SIZE=100k|1m] [DURATION=6] [CACHE=on|off|both]`: seeds once,
 # serves with gunicorn (2 workers), drives each page with wrk and prints the table.
 DB ?= sqlite
 SIZE ?= 100k
 DURATION ?= 6
+CACHE ?= both
 LIGHTHOUSE := .bench/node/node_modules/.bin/lighthouse
 
 .PHONY: bench lighthouse
@@ -73,7 +79,7 @@ LIGHTHOUSE := .bench/node/node_modules/.bin/lighthouse
 bench: install translations
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/pip install -q gunicorn
-	$(BIN)/python -m bench.run --db $(DB) --size $(SIZE) --duration $(DURATION)
+	$(BIN)/python -m bench.run --db $(DB) --size $(SIZE) --duration $(DURATION) --cache $(CACHE)
 
 $(LIGHTHOUSE):
 	mkdir -p .bench/node
