@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app marketplace
 PYTEST_ARGS ?=
 
 .PHONY: run install install-test translations extract-messages lint test test-sqlite \
-        test-postgres test-browser browser postgres clean
+        test-postgres test-browser browser postgres production-parts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,15 +49,20 @@ postgres:
 		apt-get install -y -q postgresql-15; }
 	@id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
 
+# Debian's redis-server and nginx for the tests of the production path (jobs, limits, cluster).
+production-parts:
+	@{ command -v redis-server && command -v nginx; } >/dev/null || { apt-get update -q && \
+		apt-get install -y -q redis-server nginx; }
+
 # `make test` runs each test once where the database makes no difference and on both
 # databases where it does: unit and web tests on SQLite (with the tests that touch no
 # database, marked `nodb` by tests/conftest.py), the same minus `nodb` on PostgreSQL, and the
 # browser journeys once, on SQLite. The three runs share the two cores (-j2); each prints its
 # output when it ends. PYTEST_ARGS narrows every run (a run left with nothing to do passes).
-test-sqlite: install-test translations
+test-sqlite: install-test translations production-parts
 	$(BIN)/pytest --db sqlite --part unit-web $(PYTEST_ARGS)
 
-test-postgres: install-test translations postgres
+test-postgres: install-test translations postgres production-parts
 	$(BIN)/pytest --db postgres --part db $(PYTEST_ARGS)
 
 test-browser: install-test translations browser
@@ -65,7 +70,7 @@ test-browser: install-test translations browser
 
 # Installs first, one step at a time (two pip or apt-get runs must not overlap), then the
 # runs side by side, the longest (PostgreSQL) first.
-test: lint translations browser postgres
+test: lint translations browser postgres production-parts
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-browser test-sqlite
 
 clean:

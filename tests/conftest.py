@@ -11,6 +11,7 @@ from sqlalchemy import text
 from marketplace import create_app
 from marketplace.extensions import db as _db
 from tests.support.postgres import Cluster
+from tests.support.redis import RedisServer
 from tests.support.smtp import SMTPServer
 
 pytest_plugins = [
@@ -137,6 +138,8 @@ def settings_for_tests(database_url: str, media_dir: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": None,
+        "JOBS_INLINE": True,
+        "REDIS_URL": None,
         "STRIPE_SECRET_KEY": None,
         "SERVER_NAME": None,
     }
@@ -209,6 +212,20 @@ def smtp_server(app):
     yield server
     app.config.update(MAIL_SERVER=None)
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_session():
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(redis_session):
+    """Debian's redis-server for this run, emptied before each test that uses it."""
+    redis_session.flush()
+    return redis_session
 
 
 _real_connect = socket.socket.connect
