@@ -4,27 +4,27 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from blueprints.account import bp
 from blueprints.common import show_errors
+from blueprints.forms import Form
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import facilitators, onboarding
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     code = StringField(_l("Your facilitator's invitation code"),
                        validators=[DataRequired(), Length(max=12)])
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     allow = HiddenField(validators=[AnyOf(("yes", "no"))])
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 

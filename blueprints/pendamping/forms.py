@@ -1,14 +1,14 @@
 """Forms of the facilitator workspace."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TelField
 from wtforms.validators import DataRequired, Length
 
+from blueprints.forms import Form
 from blueprints.vendor.forms import StoreForm
 
 
-class RegisterEntrepreneurForm(FlaskForm):
+class RegisterEntrepreneurForm(Form):
     """A new entrepreneur with a phone number only."""
 
     name = StringField(_l("Her full name"), validators=[DataRequired(), Length(max=120)])
@@ -26,5 +26,5 @@ class OpenStoreForForm(StoreForm):
     bank_account_holder = None
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """Only the CSRF token: a button that changes something."""

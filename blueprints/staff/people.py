@@ -4,11 +4,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.common import show_errors, staff_required
+from blueprints.forms import Form
 from blueprints.staff import bp
 from marketplace.errors import DomainError, ValidationError
 from marketplace.extensions import db
@@ -16,7 +16,7 @@ from marketplace.regions import province_choices, province_name
 from marketplace.services import facilitators
 
 
-class FacilitatorForm(FlaskForm):
+class FacilitatorForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("First password"), validators=[DataRequired(), Length(max=128)],
@@ -30,7 +30,7 @@ class FacilitatorForm(FlaskForm):
         self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     person = StringField(_l("Entrepreneur's email or phone number"),
                          validators=[DataRequired(), Length(max=254)])
 
