@@ -66,11 +66,12 @@ clean:
 	rm -rf $(VENV) instance .bench
 
 # --- catalog and discovery (issue 4): benchmarks and Lighthouse -------------------------------
-# `make bench [DB=sqlite|postgres] [SIZE=100k|1m] [DURATION=6]`: seeds once (cached in .bench/),
+# `make bench [DB=sqlite|postgres] [SIZE=100k|1m] [DURATION=6] [CACHE=on|off|both]`: seeds once,
 # serves with gunicorn (2 workers), drives each page with wrk and prints the table.
 DB ?= sqlite
 SIZE ?= 100k
 DURATION ?= 6
+CACHE ?= both
 LIGHTHOUSE := .bench/node/node_modules/.bin/lighthouse
 
 .PHONY: bench lighthouse
@@ -78,7 +79,7 @@ LIGHTHOUSE := .bench/node/node_modules/.bin/lighthouse
 bench: install translations
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/pip install -q gunicorn
-	$(BIN)/python -m bench.run --db $(DB) --size $(SIZE) --duration $(DURATION)
+	$(BIN)/python -m bench.run --db $(DB) --size $(SIZE) --duration $(DURATION) --cache $(CACHE)
 
 $(LIGHTHOUSE):
 	mkdir -p .bench/node

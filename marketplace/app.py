@@ -21,7 +21,7 @@ from marketplace import models
 from marketplace.config import INSTANCE, ROOT, Config
 from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
-from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.i18n import LANG_COOKIE, requested_language, select_locale
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
@@ -69,6 +69,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    if not app.config.get("CACHE_TYPE"):
+        app.config["CACHE_TYPE"] = ("RedisCache" if app.config.get("CACHE_REDIS_URL") else
+                                    "SimpleCache" if app.testing else "FileSystemCache")
+    cache.init_app(app)
     register_metrics(app)
 
     @login_manager.user_loader

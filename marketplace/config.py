@@ -85,6 +85,13 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "Pasar Mandiri <no-reply@pasarmandiri.id>")
 
+    #: Shared by the worker processes: Redis when a URL is given, else files in the instance
+    #: folder (an in-process cache would let one worker serve a page another has invalidated).
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")
+    CACHE_DIR = os.environ.get("CACHE_DIR", str(INSTANCE / "cache"))
+    CACHE_THRESHOLD = 20_000
+    CACHE_KEY_PREFIX = "pm:"
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get(
         "REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -105,6 +112,8 @@ class Config:
     UNPAID_ORDER_TTL_HOURS = _int_env("UNPAID_ORDER_TTL_HOURS", 24)
 
     def __init__(self) -> None:
+        if "PAGE_CACHE_SECONDS" in os.environ:  # 0 switches the page cache off
+            self.PAGE_CACHE_SECONDS = int(os.environ["PAGE_CACHE_SECONDS"])
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _persisted_secret_key()
         self.BABEL_TRANSLATION_DIRECTORIES = _translation_directories()
         if self.SQLALCHEMY_DATABASE_URI not in ("sqlite://", "sqlite:///:memory:"):

@@ -2,7 +2,7 @@
 
 from flask import jsonify, render_template
 
-from blueprints.catalog.caching import cached_page
+from blueprints.catalog.caching import cached_page, page_cache
 from blueprints.main import bp
 from marketplace.clock import utcnow
 from marketplace.extensions import limiter
@@ -11,6 +11,7 @@ from marketplace.services.discovery import home_content
 
 
 @bp.get("/")
+@page_cache
 def home():
     """The home page: featured vendors, new products, popular categories, regions."""
     html = render_template("main/home.html", content=home_content(utcnow()))

@@ -12,14 +12,13 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from marketplace.clock import as_utc, utcnow
 from marketplace.errors import (
     Conflict,
     InvalidTransition,
     NotFound,
-    PaymentError,
     PermissionDenied,
     ValidationError,
 )
@@ -28,7 +27,6 @@ from marketplace.mail import queue_email
 from marketplace.models import (
     Order,
     OrderStatus,
-    Payment,
     PaymentMethod,
     PaymentStatus,
     Refund,
@@ -39,8 +37,9 @@ from marketplace.models import (
     User,
 )
 from marketplace.money import format_rupiah
-from marketplace.services import audit, ledger
-from marketplace.services.orderflow import actor_kinds, transition
+from marketplace.services import audit
+from marketplace.services.orderflow import actor_kinds, lock, transition
+from marketplace.services.refunds import refund_order, refundable
 from marketplace.validation import clean_text
 
 S = OrderStatus
@@ -290,75 +289,15 @@ def auto_complete(now=None, days: int | None = None) -> int:
 
 # --- money back -------------------------------------------------------------------------------
 
-def refundable(order: Order) -> int:
-    """Money received for this order and not yet given back (0 when nothing was paid)."""
-    if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
-        return 0
-    return order.total - order.refunded_amount
-
-
-def stripe_refund(order: Order, payment: Payment, amount: int, refunded_before: int) -> str:
-    """Refund part of a card payment through Stripe; returns Stripe's refund id.
-
-    The idempotency key names the order and how much was refunded before, so retrying the same
-    refund after a timeout never refunds twice.
-
-    :raises PaymentError: Stripe refused or could not be reached.
-    """
-    import stripe
-
-    from marketplace import stripe_gateway
-
-    if not current_app.config.get("STRIPE_SECRET_KEY") or not payment.provider_ref:
-        raise PaymentError(_("This card payment cannot be refunded automatically."))
-    try:
-        refund = stripe_gateway.refund_payment_intent(
-            order.reference, payment.provider_ref, amount, f"refund-{refunded_before}-{amount}")
-    except stripe.StripeError as exc:
-        current_app.logger.warning("Stripe refund of %s failed: %s", payment.provider_ref, exc)
-        raise PaymentError(_("The card refund failed. Nothing was changed; please try again "
-                             "later.")) from exc
-    return refund.id
-
-
 def _refund(actor: User | None, order: Order, amount: int, reason: str) -> Refund:
-    """Give `amount` back through the order's payment method and debit the store."""
-    before = order.refunded_amount
-    # Claimed in SQL, so two refunds at once can never exceed what was paid.
-    claimed = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.refunded_amount == before,
-                            Order.refunded_amount + amount <= Order.total)
-        .values(refunded_amount=Order.refunded_amount + amount)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        raise Conflict(_("This order was refunded meanwhile. Reload the page and try again."))
-    db.session.refresh(order)
-    order.payment_status = (PaymentStatus.REFUNDED if order.refunded_amount == order.total
-                            else PaymentStatus.PARTIALLY_REFUNDED)
-    payment = db.session.scalar(select(Payment).where(Payment.checkout_id == order.checkout_id))
-    ledger.record_refund(order, amount, before, actor, note=reason[:200])
-    refunded_on_payment = db.session.scalar(
-        select(db.func.coalesce(db.func.sum(Refund.amount), 0))
-        .where(Refund.payment_id == payment.id)) + amount
-    payment.status = (PaymentStatus.REFUNDED if refunded_on_payment >= payment.amount
-                      else PaymentStatus.PARTIALLY_REFUNDED)
-    provider_ref = None
-    if order.payment_method == PaymentMethod.STRIPE:
-        provider_ref = stripe_refund(order, payment, amount, before)  # last: nothing fails after
-    refund = Refund(order_id=order.id, payment_id=payment.id, amount=amount,
-                    provider_ref=provider_ref, reason=reason, actor_id=getattr(actor, "id", None))
-    db.session.add(refund)
-    audit.record(actor, "order.refund", order, before={"refunded": before},
-                 after={"refunded": order.refunded_amount, "amount": amount,
-                        "method": order.payment_method.value, "provider_ref": provider_ref})
-    how = (_("to your card") if provider_ref else
+    """Give `amount` back (see `refunds.refund_order`) and tell the buyer how it comes."""
+    refund = refund_order(actor, order, amount, reason)
+    how = (_("to your card") if refund.provider_ref else
            _("by bank transfer from Pasar Mandiri staff"))
     buyer = order.buyer
     _notify(buyer, lambda: _("Refund for order %(ref)s", ref=order.reference),
             lambda: _("%(amount)s for order %(ref)s is being refunded %(how)s.",
                       amount=_money(amount, buyer), ref=order.reference, how=how))
-    db.session.flush()
     return refund
 
 
@@ -379,6 +318,7 @@ def request_refund(buyer: User, order: Order, reason: str, amount: int | None = 
     if "buyer" not in actor_kinds(order, buyer):
         raise PermissionDenied()
     reason = clean_text(reason, 1000, "reason")
+    lock(order)  # one open request per order, also when the form is sent twice
     if order.status not in (S.PROCESSING, S.SHIPPED, S.DELIVERED):
         raise Conflict(_("A refund can be requested once the seller has accepted the order "
                          "and before it is complete. A new order can simply be cancelled."))
@@ -424,6 +364,9 @@ def decide_refund_request(actor: User, request: RefundRequest, accept: bool,
         allowed = (RefundRequestStatus.OPEN,)
     else:
         raise PermissionDenied()
+    # Two decisions at once (two tabs, seller and staff): the second waits, then sees the first.
+    lock(order)
+    db.session.refresh(request)
     if request.status not in allowed:
         raise Conflict(_("This refund request was already decided."))
     note = clean_text(note, 1000, "note", required=not accept) or None

@@ -21,6 +21,7 @@ from marketplace.models import (
     Store,
     User,
 )
+from marketplace.services import orderflow
 from marketplace.validation import clean_text
 
 REVIEWABLE = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
@@ -98,6 +99,7 @@ def create_review(buyer: User, line: OrderLine, rating, text: str | None = None,
     """
     if line.order.buyer_id != buyer.id:
         raise PermissionDenied(_("You can only review products you bought."))
+    orderflow.lock(line.order)  # two submits of one review at once: the second sees the first
     if line.order.status not in REVIEWABLE:
         raise Conflict(_("You can review this product once the order has been delivered."))
     if line.product_id is None:
