@@ -48,7 +48,8 @@ def build(orders: int) -> tuple[int, int]:
     from marketplace.seed.base import seed_categories
     from marketplace.services.accounts import create_user
     from marketplace.services.catalog import create_product
-    from marketplace.services.stores import open_store, verify_store
+    from marketplace.services.stores import open_store
+    from marketplace.services.verification import verify_store
 
     seed_categories()
     owner = create_user("bench.vendor@contoh.id", "Rahasia2026x", "buyer", name="Bu Bench")

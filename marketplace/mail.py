@@ -12,7 +12,7 @@ import smtplib
 from contextlib import nullcontext
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,18 @@ from marketplace.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 _PENDING_KEY = "outbox_pending"
+
+
+def page_link(endpoint: str, **values) -> str:
+    """The absolute address of a page, for an email: the request's host, else SERVER_NAME.
+
+    A command run without SERVER_NAME (e.g. the demo seed) builds it against localhost, so the
+    email still names the exact page.
+    """
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, _external=True, **values)
 
 
 def queue_email(to: str, subject: str, body: str) -> OutboxMessage:

@@ -4,11 +4,11 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from blueprints.common import show_errors, staff_required
+from blueprints.forms import Form
 from blueprints.staff import bp
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
@@ -20,14 +20,14 @@ from marketplace.services.sales import csv_safe
 DEFAULT_THRESHOLD = 50_000
 
 
-class PayoutForm(FlaskForm):
+class PayoutForm(Form):
     amount = IntegerField(_l("Amount transferred (Rp)"),
                           validators=[DataRequired(), NumberRange(min=1)])
     reference = StringField(_l("Bank transfer reference"),
                             validators=[DataRequired(), Length(max=100)])
 
 
-class DisputeDecisionForm(FlaskForm):
+class DisputeDecisionForm(Form):
     decision = RadioField(_l("Decision"), choices=[("accept", _l("Refund the buyer")),
                                                    ("reject", _l("Reject the refund"))],
                           validators=[DataRequired()])

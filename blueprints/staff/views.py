@@ -94,13 +94,13 @@ def store(store_id: int):
 
 
 _DECISIONS = {
-    "verify": (verification.approve_store, NoteForm, "note",
+    "verify": (verification.verify_store, NoteForm, "note",
                lambda: _("The store is verified and its owner has been emailed.")),
-    "reject": (verification.decline_store, ReasonForm, "reason",
+    "reject": (verification.reject_store, ReasonForm, "reason",
                lambda: _("The store was rejected and its owner has been emailed.")),
-    "suspend": (verification.suspend, ReasonForm, "reason",
+    "suspend": (verification.suspend_store, ReasonForm, "reason",
                 lambda: _("The store is suspended and hidden from buyers.")),
-    "reinstate": (verification.reinstate, NoteForm, "note",
+    "reinstate": (verification.reinstate_store, NoteForm, "note",
                   lambda: _("The store is visible to buyers again.")),
 }
 

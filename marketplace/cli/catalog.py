@@ -11,7 +11,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Store, User
 from marketplace.search import schema
-from marketplace.services.featured import active_slots, feature_store
+from marketplace.services.featured import active_slots, schedule_feature
 
 featured = AppGroup("featured", help="Schedule the featured vendors of the home page.")
 search = AppGroup("search", help="Maintain the product search index.")
@@ -42,7 +42,7 @@ def set_featured(slug, position, starts_at, ends_at, note, staff_email) -> None:
     if store is None:
         raise click.ClickException(f"No store with the address {slug}.")
     try:
-        slot = feature_store(staff, store, position, _when(starts_at), _when(ends_at), note)
+        slot = schedule_feature(staff, store, position, _when(starts_at), _when(ends_at), note)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

@@ -12,7 +12,8 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import User
 from marketplace.services.product_import import ImportErrors, check_rows, import_products
-from marketplace.services.stores import store_by_slug, verify_store
+from marketplace.services.stores import store_by_slug
+from marketplace.services.verification import verify_store
 
 stores = AppGroup("stores", help="Manage stores and their products.")
 

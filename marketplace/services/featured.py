@@ -23,7 +23,7 @@ def _require_staff(user: User) -> None:
 
 
 def check_slot(store: Store, position, starts_at: datetime, ends_at: datetime) -> None:
-    """The rules every featured slot obeys (shared by staff tools that add or move slots).
+    """The rules every featured slot obeys, whatever else is scheduled.
 
     :raises ValidationError: store not verified, position out of range, window not ordered.
     """
@@ -36,27 +36,6 @@ def check_slot(store: Store, position, starts_at: datetime, ends_at: datetime) -
                               field="position")
     if starts_at is None or ends_at is None or as_utc(ends_at) <= as_utc(starts_at):
         raise ValidationError(_("The end must be after the start."), field="ends_at")
-
-
-def feature_store(staff: User, store: Store, position: int, starts_at: datetime,
-                  ends_at: datetime, note: str = "") -> FeaturedSlot:
-    """Schedule a verified store on the home page at a position for a time window.
-
-    :raises PermissionDenied: the actor is not staff.
-    :raises ValidationError: store not verified, bad position or window.
-    """
-    _require_staff(staff)
-    check_slot(store, position, starts_at, ends_at)
-    slot = FeaturedSlot(store=store, position=position, starts_at=as_utc(starts_at),
-                        ends_at=as_utc(ends_at), created_by_id=staff.id,
-                        note=clean_text(note, 1000, "note", required=False))
-    db.session.add(slot)
-    db.session.flush()
-    audit.record(staff, "featured.create", slot, None, {
-        "store_id": store.id, "position": position, "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at, "note": slot.note,
-    })
-    return slot
 
 
 def active_slots_query(now: datetime) -> Select:
@@ -131,7 +110,16 @@ def schedule_feature(staff: User, store: Store, position: int, starts_at: dateti
         raise ValidationError(
             _("At most %(n)d stores can be featured at the same time.", n=MAX_FEATURED_AT_ONCE),
             field="starts_at")
-    return feature_store(staff, store, position, starts_at, ends_at, note)
+    slot = FeaturedSlot(store=store, position=position, starts_at=starts_at, ends_at=ends_at,
+                        created_by_id=staff.id,
+                        note=clean_text(note, 1000, "note", required=False))
+    db.session.add(slot)
+    db.session.flush()
+    audit.record(staff, "featured.create", slot, None, {
+        "store_id": store.id, "position": position, "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at, "note": slot.note,
+    })
+    return slot
 
 
 def end_feature(staff: User, slot: FeaturedSlot, now: datetime) -> FeaturedSlot:

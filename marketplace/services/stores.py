@@ -1,16 +1,14 @@
-"""Stores: opening one, and the verification decisions staff make about it."""
+"""Stores: opening one, its details and shipping options (staff decisions: verification)."""
 
 from flask_babel import gettext as _
 from slugify import slugify
 from sqlalchemy import select
 
-from marketplace.clock import utcnow
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.images import store_image
-from marketplace.models import CourierRate, Store, StoreStatus, User
+from marketplace.models import CourierRate, Store, User
 from marketplace.regions import check_province
-from marketplace.services import audit
 from marketplace.validation import clean_text, normalise_phone
 
 BANKS = ("BRI", "BNI", "Mandiri", "BSI", "BCA", "BTN", "Bank Jateng", "Bank Jatim", "Bank DKI",
@@ -113,62 +111,6 @@ def update_store(owner: User, store: Store, **fields) -> Store:
         setattr(store, key, value)
     db.session.flush()
     return store
-
-
-def _require_staff(user: User) -> None:
-    if not (user.is_staff or user.is_admin):
-        raise PermissionDenied()
-
-
-def _decide(staff: User, store: Store, allowed_from: tuple, to: StoreStatus, action: str,
-            reason: str | None) -> Store:
-    _require_staff(staff)
-    if store.status not in allowed_from:
-        raise Conflict(_("This store is %(status)s; that decision is not possible now.",
-                         status=store.status.value))
-    before = {"status": store.status.value, "reason": store.status_reason}
-    store.status = to
-    store.status_reason = reason
-    if to == StoreStatus.VERIFIED and store.verified_at is None:
-        store.verified_at = utcnow()
-    audit.record(staff, action, store, before, {"status": to.value, "reason": reason})
-    db.session.flush()
-    return store
-
-
-def verify_store(staff: User, store: Store, note: str | None = None) -> Store:
-    """Approve a pending store: it becomes public.
-
-    :raises PermissionDenied: not staff.
-    :raises Conflict: the store is not pending.
-    """
-    note = clean_text(note, 1000, "note", required=False) or None
-    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.VERIFIED, "store.verify",
-                   note)
-
-
-def reject_store(staff: User, store: Store, reason: str) -> Store:
-    """Reject a pending store with a reason the owner sees.
-
-    :raises ValidationError: no reason.
-    """
-    reason = clean_text(reason, 1000, "reason")
-    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.REJECTED, "store.reject",
-                   reason)
-
-
-def suspend_store(staff: User, store: Store, reason: str) -> Store:
-    """Take a verified store off the public site at once; its open orders stay serviceable."""
-    reason = clean_text(reason, 1000, "reason")
-    return _decide(staff, store, (StoreStatus.VERIFIED,), StoreStatus.SUSPENDED,
-                   "store.suspend", reason)
-
-
-def reinstate_store(staff: User, store: Store, note: str | None = None) -> Store:
-    """Make a suspended store public again."""
-    note = clean_text(note, 1000, "note", required=False) or None
-    return _decide(staff, store, (StoreStatus.SUSPENDED,), StoreStatus.VERIFIED,
-                   "store.reinstate", note)
 
 
 def store_of(user: User) -> Store | None:

@@ -9,11 +9,12 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.clock import to_jakarta, utcnow
-from marketplace.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models import Product, Store, StoreStatus, User
-from marketplace.services import audit, stores
+from marketplace.services import audit
+from marketplace.validation import clean_text
 
 #: Alerts start this many days before a halal certificate or P-IRT expires.
 EXPIRY_WARNING_DAYS = 30
@@ -81,58 +82,76 @@ def _tell_owner(store: Store, message) -> None:
         queue_email(store.owner.email, subject, body)
 
 
-def approve_store(staff: User, store: Store, note: str | None = None) -> Store:
-    """Verify a pending store and email its owner.
+def _decide(staff: User, store: Store, allowed_from: tuple, to: StoreStatus, action: str,
+            reason: str | None, message) -> Store:
+    require_staff(staff)
+    if store.status not in allowed_from:
+        raise Conflict(_("This store is %(status)s; that decision is not possible now.",
+                         status=store.status.value))
+    before = {"status": store.status.value, "reason": store.status_reason}
+    store.status = to
+    store.status_reason = reason
+    if to == StoreStatus.VERIFIED and store.verified_at is None:
+        store.verified_at = utcnow()
+    audit.record(staff, action, store, before, {"status": to.value, "reason": reason})
+    db.session.flush()
+    _tell_owner(store, message)
+    return store
+
+
+def verify_store(staff: User, store: Store, note: str | None = None) -> Store:
+    """Verify a pending store (it becomes public) and email its owner.
 
     :raises PermissionDenied: not staff.
     :raises Conflict: the store is not pending (e.g. already rejected).
     """
-    stores.verify_store(staff, store, note)
-    _tell_owner(store, lambda name, _reason: (
-        _("Your store has been verified"),
-        _("Good news: %(name)s is verified and now visible to buyers on Pasar Mandiri.",
-          name=name)))
-    return store
+    note = clean_text(note, 1000, "note", required=False) or None
+    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.VERIFIED, "store.verify",
+                   note, lambda name, _reason: (
+                       _("Your store has been verified"),
+                       _("Good news: %(name)s is verified and now visible to buyers on Pasar "
+                         "Mandiri.", name=name)))
 
 
-def decline_store(staff: User, store: Store, reason: str) -> Store:
+def reject_store(staff: User, store: Store, reason: str) -> Store:
     """Reject a pending store with a reason the owner sees, and email it to them.
 
     :raises ValidationError: no reason.
     :raises Conflict: the store is not pending.
     """
-    stores.reject_store(staff, store, reason)
-    _tell_owner(store, lambda name, reason: (
-        _("Your store application was not approved"),
-        _("%(name)s was not approved. Reason from the ministry staff: %(reason)s",
-          name=name, reason=reason)))
-    return store
+    reason = clean_text(reason, 1000, "reason")
+    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.REJECTED, "store.reject",
+                   reason, lambda name, reason: (
+                       _("Your store application was not approved"),
+                       _("%(name)s was not approved. Reason from the ministry staff: "
+                         "%(reason)s", name=name, reason=reason)))
 
 
-def suspend(staff: User, store: Store, reason: str) -> Store:
-    """Take a verified store off the public site at once and tell its owner why.
+def suspend_store(staff: User, store: Store, reason: str) -> Store:
+    """Take a verified store off the public site at once and tell its owner why; its open
+    orders stay serviceable.
 
     :raises ValidationError: no reason.
     :raises Conflict: the store is not verified.
     """
-    stores.suspend_store(staff, store, reason)
-    _tell_owner(store, lambda name, reason: (
-        _("Your store has been suspended"),
-        _("%(name)s is hidden from buyers for now. Open orders can still be completed. "
-          "Reason: %(reason)s", name=name, reason=reason)))
-    return store
+    reason = clean_text(reason, 1000, "reason")
+    return _decide(staff, store, (StoreStatus.VERIFIED,), StoreStatus.SUSPENDED,
+                   "store.suspend", reason, lambda name, reason: (
+                       _("Your store has been suspended"),
+                       _("%(name)s is hidden from buyers for now. Open orders can still be "
+                         "completed. Reason: %(reason)s", name=name, reason=reason)))
 
 
-def reinstate(staff: User, store: Store, note: str | None = None) -> Store:
+def reinstate_store(staff: User, store: Store, note: str | None = None) -> Store:
     """Make a suspended store public again and tell its owner.
 
     :raises Conflict: the store is not suspended.
     """
-    stores.reinstate_store(staff, store, note)
-    _tell_owner(store, lambda name, _reason: (
-        _("Your store is visible again"),
-        _("%(name)s is visible to buyers again on Pasar Mandiri.", name=name)))
-    return store
+    note = clean_text(note, 1000, "note", required=False) or None
+    return _decide(staff, store, (StoreStatus.SUSPENDED,), StoreStatus.VERIFIED,
+                   "store.reinstate", note, lambda name, _reason: (
+                       _("Your store is visible again"),
+                       _("%(name)s is visible to buyers again on Pasar Mandiri.", name=name)))
 
 
 def verify_permit(staff: User, product: Product, kind: str) -> Product:
