@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.catalog",
     "tests.fixtures.orders",
     "tests.fixtures.staff",
+    "tests.fixtures.people",
 ]
 
 

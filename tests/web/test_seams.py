@@ -49,15 +49,17 @@ def test_every_vendor_page_shows_the_one_vendor_menu(client, login, vendor_world
 def test_the_new_order_email_links_to_the_order_page(db, make_order, make_product):
     checkout = make_order(method=PaymentMethod.COD, items=[(make_product(), 1)])
     order = checkout.orders[0]
-    owner_mail = db.session.scalar(select(OutboxMessage)
-                                   .where(OutboxMessage.to == order.store.owner.email))
+    owner_mail = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.to == order.store.owner.email,
+        OutboxMessage.subject.contains(order.reference)))
     assert f"http://localhost/vendor/orders/{order.reference}" in owner_mail.body
     assert "Buka untuk menerima" in owner_mail.body
 
 
 def test_status_emails_link_each_person_to_their_page(db, order_in):
     order = order_in(OrderStatus.COMPLETED)
-    mails = {m.to: m.body for m in db.session.scalars(select(OutboxMessage))}
+    mails = {m.to: m.body for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.contains(order.reference)))}
     assert f"/account/orders/{order.reference}" in mails[order.buyer.email]
     assert f"/vendor/orders/{order.reference}" in mails[order.store.owner.email]
 
