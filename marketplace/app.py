@@ -29,6 +29,7 @@ from marketplace.services import audit
 
 BLUEPRINTS = (
     "main", "auth", "account", "catalog", "vendor", "shop", "webhooks", "staff", "media", "api",
+    "pendamping",
 )
 
 CONTENT_SECURITY_POLICY = (

@@ -38,8 +38,13 @@ def page_link(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def queue_email(to: str, subject: str, body: str) -> OutboxMessage:
-    """Record an email in the current transaction; it leaves only if the transaction commits."""
+def queue_email(to: str | None, subject: str, body: str) -> OutboxMessage | None:
+    """Record an email in the current transaction; it leaves only if the transaction commits.
+
+    Accounts a facilitator registered by phone may have no email yet: nothing is queued.
+    """
+    if not to:
+        return None
     message = OutboxMessage(to=to, subject=str(subject)[:200], body=str(body))
     db.session.add(message)
     db.session.info.setdefault(_PENDING_KEY, []).append(message)

@@ -49,9 +49,10 @@ class StoreForm(Form):
         self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
 
     def values(self) -> dict:
+        # The payout fields are absent when a facilitator edits (only the owner has them).
         return {name: getattr(self, name).data for name in (
             "name", "story", "province_code", "regency", "whatsapp", "participant_code",
-            "bank_name", "bank_account_number", "bank_account_holder")}
+            "bank_name", "bank_account_number", "bank_account_holder") if name in self}
 
 
 class ImageUploadForm(Form):

@@ -69,15 +69,12 @@ REQUEST_LABELS = {
 # --- loading, scoped to the actor -------------------------------------------------------------
 
 def order_for_vendor(user: User, reference: str) -> Order:
-    """The order with this reference if it belongs to the user's own store.
+    """The order with this reference if the user manages its store (owner, or her facilitator).
 
     :raises NotFound: no such order in the user's store (another store's order looks absent).
     """
-    order = db.session.scalar(
-        select(Order).join(Store, Store.id == Order.store_id)
-        .where(Order.reference == reference, Store.owner_id == user.id)
-    )
-    if order is None:
+    order = db.session.scalar(select(Order).where(Order.reference == reference))
+    if order is None or not order.store.can_manage(user):
         raise NotFound()
     return order
 
