@@ -1,12 +1,12 @@
 """The order state machine: one table of who may move an order from which status to which."""
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from marketplace.clock import utcnow
 from marketplace.errors import InvalidTransition, PermissionDenied
 from marketplace.extensions import db
-from marketplace.models import Order, OrderEvent, OrderStatus, Store, User
+from marketplace.models import Order, OrderEvent, OrderStatus, User
+from marketplace.permissions import can
 from marketplace.services.inventory import release_stock
 
 S = OrderStatus
@@ -36,12 +36,11 @@ def actor_kinds(order: Order, actor: User | None) -> set[str]:
     if actor is None:
         return {"system"}
     kinds = set()
-    if actor.id == order.buyer_id:
+    if can(actor, "order.buy", order):
         kinds.add("buyer")
-    owner_id = db.session.scalar(select(Store.owner_id).where(Store.id == order.store_id))
-    if actor.id == owner_id:
+    if can(actor, "order.sell", order):
         kinds.add("vendor")
-    if actor.is_staff or actor.is_admin:
+    if can(actor, "staff.work"):
         kinds.add("staff")
     return kinds
 
