@@ -29,6 +29,7 @@ from marketplace.services import audit
 
 BLUEPRINTS = (
     "main", "auth", "account", "catalog", "vendor", "shop", "webhooks", "staff", "media", "api",
+    "pendamping",
 )
 
 CONTENT_SECURITY_POLICY = (
@@ -211,7 +212,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     # Templates ask the same permission rules as the services (e.g. which menu to show).
     app.jinja_env.globals.update(can=permissions.can, is_staff=permissions.is_staff,
-                                 is_admin=permissions.is_admin)
+                                 is_admin=permissions.is_admin,
+                                 is_facilitator=permissions.is_facilitator)
 
     @app.template_filter("rupiah")
     def rupiah(amount: int) -> str:

@@ -51,6 +51,17 @@ class Config:
     #: Run background jobs synchronously where they are queued (tests only).
     JOBS_INLINE = False
     MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE / "media"))
+    #: Uploads only some people may see (transfer proofs, exports); never served by nginx.
+    MEDIA_PRIVATE_DIR = os.environ.get("MEDIA_PRIVATE_DIR", str(INSTANCE / "private"))
+    #: S3-compatible object storage for both areas (prefixes public/ and private/ of a bucket
+    #: that is not public); credentials from MEDIA_S3_ACCESS_KEY/SECRET_KEY or boto3's chain.
+    MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET")
+    MEDIA_S3_ENDPOINT = os.environ.get("MEDIA_S3_ENDPOINT")
+    MEDIA_S3_REGION = os.environ.get("MEDIA_S3_REGION", "us-east-1")
+    MEDIA_S3_ACCESS_KEY = os.environ.get("MEDIA_S3_ACCESS_KEY")
+    MEDIA_S3_SECRET_KEY = os.environ.get("MEDIA_S3_SECRET_KEY")
+    #: Seconds a signed URL to a private object stays valid.
+    MEDIA_SIGNED_URL_SECONDS = _int_env("MEDIA_SIGNED_URL_SECONDS", 300)
     SERVER_NAME = os.environ.get("SERVER_NAME")
 
     SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from marketplace import jobs
 from marketplace.extensions import db
+from marketplace.storage import get_storage, uses_object_storage
 
 log = logging.getLogger(__name__)
 
@@ -29,4 +30,6 @@ def check_parts() -> dict[str, str]:
                                 lambda: db.session.execute(text("SELECT 1")).scalar_one())}
     if current_app.config.get("REDIS_URL"):
         parts["redis"] = _probe("redis", lambda: jobs.redis_connection().ping())
+    if uses_object_storage():
+        parts["storage"] = _probe("storage", get_storage().ping)
     return parts

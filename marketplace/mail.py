@@ -12,7 +12,7 @@ import smtplib
 from contextlib import nullcontext
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,25 @@ log = logging.getLogger(__name__)
 _PENDING_KEY = "outbox_pending"
 
 
-def queue_email(to: str, subject: str, body: str) -> OutboxMessage:
-    """Record an email in the current transaction; it leaves only if the transaction commits."""
+def page_link(endpoint: str, **values) -> str:
+    """The absolute address of a page, for an email: the request's host, else SERVER_NAME.
+
+    A command run without SERVER_NAME (e.g. the demo seed) builds it against localhost, so the
+    email still names the exact page.
+    """
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, _external=True, **values)
+
+
+def queue_email(to: str | None, subject: str, body: str) -> OutboxMessage | None:
+    """Record an email in the current transaction; it leaves only if the transaction commits.
+
+    Accounts a facilitator registered by phone may have no email yet: nothing is queued.
+    """
+    if not to:
+        return None
     message = OutboxMessage(to=to, subject=str(subject)[:200], body=str(body))
     db.session.add(message)
     db.session.info.setdefault(_PENDING_KEY, []).append(message)

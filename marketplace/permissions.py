@@ -6,17 +6,15 @@ Flask-Login's anonymous user, or None (the system: CLI, webhooks, scheduled jobs
 service allows it). Anonymous users, None and disabled accounts are never staff and never
 act for a store, whatever their flags say.
 
-Acting for a store is decided by `acts_for_store` (one object) and `stores_acted_for` (the
-same rule as a query filter): today the owner; anyone else who may act for a store (e.g. a
-facilitator with the owner's consent) is added there, and every store action follows.
+Acting for a store is decided by `acts_for_store` alone: the owner, or a facilitator (pendamping)
+while the owner consents (noted for the audit log as "X for store Y"). Where the money goes
+(the payout account) stays the owner's own: `store.payouts`.
 """
 
 from collections.abc import Callable
 
-from sqlalchemy import Select, select
-
 from marketplace.errors import PermissionDenied
-from marketplace.models import Store
+from marketplace.models.people import acting_for
 
 
 def is_signed_in(actor) -> bool:
@@ -35,16 +33,22 @@ def is_admin(actor) -> bool:
     return is_signed_in(actor) and bool(actor.is_admin)
 
 
-def acts_for_store(actor, store) -> bool:
-    """The actor may run this store: its products, settings, orders and money."""
+def is_facilitator(actor) -> bool:
+    """A facilitator (pendamping): helps the entrepreneurs of a caseload."""
+    return is_signed_in(actor) and bool(actor.is_facilitator)
+
+
+def owns_store(actor, store) -> bool:
+    """The store's owner herself."""
     return is_signed_in(actor) and store is not None and actor.id == store.owner_id
 
 
-def stores_acted_for(actor) -> Select:
-    """The ids of the stores `acts_for_store` allows, for filtering lists in the query."""
-    if not is_signed_in(actor):
-        return select(Store.id).where(False)
-    return select(Store.id).where(Store.owner_id == actor.id)
+def acts_for_store(actor, store) -> bool:
+    """The actor may run this store (products, settings, orders): the owner, or her
+    facilitator while she consents."""
+    if owns_store(actor, store):
+        return True
+    return is_facilitator(actor) and store is not None and acting_for(actor, store)
 
 
 def is_buyer_of(actor, subject) -> bool:
@@ -74,6 +78,8 @@ RULES: dict[str, Callable] = {
     "admin.personal_data": _admin,
     # A store's owner (or whoever acts for it): catalogue, settings, sales, replies.
     "store.manage": acts_for_store,
+    # The owner only: the payout bank account.
+    "store.payouts": owns_store,
     # An order seen from its sides.
     "order.sell": _store_of_order,
     "order.buy": is_buyer_of,

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from tests.support.moto import MotoServer
 from tests.support.postgres import Cluster
 from tests.support.redis import RedisServer
 from tests.support.smtp import SMTPServer
@@ -20,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.catalog",
     "tests.fixtures.orders",
     "tests.fixtures.staff",
+    "tests.fixtures.people",
 ]
 
 
@@ -134,6 +136,7 @@ def settings_for_tests(database_url: str, media_dir: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MEDIA_DIR": media_dir,
+        "MEDIA_PRIVATE_DIR": f"{media_dir}-private",
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
@@ -226,6 +229,29 @@ def redis_server(redis_session):
     """Debian's redis-server for this run, emptied before each test that uses it."""
     redis_session.flush()
     return redis_session
+
+
+@pytest.fixture(scope="session")
+def moto_session():
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(app, moto_session):
+    """The app's media in a bucket of a local S3-compatible server (moto) for this test."""
+    import boto3
+
+    moto_session.reset()
+    settings = {"MEDIA_S3_BUCKET": "pasar-media", "MEDIA_S3_ENDPOINT": moto_session.url,
+                "MEDIA_S3_ACCESS_KEY": "test", "MEDIA_S3_SECRET_KEY": "test"}
+    boto3.client("s3", endpoint_url=moto_session.url, region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test",
+                 ).create_bucket(Bucket="pasar-media")
+    app.config.update(settings)
+    yield moto_session
+    app.config.update(dict.fromkeys(settings))
 
 
 _real_connect = socket.socket.connect

@@ -21,6 +21,7 @@ from flask_wtf.csrf import generate_csrf
 from blueprints.catalog import bp
 from marketplace.extensions import cache
 from marketplace.services.discovery import catalog_version
+from marketplace.versions import caching_on
 
 #: Anonymous pages may be kept by browsers and shared caches this long (seconds).
 PUBLIC_MAX_AGE = 60
@@ -43,7 +44,7 @@ def _page_key() -> str | None:
         return None
     if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         return None
-    if page_cache_seconds() <= 0:
+    if not caching_on():
         return None
     path = hashlib.blake2b(request.full_path.encode(), digest_size=16).hexdigest()
     return f"page:{get_locale()}:{catalog_version()}:{path}"

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from blueprints.common import show_errors
 from blueprints.vendor import bp
+from blueprints.vendor.acting import current_store
 from blueprints.vendor.order_forms import (
     ActionForm,
     CancelForm,
@@ -20,7 +21,6 @@ from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import fulfilment, ledger, payments, reviews
 from marketplace.services.orderflow import allowed_next
-from marketplace.services.stores import store_of
 
 
 def store_required(view):
@@ -29,7 +29,7 @@ def store_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        g.store = store_of(current_user)
+        g.store = current_store()
         if g.store is None:
             flash(_("Open your store first."), "error")
             return redirect("/vendor/")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from blueprints.common import show_errors
 from blueprints.vendor import bp
+from blueprints.vendor.acting import current_store, hide_payout_fields
 from blueprints.vendor.forms import (
     AltTextForm,
     ImageUploadForm,
@@ -37,7 +38,7 @@ def store_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        store = stores.store_of(current_user)
+        store = current_store()
         if store is None:
             flash(_("Open your store first."), "info")
             return redirect(url_for("vendor.open_store"))
@@ -102,6 +103,7 @@ def open_store():
 def settings(store):
     """The store's details: name, story, region, WhatsApp, payout account."""
     form = StoreForm(obj=store)
+    hide_payout_fields(form, store)
     if form.validate_on_submit():
         try:
             stores.update_store(current_user, store, **form.values())

@@ -9,19 +9,18 @@ transaction that touched it commits, so pages cached under the old version are n
 again (see `blueprints/catalog/caching.py`).
 """
 
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain
 from threading import Lock
 
-from flask import current_app, has_app_context
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from marketplace import versions
 from marketplace.errors import NotFound
-from marketplace.extensions import cache, db
+from marketplace.extensions import db
 from marketplace.models import (
     Category,
     FeaturedSlot,
@@ -99,51 +98,20 @@ def clear_cache() -> None:
 #: What public pages show: a committed change to any of these makes every cached page old.
 PUBLIC_MODELS = (Product, Variant, ProductImage, StoredImage, Store, Category, FeaturedSlot,
                  Review)
-_VERSION_KEY = "catalog-version"
-_CHANGED = "catalog_changed"
 
 
 def catalog_version() -> str:
-    """The current catalogue version (a new random one if the cache lost it)."""
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        version = new_catalog_version()
-    return version
+    """The current catalogue version."""
+    return versions.current("catalog")
 
 
-def new_catalog_version() -> str:
-    """Start a new catalogue version. Random rather than a counter: two workers bumping at once
-    must not both write the same number and leave a page of the first change in place."""
-    version = secrets.token_hex(8)
-    cache.set(_VERSION_KEY, version, timeout=0)
-    return version
+def _catalog_changes(thing) -> tuple[str, ...]:
+    public = thing in PUBLIC_MODELS if isinstance(thing, type) else isinstance(thing,
+                                                                                PUBLIC_MODELS)
+    return ("catalog",) if public else ()
 
 
-@event.listens_for(Session, "after_flush")
-def _note_changed_rows(session: Session, _context) -> None:
-    if any(isinstance(obj, PUBLIC_MODELS)
-           for obj in chain(session.new, session.dirty, session.deleted)):
-        session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_statements(state) -> None:
-    # Stock is taken with a conditional UPDATE on variants, which no flush sees.
-    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ in PUBLIC_MODELS:
-        state.session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _bump_after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED, False) and has_app_context():
-        new_catalog_version()
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_rolled_back(session: Session, transaction) -> None:
-    if transaction.parent is None:  # the outermost transaction ended without a commit
-        session.info.pop(_CHANGED, None)
+versions.watch(_catalog_changes)
 
 
 def new_products(limit: int = NEW_PRODUCTS) -> list[Product]:

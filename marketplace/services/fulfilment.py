@@ -23,7 +23,7 @@ from marketplace.errors import (
     ValidationError,
 )
 from marketplace.extensions import db
-from marketplace.mail import queue_email
+from marketplace.mail import page_link, queue_email
 from marketplace.models import (
     Order,
     OrderStatus,
@@ -37,7 +37,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.money import format_rupiah
-from marketplace.permissions import can, require, stores_acted_for
+from marketplace.permissions import can, require
 from marketplace.services import audit
 from marketplace.services.orderflow import actor_kinds, lock, transition
 from marketplace.services.refunds import refund_order, refundable
@@ -70,15 +70,12 @@ REQUEST_LABELS = {
 # --- loading, scoped to the actor -------------------------------------------------------------
 
 def order_for_vendor(user: User, reference: str) -> Order:
-    """The order with this reference if it belongs to the user's own store.
+    """The order with this reference if the user manages its store (owner, or her facilitator).
 
     :raises NotFound: no such order in the user's store (another store's order looks absent).
     """
-    order = db.session.scalar(
-        select(Order).where(Order.reference == reference,
-                            Order.store_id.in_(stores_acted_for(user)))
-    )
-    if order is None:
+    order = db.session.scalar(select(Order).where(Order.reference == reference))
+    if order is None or not can(user, "store.manage", order.store):
         raise NotFound()
     return order
 
@@ -121,10 +118,17 @@ def is_late(order: Order, now=None) -> bool:
 
 # --- notifications ----------------------------------------------------------------------------
 
-def _notify(user: User, subject, body) -> None:
-    """Queue an email in the person's language; it is delivered only if the change commits."""
+def _notify(user: User, order: Order, subject, body) -> None:
+    """Queue an email in the person's language, ending with the link to the order's page.
+
+    It is delivered only if the change commits. The seller gets the order desk's page, the
+    buyer the order in My orders.
+    """
+    endpoint = ("vendor.order_detail" if user.id == order.store.owner_id
+                else "account.order_detail")
     with force_locale(user.locale or "id"):
-        queue_email(user.email, str(subject()), str(body()))
+        queue_email(user.email, str(subject()),
+                    f"{body()}\n\n{page_link(endpoint, reference=order.reference)}")
 
 
 def _money(amount: int, user: User) -> str:
@@ -135,25 +139,25 @@ def _notify_status(order: Order, actor: User | None) -> None:
     buyer, owner = order.buyer, order.store.owner
     ref = order.reference
     if order.status == S.PROCESSING:
-        _notify(buyer, lambda: _("Order %(ref)s is being processed", ref=ref),
+        _notify(buyer, order, lambda: _("Order %(ref)s is being processed", ref=ref),
                 lambda: _("%(store)s accepted your order %(ref)s and is preparing it.",
                           store=order.store.name, ref=ref))
     elif order.status == S.SHIPPED:
-        _notify(buyer, lambda: _("Order %(ref)s has been shipped", ref=ref),
+        _notify(buyer, order, lambda: _("Order %(ref)s has been shipped", ref=ref),
                 lambda: _("Your order %(ref)s is on its way. Courier: %(courier)s. "
                           "Tracking number (resi): %(resi)s.", ref=ref,
                           courier=order.courier or _("the seller"),
                           resi=order.tracking_number or "-"))
     elif order.status == S.DELIVERED:
-        _notify(buyer, lambda: _("Order %(ref)s has been delivered", ref=ref),
+        _notify(buyer, order, lambda: _("Order %(ref)s has been delivered", ref=ref),
                 lambda: _("Your order %(ref)s has arrived. Please confirm receipt and review "
                           "the products in My orders.", ref=ref))
     elif order.status == S.COMPLETED:
-        _notify(owner, lambda: _("Order %(ref)s is complete", ref=ref),
+        _notify(owner, order, lambda: _("Order %(ref)s is complete", ref=ref),
                 lambda: _("The buyer received order %(ref)s. Thank you!", ref=ref))
     elif order.status == S.CANCELLED:
         for person in {buyer, owner} - ({actor} if actor else set()):
-            _notify(person, lambda: _("Order %(ref)s was cancelled", ref=ref),
+            _notify(person, order, lambda: _("Order %(ref)s was cancelled", ref=ref),
                     lambda: _("Order %(ref)s was cancelled. Reason: %(reason)s",
                               ref=ref, reason=order.cancel_reason or "-"))
 
@@ -296,7 +300,7 @@ def _refund(actor: User | None, order: Order, amount: int, reason: str) -> Refun
     how = (_("to your card") if refund.provider_ref else
            _("by bank transfer from Pasar Mandiri staff"))
     buyer = order.buyer
-    _notify(buyer, lambda: _("Refund for order %(ref)s", ref=order.reference),
+    _notify(buyer, order, lambda: _("Refund for order %(ref)s", ref=order.reference),
             lambda: _("%(amount)s for order %(ref)s is being refunded %(how)s.",
                       amount=_money(amount, buyer), ref=order.reference, how=how))
     return refund
@@ -336,7 +340,7 @@ def request_refund(buyer: User, order: Order, reason: str, amount: int | None = 
     request = RefundRequest(order_id=order.id, buyer_id=buyer.id, amount=amount, reason=reason)
     db.session.add(request)
     owner = order.store.owner
-    _notify(owner, lambda: _("Refund requested for order %(ref)s", ref=order.reference),
+    _notify(owner, order, lambda: _("Refund requested for order %(ref)s", ref=order.reference),
             lambda: _("The buyer asks for %(amount)s back on order %(ref)s. Reason: %(reason)s. "
                       "Please accept or reject it on the order page.",
                       amount=_money(amount, owner), ref=order.reference, reason=reason))
@@ -390,7 +394,7 @@ def decide_refund_request(actor: User, request: RefundRequest, accept: bool,
                      {"status": request.status.value, "note": note})
     if not accept:
         buyer = request.buyer
-        _notify(buyer, lambda: _("Refund request for order %(ref)s was rejected",
+        _notify(buyer, order, lambda: _("Refund request for order %(ref)s was rejected",
                                  ref=order.reference),
                 lambda: _("Reason: %(note)s. If you disagree, you can ask Pasar Mandiri staff "
                           "to decide on the order page.", note=note))

@@ -367,7 +367,7 @@ def upload_transfer_proof(buyer: User, checkout: Checkout, data: bytes) -> Payme
         raise Conflict(_("This order is not waiting for a bank transfer."))
     if not data:
         raise ValidationError(_("Choose a photo of the transfer receipt."), field="proof")
-    image = store_image(data, field="proof")
+    image = store_image(data, field="proof", private=True)  # never under public /media/
     db.session.flush()
     payment.proof_image_id = image.id
     payment.proof_uploaded_at = utcnow()

@@ -16,6 +16,10 @@ BANKS = ("BRI", "BNI", "Mandiri", "BSI", "BCA", "BTN", "Bank Jateng", "Bank Jati
          "Bank BJB", "CIMB Niaga", "Danamon", "Permata", "Bank Lainnya")
 
 
+#: The payout account: only the owner herself may change it (never her facilitator).
+PAYOUT_FIELDS = ("bank_name", "bank_account_number", "bank_account_holder")
+
+
 def unique_store_slug(name: str) -> str:
     base = slugify(name, max_length=80) or "toko"
     taken = set(db.session.scalars(select(Store.slug).where(Store.slug.like(f"{base}%"))))
@@ -44,10 +48,13 @@ def _store_fields(name, story, province_code, regency, whatsapp, participant_cod
     take("regency", lambda: clean_text(regency, 120, "regency"))
     take("whatsapp", lambda: normalise_phone(whatsapp, "whatsapp"))
     take("participant_code", lambda: _participant_code(participant_code))
-    take("bank_name", lambda: _bank(bank_name))
-    take("bank_account_number", lambda: _account_number(bank_account_number))
-    take("bank_account_holder", lambda: clean_text(bank_account_holder, 120,
-                                                   "bank_account_holder"))
+    if bank_name or bank_account_number or bank_account_holder:
+        take("bank_name", lambda: _bank(bank_name))
+        take("bank_account_number", lambda: _account_number(bank_account_number))
+        take("bank_account_holder", lambda: clean_text(bank_account_holder, 120,
+                                                       "bank_account_holder"))
+    else:  # opened by her facilitator: only she gives the payout account, later
+        values.update(bank_name="", bank_account_number="", bank_account_holder="")
     if errors:
         raise ValidationError(next(iter(errors.values())), errors=errors)
     return values
@@ -107,6 +114,10 @@ def update_store(owner: User, store: Store, **fields) -> Store:
     current = {k: getattr(store, k) for k in (
         "name", "story", "province_code", "regency", "whatsapp", "participant_code",
         "bank_name", "bank_account_number", "bank_account_holder")}
+    if not can(owner, "store.payouts", store) and any(
+            fields.get(k, current[k]) != current[k] for k in PAYOUT_FIELDS):
+        raise ValidationError(_("Only the store's owner can change the payout bank account."),
+                              field="bank_account_number")
     current.update(fields)
     for key, value in _store_fields(**current).items():
         setattr(store, key, value)
