@@ -15,7 +15,8 @@ ACTING_KEY = "acting_store_id"
 def current_store() -> Store | None:
     """The store the vendor pages work on; a facilitator whose consent ended gets a 403."""
     store_id = session.get(ACTING_KEY)
-    if store_id is None:
+    if store_id is None or not current_user.is_facilitator:
+        # Another account logged in on the same phone never inherits the facilitator's choice.
         return store_of(current_user)
     try:
         return facilitators.store_to_act_for(current_user, store_id)

@@ -198,9 +198,13 @@ def ledger_page():
 @bp.get("/reviews")
 @store_required
 def store_reviews():
-    """Reviews of the store's products, with a reply form where none was given yet."""
-    page = db.paginate(reviews.store_reviews_query(g.store), per_page=20, error_out=False)
-    return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm())
+    """Reviews of the store's products (?unanswered=1: those without a reply), with a reply
+    form where none was given yet."""
+    unanswered = request.args.get("unanswered") == "1"
+    page = db.paginate(reviews.store_reviews_query(g.store, unanswered=unanswered), per_page=20,
+                       error_out=False)
+    return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm(),
+                           unanswered=unanswered)
 
 
 @bp.post("/reviews/<int:review_id>/reply")

@@ -376,7 +376,8 @@ def _collect_assisted(session: Session, _context) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _audit_assisted(session: Session) -> None:
-    if not session.info.get(ASSISTING_KEY):
+    # A savepoint (e.g. the image pipeline's) commits midway: wait for the real commit.
+    if session.in_nested_transaction() or not session.info.get(ASSISTING_KEY):
         return
     session.flush()  # collects the last changes through _collect_assisted
     acting = session.info.pop(ASSISTING_KEY, None)
@@ -391,8 +392,10 @@ def _audit_assisted(session: Session) -> None:
     session.flush()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_assisted(session: Session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _forget_assisted(session: Session, transaction) -> None:
+    if transaction.parent is not None or transaction.nested:
+        return  # a savepoint ended; the request's transaction goes on
     session.info.pop(ASSISTING_KEY, None)
     session.info.pop(_CHANGES_KEY, None)
 

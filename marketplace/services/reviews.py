@@ -129,11 +129,13 @@ def create_review(buyer: User, line: OrderLine, rating, text: str | None = None,
     return review
 
 
-def store_reviews_query(store: Store):
-    """Reviews of the store's products, newest first (a query to paginate)."""
-    return (select(Review).join(Product, Product.id == Review.product_id)
-            .where(Product.store_id == store.id)
-            .order_by(Review.created_at.desc(), Review.id.desc()))
+def store_reviews_query(store: Store, unanswered: bool = False):
+    """Reviews of the store's products, newest first (a query to paginate); `unanswered`
+    keeps those the seller has not replied to yet."""
+    query = (select(Review).join(Product, Product.id == Review.product_id)
+             .where(Product.store_id == store.id)
+             .order_by(Review.created_at.desc(), Review.id.desc()))
+    return query.where(Review.reply.is_(None)) if unanswered else query
 
 
 def review_for_store(store: Store, review_id: int) -> Review:

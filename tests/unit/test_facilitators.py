@@ -198,3 +198,20 @@ def test_create_facilitator_is_staff_only(make_user):
     with pytest.raises(PermissionDenied):
         facilitators.create_facilitator(make_user("buyer"), name="X", email="x@contoh.id",
                                         password=PASSWORD, province_code="33")
+
+
+def test_seed_demo_prints_a_facilitator_login_with_a_caseload(app, db):
+    from marketplace.seed.people import FACILITATOR_EMAIL
+
+    runner = app.test_cli_runner()
+    args = ["seed-demo", "--quiet", "--stores", "6", "--products", "2", "--orders", "2"]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    assert f"Demo facilitator: {FACILITATOR_EMAIL} / " in first.output
+    facilitator = accounts.find_user_by_email(FACILITATOR_EMAIL)
+    cases = facilitators.caseload(facilitator)
+    assert any(c.store and c.store.name == "Keripik Bu Wati" for c in cases)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assist"))
+    second = runner.invoke(args=args)
+    assert second.exit_code == 0, second.output
+    assert len(facilitators.caseload(facilitator)) == len(cases)
