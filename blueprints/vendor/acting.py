@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from marketplace.errors import PermissionDenied
 from marketplace.models import Store
+from marketplace.permissions import can
 from marketplace.services import facilitators
 from marketplace.services.stores import PAYOUT_FIELDS, store_of
 
@@ -28,6 +29,6 @@ def current_store() -> Store | None:
 
 def hide_payout_fields(form, store: Store) -> None:
     """Only the owner sees and changes the payout account fields."""
-    if not store.can_manage_payouts(current_user):
+    if not can(current_user, "store.payouts", store):
         for name in PAYOUT_FIELDS:
             delattr(form, name)

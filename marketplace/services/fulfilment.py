@@ -37,6 +37,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.money import format_rupiah
+from marketplace.permissions import can, require
 from marketplace.services import audit
 from marketplace.services.orderflow import actor_kinds, lock, transition
 from marketplace.services.refunds import refund_order, refundable
@@ -74,7 +75,7 @@ def order_for_vendor(user: User, reference: str) -> Order:
     :raises NotFound: no such order in the user's store (another store's order looks absent).
     """
     order = db.session.scalar(select(Order).where(Order.reference == reference))
-    if order is None or not order.store.can_manage(user):
+    if order is None or not can(user, "store.manage", order.store):
         raise NotFound()
     return order
 
@@ -408,7 +409,7 @@ def dispute_refund_request(buyer: User, request: RefundRequest, note: str) -> Re
     :raises ValidationError: no explanation.
     :raises Conflict: the request was not rejected by the seller.
     """
-    if request.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", request):
         raise PermissionDenied()
     note = clean_text(note, 1000, "note")
     if request.status != RefundRequestStatus.REJECTED or request.staff_note is not None:
@@ -441,8 +442,7 @@ def disputes(staff: User) -> list[RefundRequest]:
 
     :raises PermissionDenied: not staff.
     """
-    if not (staff.is_staff or staff.is_admin):
-        raise PermissionDenied()
+    require(staff, "staff.work")
     return list(db.session.scalars(select(RefundRequest).where(
         RefundRequest.status == RefundRequestStatus.DISPUTED).order_by(RefundRequest.id)))
 

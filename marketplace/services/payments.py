@@ -21,7 +21,6 @@ from marketplace.errors import (
     InvalidTransition,
     NotFound,
     PaymentError,
-    PermissionDenied,
     ValidationError,
 )
 from marketplace.extensions import db
@@ -36,10 +35,10 @@ from marketplace.models import (
     PaymentIssueStatus,
     PaymentMethod,
     PaymentStatus,
-    Store,
     User,
 )
 from marketplace.money import to_stripe_amount
+from marketplace.permissions import can, require
 from marketplace.services import audit, ledger, notifications, orderflow, paymentflow, refunds
 from marketplace.validation import clean_text
 
@@ -231,7 +230,7 @@ def payment_issues(staff: User) -> list[PaymentIssue]:
 
     :raises PermissionDenied: not staff.
     """
-    _check_staff(staff)
+    require(staff, "staff.work")
     open_ones = db.session.scalars(select(PaymentIssue).where(
         PaymentIssue.status == PaymentIssueStatus.OPEN).order_by(PaymentIssue.id)).all()
     handled = db.session.scalars(select(PaymentIssue).where(
@@ -248,7 +247,7 @@ def resolve_issue(staff: User, issue_id: int, note: str) -> PaymentIssue:
     :raises ValidationError: no note.
     :raises Conflict: not open any more.
     """
-    _check_staff(staff)
+    require(staff, "staff.work")
     issue = db.session.get(PaymentIssue, issue_id, with_for_update=True)
     if issue is None:
         raise NotFound()
@@ -265,7 +264,7 @@ def resolve_issue(staff: User, issue_id: int, note: str) -> PaymentIssue:
 # --- cards (Stripe) ---------------------------------------------------------------------------
 
 def _check_card_payable(buyer: User, checkout: Checkout) -> Payment:
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if payment.method != PaymentMethod.STRIPE:
@@ -370,7 +369,7 @@ def refresh_card_payment(buyer: User, checkout: Checkout) -> Payment:
 
     :raises NotFound: not the buyer's checkout.
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if (payment.method != PaymentMethod.STRIPE or payment.status != PaymentStatus.PENDING
@@ -406,7 +405,7 @@ def upload_transfer_proof(buyer: User, checkout: Checkout, data: bytes) -> Payme
     :raises Conflict: not a transfer waiting for payment.
     :raises ValidationError: not an acceptable image.
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if (payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING
@@ -424,18 +423,13 @@ def upload_transfer_proof(buyer: User, checkout: Checkout, data: bytes) -> Payme
     return payment
 
 
-def _check_staff(actor: User) -> None:
-    if not (actor.is_staff or actor.is_admin):
-        raise PermissionDenied()
-
-
 def confirm_transfer(staff: User, payment: Payment, note: str | None = None) -> Payment:
     """Staff saw the money in the bank account: the orders become new (Pesanan Baru).
 
     :raises PermissionDenied: not staff.
     :raises Conflict: not a pending transfer, or its orders were cancelled.
     """
-    _check_staff(staff)
+    require(staff, "staff.work")
     if payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING:
         raise Conflict(_("This transfer is not waiting for confirmation."))
     if not is_awaiting(payment.checkout):
@@ -454,7 +448,7 @@ def reject_transfer(staff: User, payment: Payment, note: str) -> Payment:
     :raises ValidationError: no reason given.
     :raises Conflict: not a pending transfer.
     """
-    _check_staff(staff)
+    require(staff, "staff.work")
     note = clean_text(note, 500, "note")
     if payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING:
         raise Conflict(_("This transfer is not waiting for confirmation."))
@@ -476,8 +470,7 @@ def record_cash_received(vendor: User, order: Order) -> Order:
     :raises NotFound: not an order of the vendor's store.
     :raises Conflict: not a COD order, already paid, or not handed over yet.
     """
-    owner_id = db.session.scalar(select(Store.owner_id).where(Store.id == order.store_id))
-    if owner_id != vendor.id:
+    if not can(vendor, "order.sell", order):
         raise NotFound()
     if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.PENDING:
         raise Conflict(_("This order is not waiting for cash."))
@@ -531,7 +524,7 @@ def cancel_unpaid(buyer: User, checkout: Checkout, reason: str | None = None) ->
     :raises Conflict: nothing is waiting for payment (already paid or cancelled).
     :raises PaymentError: the card payment could not be stopped at Stripe (nothing changes).
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = _lock_payment(checkout)
     if payment.status != PaymentStatus.PENDING or not is_awaiting(checkout):
