@@ -11,7 +11,6 @@ from datetime import timedelta
 import stripe
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import stripe_gateway as gateway
@@ -43,13 +42,6 @@ from marketplace.services import audit, ledger, notifications, orderflow, paymen
 from marketplace.validation import clean_text
 
 log = logging.getLogger(__name__)
-
-PAYMENT_LABELS = {
-    PaymentStatus.PENDING: _l("Awaiting payment"), PaymentStatus.PAID: _l("Paid"),
-    PaymentStatus.FAILED: _l("Not paid (cancelled)"),
-    PaymentStatus.PARTIALLY_REFUNDED: _l("Partly refunded"),
-    PaymentStatus.REFUNDED: _l("Refunded"),
-}
 
 #: Test payment methods offered when the card gateway is a local fake (STRIPE_API_BASE).
 TEST_PAYMENT_METHODS = ("pm_card_visa", "pm_card_chargeCustomerFail")
@@ -464,6 +456,23 @@ def reject_transfer(staff: User, payment: Payment, note: str) -> Payment:
 
 # --- cash on delivery -------------------------------------------------------------------------
 
+def _check_cash_due(order: Order) -> None:
+    """:raises Conflict: not a COD order waiting for cash, or the goods not handed over yet."""
+    if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.PENDING:
+        raise Conflict(_("This order is not waiting for cash."))
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        raise Conflict(_("Record the cash when you hand the goods over."))
+
+
+def cash_due(order: Order) -> bool:
+    """Whether the seller can record the COD cash now (the rule `record_cash_received` keeps)."""
+    try:
+        _check_cash_due(order)
+    except Conflict:
+        return False
+    return True
+
+
 def record_cash_received(vendor: User, order: Order) -> Order:
     """The seller received the cash for a COD order at delivery: the sale is credited, once.
 
@@ -472,10 +481,7 @@ def record_cash_received(vendor: User, order: Order) -> Order:
     """
     if not can(vendor, "order.sell", order):
         raise NotFound()
-    if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.PENDING:
-        raise Conflict(_("This order is not waiting for cash."))
-    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
-        raise Conflict(_("Record the cash when you hand the goods over."))
+    _check_cash_due(order)
     now = utcnow()
     payment = db.session.scalar(select(Payment).where(Payment.checkout_id == order.checkout_id)
                                 .with_for_update())  # orders of one checkout, one at a time
