@@ -22,7 +22,6 @@ from marketplace.config import INSTANCE, ROOT, Config
 from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
 from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
-from marketplace.i18n import LANG_COOKIE, requested_language, select_locale
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
 from marketplace.services import audit
@@ -62,6 +61,8 @@ def create_app(config: object | dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from blueprints.i18n import select_locale  # the web layer's; imported with the app
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
@@ -170,6 +171,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from blueprints.i18n import LANG_COOKIE, requested_language
+
     @app.before_request
     def remember_request() -> None:
         set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
