@@ -16,6 +16,7 @@ from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.models import MonthlyStoreSales, Store, User
 from marketplace.models.people import GroupMember
+from marketplace.permissions import can
 from marketplace.services import audit, facilitators
 from marketplace.services.programme import month_of_index
 
@@ -26,7 +27,7 @@ FULL = 10_000
 
 def _require_owner(actor: User, store: Store) -> None:
     # Shares decide whose income it is: only the owner herself (or staff) changes them.
-    if not (store.can_manage_payouts(actor) or actor.is_staff or actor.is_admin):
+    if not (can(actor, "store.payouts", store) or can(actor, "staff.work")):
         raise PermissionDenied()
 
 

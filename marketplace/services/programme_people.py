@@ -11,10 +11,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from marketplace.clock import utcnow
-from marketplace.errors import PermissionDenied
 from marketplace.extensions import db
 from marketplace.models import LedgerEntry, LedgerKind, Store, User
 from marketplace.models.people import Caseload, FacilitatorProfile
+from marketplace.permissions import require
 from marketplace.regions import province_name
 from marketplace.services import groups, programme, training
 from marketplace.services.sales import csv_safe
@@ -66,11 +66,8 @@ def facilitator_figures(actor: User, province_code: str = "") -> list[Facilitato
 
 
 def _region(actor: User, province_code: str) -> str:
-    if actor.is_staff or actor.is_admin:
-        return province_code
-    if actor.is_facilitator:
-        return training.region_of(actor) or ""
-    raise PermissionDenied()
+    region = training.region_of(actor)  # raises PermissionDenied for anyone else
+    return province_code if region is None else region
 
 
 def households(actor: User, province_code: str = "") -> dict:
@@ -88,8 +85,8 @@ def facilitators_csv(actor: User, province_code: str = "",
 
     :raises PermissionDenied: personal data asked for by someone who is not an admin.
     """
-    if include_personal and not actor.is_admin:
-        raise PermissionDenied()
+    if include_personal:
+        require(actor, "admin.personal_data")
     out = io.StringIO()
     writer = csv.writer(out)
     header = ["facilitator_id", "province", "regency", "caseload", "with_store", "active_pct",

@@ -12,6 +12,7 @@ from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.models import MonthlyStoreSales, Store, User
 from marketplace.models.people import TrainingAttendance, TrainingEvent
+from marketplace.permissions import is_facilitator, is_staff
 from marketplace.regions import check_province
 from marketplace.services import audit, facilitators
 from marketplace.services.programme import DEFAULT_MONTHS, month_index
@@ -28,9 +29,9 @@ def region_of(actor: User) -> str | None:
 
     :raises PermissionDenied: neither staff nor a facilitator.
     """
-    if actor.is_staff or actor.is_admin:
+    if is_staff(actor):
         return None
-    if actor.is_facilitator:
+    if is_facilitator(actor):
         return facilitators.require_facilitator(actor).province_code
     raise PermissionDenied()
 

@@ -10,6 +10,7 @@ from marketplace.clock import utcnow
 from marketplace.errors import PermissionDenied
 from marketplace.extensions import db
 from marketplace.models import Order, RefundRequest, RefundRequestStatus, Review, Store, User
+from marketplace.permissions import can
 from marketplace.services import fulfilment, ledger, reviews, sales, verification
 
 #: How many orders, products or reviews each line lists by name before "see all".
@@ -44,7 +45,7 @@ def vendor_todo(actor: User, store: Store, now: datetime | None = None) -> Todo:
 
     :raises PermissionDenied: not the store's owner.
     """
-    if not store.can_manage(actor):
+    if not can(actor, "store.manage", store):
         raise PermissionDenied()
     now = now or utcnow()
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.models import AuditEvent, Product, User
+from marketplace.permissions import can
 from marketplace.services import (
     accounts,
     catalog,
@@ -153,7 +154,7 @@ def test_withdrawn_consent_ends_acting(db, assisted_store, categories):
     facilitator, store = assisted_store()
     facilitators.set_consent(store.owner, False)
     db.session.commit()
-    assert not store.can_manage(facilitator)
+    assert not can(facilitator, "store.manage", store)
     with pytest.raises(PermissionDenied):
         facilitators.store_to_act_for(facilitator, store.id)
     with pytest.raises(PermissionDenied):
@@ -183,7 +184,7 @@ def test_staff_assign_by_phone_and_reassign_resets_consent(db, make_facilitator,
     staff = make_user("staff")
     row = facilitators.assign(staff, second.id, "0812-3456-7009")
     assert row.facilitator_id == second.id and not row.has_consent
-    assert not store.can_manage(first) and not store.can_manage(second)
+    assert not can(first, "store.manage", store) and not can(second, "store.manage", store)
     with pytest.raises(Conflict):
         facilitators.assign(staff, second.id, "0812-3456-7009")
     with pytest.raises(PermissionDenied):

@@ -21,6 +21,7 @@ from marketplace.models.people import (
     TrainingAttendance,
     TrainingEvent,
 )
+from marketplace.permissions import can
 from marketplace.services import facilitators, groups, onboarding, training
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.catalog import photo_bytes
@@ -254,4 +255,4 @@ def test_her_consent_page_withdraws(client, login, world):
     login(world["owner"])
     assert "Withdraw" in client.get("/account/facilitator?lang=en").get_data(as_text=True)
     assert client.post("/account/facilitator/consent", data={"allow": "no"}).status_code == 302
-    assert not world["store"].can_manage(world["facilitator"])
+    assert not can(world["facilitator"], "store.manage", world["store"])
