@@ -7,7 +7,7 @@ import os
 from functools import wraps
 
 from flask import Flask, abort, g, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale, refresh
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -229,6 +229,11 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("date")
     def date_filter(value, fmt: str = "medium") -> str:
         return format_date(value, fmt) if value else ""
+
+    @app.template_filter("rating")
+    def rating(value: float) -> str:
+        """A star average with one decimal in the reader's locale ("4,5" in Indonesian)."""
+        return format_decimal(value, "0.0")
 
     @app.context_processor
     def globals_for_templates() -> dict:
