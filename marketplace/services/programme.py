@@ -3,6 +3,9 @@
 Order figures come from a materialised monthly summary (`refresh_summaries`, run by
 `flask programme refresh` or the dashboard's refresh button), so the dashboard reads a few
 thousand summary rows instead of every order. Months are calendar months in Asia/Jakarta.
+After the first build a refresh is incremental: only the store-months whose orders or ledger
+entries changed since the last refresh are recomputed, then their stores' streaks, and their
+provinces' and months' roll-ups.
 
 Definitions: an order counts when it was placed and is neither cancelled nor left unpaid
 (GMV = those orders' totals, by the month they were placed). Net sales are a store's ledger
@@ -12,21 +15,27 @@ line, the line in force on the month's first day) in N consecutive calendar mont
 """
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, text
 
-from marketplace.clock import JAKARTA, to_jakarta, utcnow
+from marketplace.clock import JAKARTA, as_utc, to_jakarta, utcnow
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     Category,
     IncomeThreshold,
+    LedgerEntry,
     MonthlyCategorySales,
     MonthlyProvinceSales,
     MonthlyStoreSales,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
     ProgrammeBuyers,
     Store,
     StoreStatus,
@@ -78,11 +87,17 @@ _TMP = "tmp_counted_orders"
 REFRESH_STEPS = 7
 
 
-def refresh_summaries(actor: User | None = None, on_step=None) -> SummaryRefresh:
-    """Rebuild the monthly summaries from orders, order lines and the ledger.
+#: A change this long before the last refresh ended is looked at again: a long refresh may not
+#: have seen a transaction that committed while it ran.
+REFRESH_OVERLAP = timedelta(minutes=15)
 
-    Aggregates run in SQL over one pass of the counted orders (a temporary table); the
-    graduation streaks are then added per store and month. Runs in the caller's transaction:
+
+def refresh_summaries(actor: User | None = None, on_step=None,
+                      full: bool = False) -> SummaryRefresh:
+    """Bring the monthly summaries up to date with orders, order lines and the ledger.
+
+    The first refresh (or `full`) rebuilds everything; later ones recompute only what changed
+    since the previous refresh (see `_refresh_changed`). Runs in the caller's transaction:
     readers see the old figures until it commits.
 
     :raises PermissionDenied: an actor who is not staff.
@@ -95,6 +110,25 @@ def refresh_summaries(actor: User | None = None, on_step=None) -> SummaryRefresh
         if on_step is not None:
             on_step()
 
+    previous = None if full else last_refresh()
+    if previous is None:
+        rows = _rebuild_all(step)
+    else:
+        since = (as_utc(previous.created_at) - timedelta(milliseconds=previous.duration_ms)
+                 - REFRESH_OVERLAP)
+        rows = _refresh_changed(since, step)
+    refresh = SummaryRefresh(actor_id=getattr(actor, "id", None), rows=rows,
+                             duration_ms=int((time.perf_counter() - started) * 1000))
+    db.session.add(refresh)
+    db.session.flush()
+    if actor is not None:
+        audit.record(actor, "programme.refresh", refresh, None, {"rows": rows})
+    return refresh
+
+
+def _rebuild_all(step) -> int:
+    """Every summary from scratch: one SQL pass over the counted orders (a temporary table);
+    the graduation streaks are then added per store and month."""
     for model in (MonthlyStoreSales, MonthlyProvinceSales, MonthlyCategorySales,
                   ProgrammeBuyers):
         db.session.execute(delete(model))
@@ -147,13 +181,187 @@ def refresh_summaries(actor: User | None = None, on_step=None) -> SummaryRefresh
     step()
     execute(text(f"DROP TABLE {_TMP}"))
     step()
-    refresh = SummaryRefresh(actor_id=getattr(actor, "id", None), rows=rows,
-                             duration_ms=int((time.perf_counter() - started) * 1000))
-    db.session.add(refresh)
-    db.session.flush()
-    if actor is not None:
-        audit.record(actor, "programme.refresh", refresh, None, {"rows": rows})
-    return refresh
+    return rows
+
+
+# --- incremental refresh --------------------------------------------------------------------
+
+_NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.AWAITING_PAYMENT)
+_NET_KINDS = ("sale", "fee", "refund")
+_CHUNK = 500
+
+
+def _month_bounds(index: int) -> tuple[datetime, datetime]:
+    """The UTC instants a Jakarta month (by index) starts and ends."""
+    return _utc_month_start(index), _utc_month_start(index + 1)
+
+
+def _jakarta_month(value: datetime) -> int:
+    return month_index(to_jakarta(value).date())
+
+
+def _chunks(values) -> list[list]:
+    values = sorted(values)
+    return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def _changed_store_months(since: datetime) -> dict[int, set[int]]:
+    """Store -> month indexes whose figures may differ from the summary.
+
+    An order changes what it counts for when it is placed, paid or cancelled (each stamps
+    its time); net sales change when a ledger entry is written (entries are never changed).
+    """
+    changed: dict[int, set[int]] = defaultdict(set)
+    for store_id, created_at in db.session.execute(
+            select(Order.store_id, Order.created_at).where(or_(
+                Order.created_at >= since, Order.paid_at >= since,
+                Order.cancelled_at >= since))):
+        changed[store_id].add(_jakarta_month(created_at))
+    for store_id, created_at in db.session.execute(
+            select(LedgerEntry.store_id, LedgerEntry.created_at).where(
+                LedgerEntry.created_at >= since, LedgerEntry.kind.in_(_NET_KINDS))):
+        changed[store_id].add(_jakarta_month(created_at))
+    return changed
+
+
+def _store_month_figures(changed: dict[int, set[int]]) -> dict[tuple[int, int], dict]:
+    """Fresh figures of the changed store-months, from orders and the ledger."""
+    first = _utc_month_start(min(min(months) for months in changed.values()))
+    figures: dict[tuple[int, int], dict] = {}
+
+    def row(store_id: int, index: int) -> dict | None:
+        if index not in changed[store_id]:
+            return None
+        return figures.setdefault((store_id, index), {
+            "orders": 0, "gmv": 0, "buyers": set(), "net_sales": 0})
+
+    for stores in _chunks(changed):
+        for store_id, created_at, buyer_id, total in db.session.execute(
+                select(Order.store_id, Order.created_at, Order.buyer_id, Order.total).where(
+                    Order.store_id.in_(stores), Order.created_at >= first,
+                    Order.status.not_in(_NOT_COUNTED))):
+            if (item := row(store_id, _jakarta_month(created_at))) is not None:
+                item["orders"] += 1
+                item["gmv"] += total
+                item["buyers"].add(buyer_id)
+        for store_id, created_at, amount in db.session.execute(
+                select(LedgerEntry.store_id, LedgerEntry.created_at, LedgerEntry.amount).where(
+                    LedgerEntry.store_id.in_(stores), LedgerEntry.created_at >= first,
+                    LedgerEntry.kind.in_(_NET_KINDS))):
+            if (item := row(store_id, _jakarta_month(created_at))) is not None:
+                item["net_sales"] += amount
+    return figures
+
+
+def _refresh_changed(since: datetime, step) -> int:
+    """Recompute what changed since `since`: the changed store-months, the streaks of their
+    stores, and the province, category and buyer roll-ups of their provinces and months."""
+    changed = _changed_store_months(since)
+    step()
+    if not changed:
+        for _ in range(REFRESH_STEPS - 1):
+            step()
+        return 0
+    figures = _store_month_figures(changed)
+    provinces = dict(db.session.execute(
+        select(Store.id, Store.province_code).where(Store.id.in_(list(changed)))).all())
+    step()
+    columns = [MonthlyStoreSales.store_id, MonthlyStoreSales.month,
+               MonthlyStoreSales.month_index, MonthlyStoreSales.province_code,
+               MonthlyStoreSales.orders, MonthlyStoreSales.gmv, MonthlyStoreSales.buyers,
+               MonthlyStoreSales.net_sales]
+    rows = []
+    for stores in _chunks(changed):
+        kept = db.session.execute(select(*columns).where(MonthlyStoreSales.store_id.in_(stores)))
+        rows += [dict(r._mapping) for r in kept if r.month_index not in changed[r.store_id]]
+        db.session.execute(delete(MonthlyStoreSales).where(
+            MonthlyStoreSales.store_id.in_(stores)))
+    for (store_id, index), item in figures.items():
+        rows.append({"store_id": store_id, "month": month_of_index(index), "month_index": index,
+                     "province_code": provinces[store_id], "orders": item["orders"],
+                     "gmv": item["gmv"], "buyers": len(item["buyers"]),
+                     "net_sales": item["net_sales"]})
+    written = _write_store_months(rows)
+    step()
+    place_months: dict[int, set[str]] = defaultdict(set)
+    for store_id, months in changed.items():
+        for index in months:
+            place_months[index].add(provinces[store_id])
+    for code in sorted(set(provinces.values())):
+        written += _rollup_provinces(code)
+    step()
+    for index, codes in sorted(place_months.items()):
+        written += _refresh_categories(index, sorted(codes))
+    step()
+    for index, codes in sorted(place_months.items()):
+        written += _refresh_month_buyers(index, sorted(codes))
+    step()
+    written += _refresh_all_time_buyers(sorted(set(provinces.values())))
+    step()
+    return written
+
+
+def _counted_in_month(index: int):
+    low, high = _month_bounds(index)
+    return and_(Order.created_at >= low, Order.created_at < high,
+                Order.status.not_in(_NOT_COUNTED))
+
+
+def _refresh_categories(index: int, codes: list[str]) -> int:
+    """Units and value per top-level category of one month, for these provinces."""
+    month = month_of_index(index)
+    db.session.execute(delete(MonthlyCategorySales).where(
+        MonthlyCategorySales.month == month, MonthlyCategorySales.province_code.in_(codes)))
+    top = func.coalesce(Category.parent_id, Category.id)
+    source = (
+        select(literal(month, MonthlyCategorySales.month.type), Store.province_code, top,
+               func.sum(OrderLine.quantity), func.sum(OrderLine.line_total))
+        .select_from(Order).join(Store, Store.id == Order.store_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .join(Category, Category.id == Product.category_id)
+        .where(_counted_in_month(index), Store.province_code.in_(codes))
+        .group_by(Store.province_code, top))
+    table = MonthlyCategorySales.__table__
+    return db.session.execute(insert(table).from_select(
+        ["month", "province_code", "category_id", "units", "gmv"], source)).rowcount or 0
+
+
+def _replace_buyers(rows: list[dict], where) -> int:
+    db.session.execute(delete(ProgrammeBuyers).where(where))
+    if rows:
+        db.session.execute(insert(ProgrammeBuyers.__table__), rows)
+    return len(rows)
+
+
+def _refresh_month_buyers(index: int, codes: list[str]) -> int:
+    """Distinct buyers of one month: per changed province, and over all provinces."""
+    month = month_of_index(index)
+    distinct = func.count(func.distinct(Order.buyer_id))
+    per_place = db.session.execute(
+        select(Store.province_code, distinct).join(Store, Store.id == Order.store_id)
+        .where(_counted_in_month(index), Store.province_code.in_(codes))
+        .group_by(Store.province_code)).all()
+    everywhere = db.session.scalar(select(distinct).where(_counted_in_month(index))) or 0
+    rows = [{"province_code": code, "month": month, "buyers": n} for code, n in per_place]
+    rows += [{"province_code": None, "month": month, "buyers": everywhere}] if everywhere else []
+    return _replace_buyers(rows, and_(ProgrammeBuyers.month == month, or_(
+        ProgrammeBuyers.province_code.in_(codes), ProgrammeBuyers.province_code.is_(None))))
+
+
+def _refresh_all_time_buyers(codes: list[str]) -> int:
+    """Distinct buyers over all months: per changed province, and over all provinces (one
+    count a buyer's new order can change however old the rest of the data is)."""
+    counted = Order.status.not_in(_NOT_COUNTED)
+    distinct = func.count(func.distinct(Order.buyer_id))
+    per_place = db.session.execute(
+        select(Store.province_code, distinct).join(Store, Store.id == Order.store_id)
+        .where(counted, Store.province_code.in_(codes)).group_by(Store.province_code)).all()
+    everywhere = db.session.scalar(select(distinct).where(counted)) or 0
+    rows = [{"province_code": code, "month": None, "buyers": n} for code, n in per_place]
+    rows.append({"province_code": None, "month": None, "buyers": everywhere})
+    return _replace_buyers(rows, and_(ProgrammeBuyers.month.is_(None), or_(
+        ProgrammeBuyers.province_code.in_(codes), ProgrammeBuyers.province_code.is_(None))))
 
 
 def _as_date(value) -> date:
