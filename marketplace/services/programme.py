@@ -266,22 +266,37 @@ def _refresh_changed(since: datetime, step) -> int:
     provinces = dict(db.session.execute(
         select(Store.id, Store.province_code).where(Store.id.in_(list(changed)))).all())
     step()
+    # A month's streak depends on the month before, so each changed store's rows are written
+    # again from its first changed month on; the row before that seeds the streaks.
+    first = {store_id: min(months) for store_id, months in changed.items()}
     columns = [MonthlyStoreSales.store_id, MonthlyStoreSales.month,
                MonthlyStoreSales.month_index, MonthlyStoreSales.province_code,
                MonthlyStoreSales.orders, MonthlyStoreSales.gmv, MonthlyStoreSales.buyers,
-               MonthlyStoreSales.net_sales]
-    rows = []
+               MonthlyStoreSales.net_sales, *(getattr(MonthlyStoreSales, f"streak_{kind}")
+                                              for kind in THRESHOLD_KINDS)]
+    rows, seeds = [], {}
     for stores in _chunks(changed):
-        kept = db.session.execute(select(*columns).where(MonthlyStoreSales.store_id.in_(stores)))
-        rows += [dict(r._mapping) for r in kept if r.month_index not in changed[r.store_id]]
-        db.session.execute(delete(MonthlyStoreSales).where(
-            MonthlyStoreSales.store_id.in_(stores)))
+        for row in db.session.execute(select(*columns).where(
+                MonthlyStoreSales.store_id.in_(stores),
+                MonthlyStoreSales.month_index >= min(first[s] for s in stores) - 1)):
+            item = dict(row._mapping)
+            if item["month_index"] < first[item["store_id"]]:
+                if item["month_index"] == first[item["store_id"]] - 1:
+                    seeds[item["store_id"]] = item
+            elif item["month_index"] not in changed[item["store_id"]]:
+                rows.append(item)
+        by_first: dict[int, list[int]] = defaultdict(list)
+        for store_id in stores:
+            by_first[first[store_id]].append(store_id)
+        for index, ids in by_first.items():
+            db.session.execute(delete(MonthlyStoreSales).where(
+                MonthlyStoreSales.store_id.in_(ids), MonthlyStoreSales.month_index >= index))
     for (store_id, index), item in figures.items():
         rows.append({"store_id": store_id, "month": month_of_index(index), "month_index": index,
                      "province_code": provinces[store_id], "orders": item["orders"],
                      "gmv": item["gmv"], "buyers": len(item["buyers"]),
                      "net_sales": item["net_sales"]})
-    written = _write_store_months(rows)
+    written = _write_store_months(rows, seeds)
     step()
     place_months: dict[int, set[str]] = defaultdict(set)
     for store_id, months in changed.items():
@@ -368,19 +383,20 @@ def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _write_store_months(rows: list[dict]) -> int:
+def _write_store_months(rows: list[dict], seeds: dict[int, dict] | None = None) -> int:
     """Insert store-month rows with their income lines and streaks (see `_add_streaks`)."""
-    _add_streaks(rows)
+    _add_streaks(rows, seeds or {})
     for start in range(0, len(rows), 10_000):
         db.session.execute(insert(MonthlyStoreSales.__table__), rows[start:start + 10_000])
     return len(rows)
 
 
-def _add_streaks(rows: list[dict]) -> None:
+def _add_streaks(rows: list[dict], seeds: dict[int, dict]) -> None:
     """For each kind of line: the amount in force and the run of months at or above it.
 
     The line in force is the regency's (matched without case) if there is one, else the
-    province's, on the first day of the month.
+    province's, on the first day of the month. `seeds` holds, per store, the summary row of
+    the month before its first row here, when that row is kept (an incremental refresh).
     """
     lines: dict[tuple, list] = {}
     for line in db.session.scalars(select(IncomeThreshold)):
@@ -401,6 +417,8 @@ def _add_streaks(rows: list[dict]) -> None:
     rows.sort(key=lambda r: (r["store_id"], r["month_index"]))
     previous: dict | None = None
     for row in rows:
+        if previous is None or previous["store_id"] != row["store_id"]:
+            previous = seeds.get(row["store_id"])
         regency = (regencies.get(row["store_id"]) or "").strip().lower() or None
         follows = (previous is not None and previous["store_id"] == row["store_id"]
                    and previous["month_index"] == row["month_index"] - 1)
