@@ -135,7 +135,8 @@ def generate(stores: int, orders: int, out=print) -> None:
 
 def day_of_changes(new_orders: int, cancels: int) -> None:
     """What a busy day brings between two refreshes: orders placed now (with their lines and
-    ledger sales) and older orders cancelled now."""
+    ledger sales) and orders of the last two months cancelled now (a buyer or seller cancels
+    before shipping, within days of the order)."""
     rng = random.Random(11)
     now = datetime.now(UTC)
     stores = db.session.execute(select(Store.id, Product.id).join(
@@ -166,9 +167,11 @@ def day_of_changes(new_orders: int, cancels: int) -> None:
     _insert(Order, order_rows)
     _insert(OrderLine, lines)
     _insert(LedgerEntry, ledger)
+    recent = now - timedelta(days=60)
     old = db.session.scalars(select(Order.id).where(Order.status == "completed",
-                                                    Order.id < next_id)
-                             .order_by(Order.id).limit(cancels * 50)).all()[::50]
+                                                    Order.id < next_id,
+                                                    Order.created_at >= recent)
+                             .order_by(Order.id).limit(cancels * 20)).all()[::20]
     db.session.execute(db.update(Order).where(Order.id.in_(old))
                        .values(status="cancelled", cancelled_at=now))
     db.session.commit()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, insert, literal, or_, select, text
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text
 
 from marketplace.clock import JAKARTA, as_utc, to_jakarta, utcnow
 from marketplace.errors import NotFound, ValidationError
@@ -302,8 +302,9 @@ def _refresh_changed(since: datetime, step) -> int:
     for store_id, months in changed.items():
         for index in months:
             place_months[index].add(provinces[store_id])
-    for code in sorted(set(provinces.values())):
-        written += _rollup_provinces(code)
+    for index, codes in sorted(place_months.items()):
+        for code in sorted(codes):
+            written += _rollup_provinces(code, month_of_index(index))
     step()
     for index, codes in sorted(place_months.items()):
         written += _refresh_categories(index, sorted(codes))
@@ -441,17 +442,24 @@ _ROLLUP_SQL = """
            SUM(CASE WHEN streak_umk > 0 THEN 1 ELSE 0 END),
            SUM(CASE WHEN streak_poverty_line > 0 THEN 1 ELSE 0 END)
     FROM monthly_store_sales WHERE (:province = '' OR province_code = :province)
+      AND (:one_month = 0 OR month = :month)
     GROUP BY month, province_code
 """
 
 
-def _rollup_provinces(province_code: str | None = None) -> int:
-    """Rebuild the per-province monthly rows from the store-month rows (one province or all)."""
+def _rollup_provinces(province_code: str | None = None, month: date | None = None) -> int:
+    """Rebuild the per-province monthly rows from the store-month rows (one province or all;
+    one month or all: a month's row depends on that month's store rows only)."""
     removal = delete(MonthlyProvinceSales)
     if province_code:
         removal = removal.where(MonthlyProvinceSales.province_code == province_code)
+    if month is not None:
+        removal = removal.where(MonthlyProvinceSales.month == month)
     db.session.execute(removal)
-    return db.session.execute(text(_ROLLUP_SQL), {"province": province_code or ""}).rowcount or 0
+    return db.session.execute(text(_ROLLUP_SQL).bindparams(
+        bindparam("month", type_=MonthlyProvinceSales.month.type)), {
+        "province": province_code or "", "one_month": int(month is not None),
+        "month": month}).rowcount or 0
 
 
 def recompute_graduation(province_code: str | None = None) -> int:
