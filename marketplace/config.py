@@ -39,6 +39,8 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'marketplace.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: A streaming replica for the heavy read-only pages (programme and sales dashboards).
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL")
     #: Connections per process: a request holds one for its duration, so size the pool to the
     #: threads a process serves. When all are busy a request waits DB_POOL_TIMEOUT seconds and
     #: then gets 503 with Retry-After before it has written anything.

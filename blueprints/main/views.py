@@ -1,6 +1,6 @@
 """Home page and /healthz."""
 
-from flask import jsonify, render_template
+from flask import abort, jsonify, render_template
 
 from blueprints.catalog.caching import cached_page, page_cache
 from blueprints.main import bp
@@ -25,3 +25,10 @@ def healthz():
     parts = check_parts()
     healthy = all(state == "ok" for state in parts.values())
     return jsonify(status="ok" if healthy else "error", **parts), 200 if healthy else 503
+
+
+@bp.get("/errors/413")
+@limiter.exempt
+def too_large():
+    """The app's own 413 page, which nginx shows when it refuses an upload over the limit."""
+    abort(413)

@@ -25,6 +25,7 @@ from marketplace.clock import JAKARTA, to_jakarta, utcnow
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import FeaturedSlot, Store, StoreStatus
+from marketplace.replica import read_replica
 from marketplace.services import (
     audit_log,
     exports,
@@ -358,8 +359,9 @@ def programme_dashboard():
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
     try:
-        board = programme.dashboard(current_user, form.province.data or "", form.kind.data,
-                                    form.months.data or programme.DEFAULT_MONTHS)
+        with read_replica():
+            board = programme.dashboard(current_user, form.province.data or "", form.kind.data,
+                                        form.months.data or programme.DEFAULT_MONTHS)
     except ValidationError as exc:
         show_errors(form, exc)
         return render_template("staff/programme.html", form=form, board=None,

@@ -36,3 +36,9 @@ def test_healthz_names_redis_when_it_is_down_and_when_it_is_up(app, client, redi
         assert up.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
     finally:
         app.config["REDIS_URL"] = None
+
+
+def test_the_page_nginx_shows_for_a_too_large_upload_is_the_apps_own(client):
+    page = client.get("/errors/413")
+    assert page.status_code == 413
+    assert "10 MB" in page.get_data(as_text=True) and "<html" in page.get_data(as_text=True)
