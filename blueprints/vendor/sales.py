@@ -9,6 +9,7 @@ from blueprints.vendor.order_forms import VerifyStatementForm
 from marketplace.errors import NotFound
 from marketplace.extensions import limiter
 from marketplace.replica import read_replica
+from marketplace.services import groups
 from marketplace.services import sales as sales_service
 
 CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM = 640, 240, 16, 200
@@ -82,8 +83,10 @@ def statements(store):
 @store_required
 def statement(store, month: str):
     """A printable monthly sales statement with its verification code."""
-    return render_template("vendor/statement.html",
-                           s=sales_service.statement_for(current_user, store, month))
+    s = sales_service.statement_for(current_user, store, month)
+    return render_template("vendor/statement.html", s=s,
+                           shares=groups.statement_shares(store, s.month, s.net),
+                           roles=groups.ROLES)
 
 
 @bp.route("/statements/verify", methods=["GET"])
