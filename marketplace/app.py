@@ -17,7 +17,7 @@ from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMet
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from marketplace import models
+from marketplace import models, permissions
 from marketplace.config import INSTANCE, ROOT, Config
 from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
@@ -210,6 +210,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Templates ask the same permission rules as the services (e.g. which menu to show).
+    app.jinja_env.globals.update(can=permissions.can, is_staff=permissions.is_staff,
+                                 is_admin=permissions.is_admin,
+                                 is_facilitator=permissions.is_facilitator)
 
     @app.template_filter("rupiah")
     def rupiah(amount: int) -> str:

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from marketplace.errors import PermissionDenied
 from marketplace.models import Store
+from marketplace.permissions import can
 from marketplace.services import facilitators
 from marketplace.services.stores import PAYOUT_FIELDS, store_of
 
@@ -15,7 +16,8 @@ ACTING_KEY = "acting_store_id"
 def current_store() -> Store | None:
     """The store the vendor pages work on; a facilitator whose consent ended gets a 403."""
     store_id = session.get(ACTING_KEY)
-    if store_id is None:
+    if store_id is None or not current_user.is_facilitator:
+        # Another account logged in on the same phone never inherits the facilitator's choice.
         return store_of(current_user)
     try:
         return facilitators.store_to_act_for(current_user, store_id)
@@ -27,6 +29,6 @@ def current_store() -> Store | None:
 
 def hide_payout_fields(form, store: Store) -> None:
     """Only the owner sees and changes the payout account fields."""
-    if not store.can_manage_payouts(current_user):
+    if not can(current_user, "store.payouts", store):
         for name in PAYOUT_FIELDS:
             delattr(form, name)

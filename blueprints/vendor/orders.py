@@ -47,6 +47,12 @@ def _back(order):
     return redirect(url_for("vendor.order_detail", reference=order.reference))
 
 
+@bp.context_processor
+def order_desk_helpers() -> dict:
+    """The order desk's deadline rules, asked by its templates (never restated there)."""
+    return {"order_deadline": fulfilment.deadline, "order_is_late": fulfilment.is_late}
+
+
 @bp.get("/orders")
 @store_required
 def orders():
@@ -54,7 +60,7 @@ def orders():
     tab = request.args.get("tab", "new")
     page = db.paginate(fulfilment.desk_query(g.store, tab), per_page=20, error_out=False)
     return render_template("vendor/orders.html", tab=tab, tabs=fulfilment.TABS, page=page,
-                           counts=fulfilment.tab_counts(g.store), now=utcnow(), f=fulfilment)
+                           counts=fulfilment.tab_counts(g.store), now=utcnow())
 
 
 def _render_detail(order, status: int = 200, **forms):
@@ -62,7 +68,7 @@ def _render_detail(order, status: int = 200, **forms):
     forms.setdefault("cancel_form", CancelForm())
     forms.setdefault("decision_form", DecisionForm())
     return render_template(
-        "vendor/orders_detail.html", order=order, f=fulfilment, now=utcnow(),
+        "vendor/orders_detail.html", order=order, now=utcnow(), cash_due=payments.cash_due(order),
         next_steps=allowed_next(order, current_user), action_form=ActionForm(),
         requests=fulfilment.refund_requests(order),
         payment=order.checkout, **forms), status
@@ -181,8 +187,7 @@ def order_refund_decision(reference: str, request_id: int):
 def order_slip(reference: str):
     """A printable packing slip: address label and what goes in the parcel."""
     order = fulfilment.order_for_vendor(current_user, reference)
-    return render_template("vendor/orders_slip.html", order=order, address=order.checkout,
-                           f=fulfilment)
+    return render_template("vendor/orders_slip.html", order=order, address=order.checkout)
 
 
 @bp.get("/ledger")
@@ -198,9 +203,13 @@ def ledger_page():
 @bp.get("/reviews")
 @store_required
 def store_reviews():
-    """Reviews of the store's products, with a reply form where none was given yet."""
-    page = db.paginate(reviews.store_reviews_query(g.store), per_page=20, error_out=False)
-    return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm())
+    """Reviews of the store's products (?unanswered=1: those without a reply), with a reply
+    form where none was given yet."""
+    unanswered = request.args.get("unanswered") == "1"
+    page = db.paginate(reviews.store_reviews_query(g.store, unanswered=unanswered), per_page=20,
+                       error_out=False)
+    return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm(),
+                           unanswered=unanswered)
 
 
 @bp.post("/reviews/<int:review_id>/reply")

@@ -25,9 +25,10 @@ from blueprints.vendor.forms import (
 )
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
-from marketplace.models import Category, Product, ProductStatus
+from marketplace.models import Category
 from marketplace.regions import province_choices
 from marketplace.services import catalog, product_import, stores
+from marketplace.services.vendor_todo import vendor_todo
 
 PAGE_SIZE = 30
 
@@ -71,12 +72,9 @@ def _category_choices() -> list[tuple[int, str]]:
 @bp.get("/")
 @store_required
 def dashboard(store):
-    """The owner's overview: verification status and where to go next."""
-    counts = {status.value: db.session.scalar(
-        select(db.func.count(Product.id)).where(Product.store_id == store.id,
-                                                Product.status == status))
-        for status in ProductStatus}
-    return render_template("vendor/dashboard.html", store=store, counts=counts)
+    """The owner's to-do page: what waits today, each line linking to its list."""
+    return render_template("vendor/dashboard.html", store=store,
+                           todo=vendor_todo(current_user, store))
 
 
 @bp.route("/open", methods=["GET", "POST"])

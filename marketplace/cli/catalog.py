@@ -10,6 +10,7 @@ from marketplace.clock import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Store, User
+from marketplace.permissions import is_staff
 from marketplace.search import schema
 from marketplace.services.featured import active_slots, schedule_feature
 
@@ -36,7 +37,7 @@ def _when(value: str) -> datetime:
 def set_featured(slug, position, starts_at, ends_at, note, staff_email) -> None:
     """Feature the verified store SLUG at a position for a time window."""
     staff = db.session.scalar(select(User).where(User.email == staff_email.strip().lower()))
-    if staff is None or not (staff.is_staff or staff.is_admin):
+    if not is_staff(staff):
         raise click.ClickException(f"{staff_email} is not a staff account.")
     store = db.session.scalar(select(Store).where(Store.slug == slug))
     if store is None:

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db
-from marketplace.models.people import acting_for
 from marketplace.models.users import User
 
 
@@ -92,19 +91,6 @@ class Store(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status == StoreStatus.VERIFIED
-
-    def can_manage(self, user) -> bool:
-        """The owner, or her facilitator while she consents (who never touches the payout
-        account: see `can_manage_payouts`)."""
-        if not (user and user.is_authenticated):
-            return False
-        if user.id == self.owner_id:
-            return True
-        return bool(user.is_facilitator) and acting_for(user, self)
-
-    def can_manage_payouts(self, user) -> bool:
-        """Only the owner herself changes where her money goes."""
-        return bool(user and user.is_authenticated and user.id == self.owner_id)
 
     def __repr__(self) -> str:
         return f"<Store {self.slug} {self.status}>"

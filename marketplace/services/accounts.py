@@ -11,6 +11,7 @@ from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models import User
+from marketplace.permissions import can
 from marketplace.services import audit
 from marketplace.validation import (
     check_password_strength,
@@ -65,7 +66,7 @@ def create_user(email: str, password: str, role: str, name: str | None = None,
     """
     if role not in ROLES:
         raise ValidationError(_("Unknown role."), field="role")
-    if actor is not None and role in ("staff", "admin") and not actor.is_admin:
+    if actor is not None and role in ("staff", "admin") and not can(actor, "admin.accounts"):
         raise PermissionDenied()
     user = register_user(email, name or email.split("@")[0], password)
     user.is_vendor = role == "vendor"
@@ -175,7 +176,7 @@ def set_active(admin: User, user: User, active: bool) -> None:
 
     :raises PermissionDenied: the actor is not an admin, or acts on themself.
     """
-    if not admin.is_admin or admin.id == user.id:
+    if not can(admin, "admin.accounts") or admin.id == user.id:
         raise PermissionDenied()
     before = {"active": user.active}
     user.active = active

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from marketplace import jobs
 from marketplace.extensions import db
 from marketplace.models import OutboxMessage, User
+from marketplace.permissions import require
 from marketplace.services import audit
-from marketplace.services.verification import require_staff
 
 
 def unsent_messages(actor: User, limit: int = 100) -> list[OutboxMessage]:
@@ -14,7 +14,7 @@ def unsent_messages(actor: User, limit: int = 100) -> list[OutboxMessage]:
 
     :raises PermissionDenied: the actor is not staff.
     """
-    require_staff(actor)
+    require(actor, "staff.work")
     return list(db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
         .order_by(OutboxMessage.created_at).limit(limit)))
@@ -25,7 +25,7 @@ def failed_jobs(actor: User) -> list[jobs.FailedJob]:
 
     :raises PermissionDenied: the actor is not staff.
     """
-    require_staff(actor)
+    require(actor, "staff.work")
     return jobs.failed_jobs()
 
 
@@ -34,7 +34,7 @@ def requeue_unsent(actor: User) -> int:
 
     :raises PermissionDenied: the actor is not staff.
     """
-    require_staff(actor)
+    require(actor, "staff.work")
     ids = list(db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))))
     audit.record(actor, "mail.requeue", None, after={"messages": len(ids)})
     for message_id in ids:

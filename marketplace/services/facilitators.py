@@ -26,9 +26,10 @@ from marketplace.models import (
     Variant,
 )
 from marketplace.models.people import ASSISTING_KEY, Caseload, FacilitatorProfile
+from marketplace.permissions import can, is_facilitator, require
 from marketplace.regions import check_province
 from marketplace.services import accounts, audit, programme
-from marketplace.services.verification import permit_alerts, require_staff
+from marketplace.services.verification import permit_alerts
 from marketplace.validation import clean_text, normalise_email, normalise_phone
 
 #: An order still "new" after this long needs a nudge.
@@ -46,7 +47,7 @@ def require_facilitator(user: User) -> FacilitatorProfile:
     :raises PermissionDenied: not a facilitator.
     """
     profile = None
-    if user and user.is_authenticated and user.is_facilitator:
+    if is_facilitator(user):
         profile = db.session.scalar(select(FacilitatorProfile)
                                     .where(FacilitatorProfile.user_id == user.id))
     if profile is None:
@@ -69,7 +70,7 @@ def create_facilitator(staff: User, *, name: str, email: str, password: str,
     :raises PermissionDenied: not staff or admin.
     :raises ValidationError: a bad field, or the email is taken.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     province_code = check_province(province_code)
     regency = clean_text(regency, 120, "regency", required=False) or None
     user = accounts.register_user(email, name, password)
@@ -84,7 +85,7 @@ def create_facilitator(staff: User, *, name: str, email: str, password: str,
 
 def facilitators(staff: User, province_code: str = "") -> list[tuple[FacilitatorProfile, int]]:
     """Facilitator profiles with their caseload size, by region and name (staff)."""
-    require_staff(staff)
+    require(staff, "staff.work")
     size = (select(func.count(Caseload.id)).where(Caseload.facilitator_id ==
                                                   FacilitatorProfile.user_id)
             .correlate(FacilitatorProfile).scalar_subquery())
@@ -97,7 +98,7 @@ def facilitators(staff: User, province_code: str = "") -> list[tuple[Facilitator
 
 def get_facilitator(staff: User, user_id: int) -> FacilitatorProfile:
     """:raises NotFound: no facilitator with that id."""
-    require_staff(staff)
+    require(staff, "staff.work")
     profile = db.session.scalar(select(FacilitatorProfile)
                                 .where(FacilitatorProfile.user_id == user_id))
     if profile is None:
@@ -229,7 +230,8 @@ def store_to_act_for(facilitator: User, store_id: int | None) -> Store:
     :raises PermissionDenied: no such store, or no (or withdrawn) consent.
     """
     store = db.session.get(Store, store_id) if store_id else None
-    if store is None or store.owner_id == facilitator.id or not store.can_manage(facilitator):
+    if (store is None or store.owner_id == facilitator.id
+            or not can(facilitator, "store.manage", store)):
         raise PermissionDenied(_("You may no longer act for this store."))
     return store
 
@@ -376,7 +378,8 @@ def _collect_assisted(session: Session, _context) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _audit_assisted(session: Session) -> None:
-    if not session.info.get(ASSISTING_KEY):
+    # A savepoint (e.g. the image pipeline's) commits midway: wait for the real commit.
+    if session.in_nested_transaction() or not session.info.get(ASSISTING_KEY):
         return
     session.flush()  # collects the last changes through _collect_assisted
     acting = session.info.pop(ASSISTING_KEY, None)
@@ -391,8 +394,10 @@ def _audit_assisted(session: Session) -> None:
     session.flush()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_assisted(session: Session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _forget_assisted(session: Session, transaction) -> None:
+    if transaction.parent is not None or transaction.nested:
+        return  # a savepoint ended; the request's transaction goes on
     session.info.pop(ASSISTING_KEY, None)
     session.info.pop(_CHANGES_KEY, None)
 
@@ -408,7 +413,7 @@ def store_activity(user: User, store: Store, limit: int = 100) -> list[Activity]
 
     :raises PermissionDenied: anyone else.
     """
-    if not (store.can_manage(user) or user.is_staff or user.is_admin):
+    if not (can(user, "store.manage", store) or can(user, "staff.work")):
         raise PermissionDenied()
     events = db.session.scalars(
         select(AuditEvent).where(

@@ -7,19 +7,15 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.clock import as_utc
-from marketplace.errors import PermissionDenied, ValidationError
+from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import FeaturedSlot, Store, StoreStatus, User
+from marketplace.permissions import require
 from marketplace.services import audit
 from marketplace.validation import clean_text
 
 #: Positions on the home page run from 1 to this.
 MAX_POSITION = 50
-
-
-def _require_staff(user: User) -> None:
-    if not (user and (user.is_staff or user.is_admin)):
-        raise PermissionDenied()
 
 
 def check_slot(store: Store, position, starts_at: datetime, ends_at: datetime) -> None:
@@ -93,7 +89,7 @@ def schedule_feature(staff: User, store: Store, position: int, starts_at: dateti
     :raises ValidationError: store not verified, bad or inverted window, the store or the
         position already taken in that window, or the cap reached.
     """
-    _require_staff(staff)
+    require(staff, "staff.work")
     check_slot(store, position, starts_at, ends_at)
     starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)
     if (ends_at - starts_at).days > MAX_WINDOW_DAYS:
@@ -128,7 +124,7 @@ def end_feature(staff: User, slot: FeaturedSlot, now: datetime) -> FeaturedSlot:
     :raises PermissionDenied: the actor is not staff.
     :raises ValidationError: the slot has already ended.
     """
-    _require_staff(staff)
+    require(staff, "staff.work")
     now = as_utc(now)
     if as_utc(slot.ends_at) <= now:
         raise ValidationError(_("This feature has already ended."))

@@ -4,10 +4,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from marketplace.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, ValidationError
 from marketplace.extensions import db
 from marketplace.models import LedgerEntry, LedgerKind, Order, Payout, Store, User
 from marketplace.money import format_rupiah
+from marketplace.permissions import require
 from marketplace.services import audit
 from marketplace.validation import clean_text
 
@@ -110,17 +111,12 @@ def entries_query(store: Store):
             .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()))
 
 
-def _require_staff(user: User) -> None:
-    if not (user and (user.is_staff or user.is_admin)):
-        raise PermissionDenied()
-
-
 def stores_to_pay(staff: User, threshold: int) -> list:
     """Stores whose balance is at least `threshold`, with their bank details, largest first.
 
     :raises PermissionDenied: not staff.
     """
-    _require_staff(staff)
+    require(staff, "staff.work")
     total = func.sum(LedgerEntry.amount).label("balance")
     return db.session.execute(
         select(Store, total).join(LedgerEntry, LedgerEntry.store_id == Store.id)
@@ -156,7 +152,7 @@ def record_payout(staff: User, store: Store, amount: int, reference: str,
         malformed idempotency key.
     :raises Conflict: the amount is above the store's balance.
     """
-    _require_staff(staff)
+    require(staff, "staff.work")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError(_("Enter a whole number of rupiah, e.g. 25000."), field="amount")
     reference = clean_text(reference, 100, "reference")

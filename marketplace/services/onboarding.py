@@ -13,6 +13,7 @@ from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.models import Store, User
 from marketplace.models.people import Caseload, SetupCode
+from marketplace.permissions import can
 from marketplace.services import accounts, audit, facilitators, stores
 from marketplace.validation import clean_text, normalise_email, normalise_phone
 
@@ -77,7 +78,7 @@ def open_store_for(facilitator: User, entrepreneur_id: int, **fields) -> Store:
     if not profile.covers(store.province_code, store.regency):
         raise ValidationError(_("The store must be in your region."), field="regency")
     # The store was written before the facilitator could be noted as acting for it.
-    store.can_manage(facilitator)
+    can(facilitator, "store.manage", store)
     facilitators.note_change(db.session, store, "new")
     return store
 

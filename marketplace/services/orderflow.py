@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from marketplace.clock import utcnow
 from marketplace.errors import InvalidTransition, PermissionDenied
 from marketplace.extensions import db
-from marketplace.models import Order, OrderEvent, OrderStatus, Store, User
+from marketplace.models import Order, OrderEvent, OrderStatus, User
+from marketplace.permissions import can
 from marketplace.services.inventory import release_stock
 
 S = OrderStatus
@@ -35,12 +36,11 @@ def actor_kinds(order: Order, actor: User | None) -> set[str]:
     if actor is None:
         return {"system"}
     kinds = set()
-    if actor.id == order.buyer_id:
+    if can(actor, "order.buy", order):
         kinds.add("buyer")
-    # The owner, or her facilitator with her consent: Store.can_manage is the one rule.
-    if db.session.get(Store, order.store_id).can_manage(actor):
+    if can(actor, "order.sell", order):
         kinds.add("vendor")
-    if actor.is_staff or actor.is_admin:
+    if can(actor, "staff.work"):
         kinds.add("staff")
     return kinds
 

@@ -13,7 +13,6 @@ from datetime import timedelta
 import stripe
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import stripe_gateway as gateway
@@ -23,7 +22,6 @@ from marketplace.errors import (
     InvalidTransition,
     NotFound,
     PaymentError,
-    PermissionDenied,
     ValidationError,
 )
 from marketplace.extensions import db
@@ -35,22 +33,15 @@ from marketplace.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
-    Store,
     User,
     WebhookEvent,
 )
 from marketplace.money import from_stripe_amount
+from marketplace.permissions import can, require
 from marketplace.services import audit, ledger, notifications, orderflow, paymentflow, refunds
 from marketplace.validation import clean_text
 
 log = logging.getLogger(__name__)
-
-PAYMENT_LABELS = {
-    PaymentStatus.PENDING: _l("Awaiting payment"), PaymentStatus.PAID: _l("Paid"),
-    PaymentStatus.FAILED: _l("Not paid (cancelled)"),
-    PaymentStatus.PARTIALLY_REFUNDED: _l("Partly refunded"),
-    PaymentStatus.REFUNDED: _l("Refunded"),
-}
 
 #: Test payment methods offered when the card gateway is a local fake (STRIPE_API_BASE).
 TEST_PAYMENT_METHODS = ("pm_card_visa", "pm_card_chargeCustomerFail")
@@ -166,7 +157,7 @@ def _refund_late_payment(payment: Payment, amount: int) -> None:
 # --- cards (Stripe) ---------------------------------------------------------------------------
 
 def _check_card_payable(buyer: User, checkout: Checkout) -> Payment:
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if payment.method != PaymentMethod.STRIPE:
@@ -269,7 +260,7 @@ def refresh_card_payment(buyer: User, checkout: Checkout) -> Payment:
 
     :raises NotFound: not the buyer's checkout.
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if (payment.method != PaymentMethod.STRIPE or payment.status != PaymentStatus.PENDING
@@ -360,7 +351,7 @@ def upload_transfer_proof(buyer: User, checkout: Checkout, data: bytes) -> Payme
     :raises Conflict: not a transfer waiting for payment.
     :raises ValidationError: not an acceptable image.
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if (payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING
@@ -378,18 +369,13 @@ def upload_transfer_proof(buyer: User, checkout: Checkout, data: bytes) -> Payme
     return payment
 
 
-def _check_staff(actor: User) -> None:
-    if not (actor.is_staff or actor.is_admin):
-        raise PermissionDenied()
-
-
 def confirm_transfer(staff: User, payment: Payment, note: str | None = None) -> Payment:
     """Staff saw the money in the bank account: the orders become new (Pesanan Baru).
 
     :raises PermissionDenied: not staff.
     :raises Conflict: not a pending transfer, or its orders were cancelled.
     """
-    _check_staff(staff)
+    require(staff, "staff.work")
     if payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING:
         raise Conflict(_("This transfer is not waiting for confirmation."))
     if not is_awaiting(payment.checkout):
@@ -408,7 +394,7 @@ def reject_transfer(staff: User, payment: Payment, note: str) -> Payment:
     :raises ValidationError: no reason given.
     :raises Conflict: not a pending transfer.
     """
-    _check_staff(staff)
+    require(staff, "staff.work")
     note = clean_text(note, 500, "note")
     if payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING:
         raise Conflict(_("This transfer is not waiting for confirmation."))
@@ -424,19 +410,32 @@ def reject_transfer(staff: User, payment: Payment, note: str) -> Payment:
 
 # --- cash on delivery -------------------------------------------------------------------------
 
+def _check_cash_due(order: Order) -> None:
+    """:raises Conflict: not a COD order waiting for cash, or the goods not handed over yet."""
+    if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.PENDING:
+        raise Conflict(_("This order is not waiting for cash."))
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        raise Conflict(_("Record the cash when you hand the goods over."))
+
+
+def cash_due(order: Order) -> bool:
+    """Whether the seller can record the COD cash now (the rule `record_cash_received` keeps)."""
+    try:
+        _check_cash_due(order)
+    except Conflict:
+        return False
+    return True
+
+
 def record_cash_received(vendor: User, order: Order) -> Order:
     """The seller received the cash for a COD order at delivery: the sale is credited, once.
 
     :raises NotFound: not an order of the vendor's store.
     :raises Conflict: not a COD order, already paid, or not handed over yet.
     """
-    owner_id = db.session.scalar(select(Store.owner_id).where(Store.id == order.store_id))
-    if owner_id != vendor.id:
+    if not can(vendor, "order.sell", order):
         raise NotFound()
-    if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.PENDING:
-        raise Conflict(_("This order is not waiting for cash."))
-    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
-        raise Conflict(_("Record the cash when you hand the goods over."))
+    _check_cash_due(order)
     now = utcnow()
     payment = db.session.scalar(select(Payment).where(Payment.checkout_id == order.checkout_id)
                                 .with_for_update())  # orders of one checkout, one at a time
@@ -485,7 +484,7 @@ def cancel_unpaid(buyer: User, checkout: Checkout, reason: str | None = None) ->
     :raises Conflict: nothing is waiting for payment (already paid or cancelled).
     :raises PaymentError: the card payment could not be stopped at Stripe (nothing changes).
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = _lock_payment(checkout)
     if payment.status != PaymentStatus.PENDING or not is_awaiting(checkout):

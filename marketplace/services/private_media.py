@@ -4,6 +4,7 @@ from marketplace import images
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Payment, User
+from marketplace.permissions import can
 from marketplace.storage import get_storage
 
 
@@ -15,7 +16,7 @@ def transfer_proof(actor: User, payment_id: int) -> bytes:
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.proof_image is None:
         raise NotFound()
-    if not (payment.checkout.buyer_id == actor.id or actor.is_staff or actor.is_admin):
+    if not (can(actor, "order.buy", payment.checkout) or can(actor, "staff.work")):
         raise NotFound()
     image = payment.proof_image
     width = max(w for w, _actual in images.rendition_widths(image))

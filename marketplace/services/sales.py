@@ -37,6 +37,7 @@ from marketplace.models import (
     User,
     Variant,
 )
+from marketplace.permissions import can
 
 PERIODS = (7, 30, 90, 365)
 GRAINS = ("day", "week", "month")
@@ -205,7 +206,7 @@ def low_stock(store: Store, threshold: int = LOW_STOCK, limit: int = 10) -> list
 
 
 def _require_owner(user: User, store: Store) -> None:
-    if not store.can_manage(user):
+    if not can(user, "store.manage", store):
         raise PermissionDenied()
 
 

@@ -8,6 +8,7 @@ from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationE
 from marketplace.extensions import db
 from marketplace.images import store_image
 from marketplace.models import CourierRate, Store, User
+from marketplace.permissions import can
 from marketplace.regions import check_province
 from marketplace.validation import clean_text, normalise_phone
 
@@ -108,12 +109,12 @@ def update_store(owner: User, store: Store, **fields) -> Store:
     :raises PermissionDenied: not the owner.
     :raises ValidationError: a field is invalid.
     """
-    if not store.can_manage(owner):
+    if not can(owner, "store.manage", store):
         raise PermissionDenied()
     current = {k: getattr(store, k) for k in (
         "name", "story", "province_code", "regency", "whatsapp", "participant_code",
         "bank_name", "bank_account_number", "bank_account_holder")}
-    if not store.can_manage_payouts(owner) and any(
+    if not can(owner, "store.payouts", store) and any(
             fields.get(k, current[k]) != current[k] for k in PAYOUT_FIELDS):
         raise ValidationError(_("Only the store's owner can change the payout bank account."),
                               field="bank_account_number")
@@ -151,7 +152,7 @@ def set_store_image(owner: User, store: Store, kind: str, data: bytes | None) ->
     :raises PermissionDenied: not the owner.
     :raises ValidationError: the file is not an acceptable photo.
     """
-    if not store.can_manage(owner):
+    if not can(owner, "store.manage", store):
         raise PermissionDenied()
     if kind not in ("logo", "banner"):
         raise ValueError(kind)
@@ -169,7 +170,7 @@ def update_shipping(owner: User, store: Store, *, self_delivery_enabled: bool,
     :raises PermissionDenied: not the owner.
     :raises ValidationError: no option chosen, or a missing/invalid fee or address.
     """
-    if not store.can_manage(owner):
+    if not can(owner, "store.manage", store):
         raise PermissionDenied()
     errors: dict = {}
     fee = 0

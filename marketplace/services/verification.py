@@ -9,22 +9,17 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.clock import to_jakarta, utcnow
-from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models import Product, Store, StoreStatus, User
+from marketplace.permissions import require
 from marketplace.services import audit
 from marketplace.validation import clean_text
 
 #: Alerts start this many days before a halal certificate or P-IRT expires.
 EXPIRY_WARNING_DAYS = 30
 PERMIT_KINDS = ("pirt", "halal")
-
-
-def require_staff(user: User) -> None:
-    """:raises PermissionDenied: the user is neither staff nor admin."""
-    if not (user and user.is_authenticated and (user.is_staff or user.is_admin)):
-        raise PermissionDenied()
 
 
 def today_jakarta() -> date:
@@ -34,7 +29,7 @@ def today_jakarta() -> date:
 def store_queue(staff: User, status: StoreStatus = StoreStatus.PENDING,
                 query: str = "") -> list[Store]:
     """Stores in a status, oldest application first, with their owners loaded."""
-    require_staff(staff)
+    require(staff, "staff.work")
     stmt = (select(Store).options(joinedload(Store.owner)).where(Store.status == status)
             .order_by(Store.created_at, Store.id).limit(200))
     if query.strip():
@@ -48,7 +43,7 @@ def verified_stores(staff: User, query: str = "", ids: list[int] | None = None,
                     limit: int = 100) -> list[Store]:
     """Verified stores to choose from (e.g. to feature): matching a name or participant code,
     or by id; the most recently verified first."""
-    require_staff(staff)
+    require(staff, "staff.work")
     stmt = (select(Store).where(Store.status == StoreStatus.VERIFIED)
             .order_by(Store.verified_at.desc(), Store.id.desc()).limit(limit))
     if ids is not None:
@@ -62,7 +57,7 @@ def verified_stores(staff: User, query: str = "", ids: list[int] | None = None,
 
 def get_store(staff: User, store_id: int) -> Store:
     """:raises NotFound: no such store."""
-    require_staff(staff)
+    require(staff, "staff.work")
     store = db.session.get(Store, store_id)
     if store is None:
         raise NotFound()
@@ -84,7 +79,7 @@ def _tell_owner(store: Store, message) -> None:
 
 def _decide(staff: User, store: Store, allowed_from: tuple, to: StoreStatus, action: str,
             reason: str | None, message) -> Store:
-    require_staff(staff)
+    require(staff, "staff.work")
     if store.status not in allowed_from:
         raise Conflict(_("This store is %(status)s; that decision is not possible now.",
                          status=store.status.value))
@@ -160,7 +155,7 @@ def verify_permit(staff: User, product: Product, kind: str) -> Product:
     :raises PermissionDenied: not staff.
     :raises ValidationError: unknown kind, no number to check, or already expired.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     if kind not in PERMIT_KINDS:
         raise ValidationError(_("Unknown permit."), field="kind")
     number = getattr(product, f"{kind}_number")
@@ -221,7 +216,7 @@ def permit_alerts(store: Store | None = None, today: date | None = None,
 
 def unverified_permits(staff: User, limit: int = 200) -> list[Product]:
     """Products with a P-IRT or halal number not yet checked by staff, oldest first."""
-    require_staff(staff)
+    require(staff, "staff.work")
     return list(db.session.scalars(
         select(Product).options(joinedload(Product.store)).join(Product.store)
         .where(Store.status != StoreStatus.REJECTED,

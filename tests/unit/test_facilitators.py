@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.models import AuditEvent, Product, User
+from marketplace.permissions import can
 from marketplace.services import accounts, catalog, facilitators, onboarding, stores
 from tests.fixtures.accounts import PASSWORD
 
@@ -145,7 +146,7 @@ def test_withdrawn_consent_ends_acting(db, assisted_store, categories):
     facilitator, store = assisted_store()
     facilitators.set_consent(store.owner, False)
     db.session.commit()
-    assert not store.can_manage(facilitator)
+    assert not can(facilitator, "store.manage", store)
     with pytest.raises(PermissionDenied):
         facilitators.store_to_act_for(facilitator, store.id)
     with pytest.raises(PermissionDenied):
@@ -175,7 +176,7 @@ def test_staff_assign_by_phone_and_reassign_resets_consent(db, make_facilitator,
     staff = make_user("staff")
     row = facilitators.assign(staff, second.id, "0812-3456-7009")
     assert row.facilitator_id == second.id and not row.has_consent
-    assert not store.can_manage(first) and not store.can_manage(second)
+    assert not can(first, "store.manage", store) and not can(second, "store.manage", store)
     with pytest.raises(Conflict):
         facilitators.assign(staff, second.id, "0812-3456-7009")
     with pytest.raises(PermissionDenied):
@@ -198,3 +199,20 @@ def test_create_facilitator_is_staff_only(make_user):
     with pytest.raises(PermissionDenied):
         facilitators.create_facilitator(make_user("buyer"), name="X", email="x@contoh.id",
                                         password=PASSWORD, province_code="33")
+
+
+def test_seed_demo_prints_a_facilitator_login_with_a_caseload(app, db):
+    from marketplace.seed.people import FACILITATOR_EMAIL
+
+    runner = app.test_cli_runner()
+    args = ["seed-demo", "--quiet", "--stores", "6", "--products", "2", "--orders", "2"]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    assert f"Demo facilitator: {FACILITATOR_EMAIL} / " in first.output
+    facilitator = accounts.find_user_by_email(FACILITATOR_EMAIL)
+    cases = facilitators.caseload(facilitator)
+    assert any(c.store and c.store.name == "Keripik Bu Wati" for c in cases)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assist"))
+    second = runner.invoke(args=args)
+    assert second.exit_code == 0, second.output
+    assert len(facilitators.caseload(facilitator)) == len(cases)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db as _db
 from marketplace.models import AuditEvent, Product, Store, User
 from marketplace.models.people import Caseload, FacilitatorProfile, SetupCode
+from marketplace.permissions import can
 from marketplace.services import facilitators, onboarding
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.catalog import photo_bytes
@@ -181,7 +182,7 @@ def test_acting_facilitator_adds_a_photo_and_the_owner_sees_it_on_her_activity(
     login(world["owner"])
     page = client.get("/vendor/activity").get_data(as_text=True)
     assert world["facilitator"].name in page and "Dibantu" in page
-    assert page.count("<li>") >= 2
+    assert "added a photo" in page or "menambah foto" in page, page
 
 
 def test_activation_with_a_bad_code_is_a_clear_422(client, world):
@@ -206,4 +207,4 @@ def test_her_consent_page_withdraws(client, login, world):
     login(world["owner"])
     assert "Withdraw" in client.get("/account/facilitator?lang=en").get_data(as_text=True)
     assert client.post("/account/facilitator/consent", data={"allow": "no"}).status_code == 302
-    assert not world["store"].can_manage(world["facilitator"])
+    assert not can(world["facilitator"], "store.manage", world["store"])
