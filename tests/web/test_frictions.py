@@ -35,3 +35,16 @@ def test_checkout_shows_no_shipping_error_before_an_address(db, client, login, m
     html = client.get("/checkout").get_data(as_text=True)
     assert "tidak mengirim ke alamat ini" not in html
     assert "Isi provinsi dan kabupaten/kota di atas" in html
+
+
+def test_featuring_a_store_starts_now_and_ends_in_30_days(client, login, staff):
+    from datetime import timedelta
+
+    from marketplace.clock import to_jakarta, utcnow
+
+    login(staff)
+    fields = {name: value for form in Page(client.get("/staff/featured").get_data(as_text=True))
+              .forms for name, _kind, value in form.fields}
+    today = to_jakarta(utcnow()).date()
+    assert fields["starts_at"].startswith(today.isoformat())
+    assert fields["ends_at"].startswith((today + timedelta(days=30)).isoformat())
