@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from marketplace.search.service import forget_cached_words
 from tests.support.postgres import Cluster
 from tests.support.smtp import SMTPServer
 
@@ -112,6 +113,7 @@ def _clear_tables(db_kind: str) -> None:
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
+    forget_cached_words()  # emptied behind the ORM's back: the search's caches would not know
 
 
 @pytest.fixture

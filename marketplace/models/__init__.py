@@ -18,6 +18,7 @@ from marketplace.models.orders import (
 )
 from marketplace.models.payments import Payment, Refund, WebhookEvent
 from marketplace.models.reviews import Review
+from marketplace.models.search import SynonymGroup
 from marketplace.models.staff import (
     AuditEvent,
     FeaturedSlot,
@@ -42,5 +43,5 @@ __all__ = [
     "Review", "ShippingMethod", "MonthlyCategorySales", "MonthlyProvinceSales",
     "MonthlyStoreSales",
     "ProgrammeBuyers", "SummaryRefresh", "Store", "StoreStatus", "StoredImage", "User", "Variant",
-    "WebhookEvent",
+    "SynonymGroup", "WebhookEvent",
 ]
