@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.pg import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / ".bench"
 BIN = Path(sys.executable).parent
@@ -90,9 +92,15 @@ def sample_pages(url: str) -> dict[str, str]:
         "category p50": "/c/makanan-olahan?page=50",
         "search common": "/search?q=keripik",
         "search rare": "/search?q=andaliman",
-        "search typo": "/search?q=kripik",
+        "search typo": "/search?q=robsuta",
+        "search variant": "/search?q=kripik",
+        "search 2w typo": "/search?q=kain+tennun",
+        "search prefix": "/search?q=batik+tu",
         "search filters": "/search?q=batik&province=33&min_price=50000&max_price=300000"
                           "&in_stock=1&sort=price_asc",
+        "search filt rel": "/search?q=kain+tenun&province=33&category=tenun-ikat"
+                           "&max_price=300000&in_stock=1",
+        "search suggest": "/search/suggest?q=kerip",
         "product": f"/p/{product.id}-{product.slug}",
         "store": f"/s/{store}",
     }
@@ -192,19 +200,19 @@ def main() -> None:
         pages = sample_pages(url)
         if args.only:
             pages = {k: v for k, v in pages.items() if k in args.only.split(",")}
-        base = Server("bench.baseline:app", 58081, {})
+        base = Server("bench.baseline:app", free_port(), {})
         servers.append(base)
         base.wait_ready()
-        baseline = drive(58081, "/", args.duration)
+        baseline = drive(base.port, "/", args.duration)
         base.stop()
-        app = Server("marketplace:create_app()", 58080,
+        app = Server("marketplace:create_app()", free_port(),
                      {"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
         servers.append(app)
         app.wait_ready("/healthz")
         app.watch()
         rows = []
         for name, path in pages.items():
-            rows.append((name, drive(58080, path, args.duration)))
+            rows.append((name, drive(app.port, path, args.duration)))
             print(f"  {name}: {rows[-1][1]['rps']:.0f} req/s", file=sys.stderr)
         print(table(rows, baseline, app.peak_kb / 1024,
                     f"make bench: {args.db}, {args.size} products, gunicorn 2 workers, "

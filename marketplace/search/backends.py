@@ -2,21 +2,11 @@
 
 Both index words as written and are handed the same lists of words to look for (see
 `words.py`), so they find the same products. Each turns groups of words (any word of a group
-matches; every group must) into its own query text, which is always a bound parameter; the
-words are letters and digits only, so no user text reaches either query syntax.
+matches; every group must, or any) into its own query text, which is always a bound
+parameter; the words are letters and digits only, so no user text reaches either syntax.
 """
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    bindparam,
-    cast,
-    column,
-    literal_column,
-    select,
-    table,
-    text,
-)
+from sqlalchemy import Select, bindparam, cast, column, literal_column, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.models import Product
@@ -30,24 +20,15 @@ class SQLiteBackend:
 
     index = table("product_search", column("rowid"))
     fts = literal_column("product_search")
-
-    @staticmethod
-    def _expression(groups: Groups, *, every: bool = True, title: bool = False) -> str:
-        def group(terms: list[Term]) -> str:
-            inner = " OR ".join(f'"{t.word}"' + ("*" if t.prefix else "") for t in terms)
-            return f"title : ({inner})" if title else f"({inner})"
-
-        return (" AND " if every else " OR ").join(group(g) for g in groups)
+    #: FTS5 walks its matches in rowid order itself, so a window of them needs no sort.
+    newest = index.c.rowid.desc()
 
     def match(self, stmt: Select, groups: Groups, *, every: bool = True) -> Select:
+        expression = (" AND " if every else " OR ").join(
+            "(" + " OR ".join(f'"{t.word}"' + ("*" if t.prefix else "") for t in group) + ")"
+            for group in groups)
         return stmt.join(self.index, self.index.c.rowid == Product.id).where(
-            self.fts.op("MATCH")(bindparam("fts_query", self._expression(groups, every=every))))
-
-    def flag(self, name: str, groups: Groups, *, title: bool = False) -> ColumnElement:
-        """True for matching products that also match these groups (all of them)."""
-        matching = select(self.index.c.rowid).where(
-            self.fts.op("MATCH")(bindparam(name, self._expression(groups, title=title))))
-        return Product.id.in_(matching.scalar_subquery())
+            self.fts.op("MATCH")(bindparam("fts_query", expression)))
 
     def vocabulary(self, connection) -> list[tuple[str, int]]:
         return list(connection.execute(text("SELECT term, doc FROM product_search_vocab")))
@@ -57,27 +38,30 @@ class PostgresBackend:
     """A `simple` tsvector per product (title weighted A) in a GIN index."""
 
     index = table("product_search", column("product_id"), column("document"))
-
-    @staticmethod
-    def _tsquery(name: str, groups: Groups, *, every: bool = True, title: bool = False):
-        def lexeme(term: Term) -> str:
-            label = ("*" if term.prefix else "") + ("A" if title else "")
-            return f"'{term.word}'" + (f":{label}" if label else "")
-
-        value = (" & " if every else " | ").join(
-            "(" + " | ".join(lexeme(t) for t in g) + ")" for g in groups)
-        # A cast, not to_tsquery(): the words are already normalised as the index stores them.
-        return cast(bindparam(name, value), TSQUERY)
+    newest = Product.id.desc()
 
     def match(self, stmt: Select, groups: Groups, *, every: bool = True) -> Select:
+        # A cast, not to_tsquery(): the words are already normalised as the index stores them.
+        value = (" & " if every else " | ").join(
+            "(" + " | ".join(f"'{t.word}'" + (":*" if t.prefix else "") for t in group) + ")"
+            for group in groups)
         return stmt.join(self.index, self.index.c.product_id == Product.id).where(
-            self.index.c.document.op("@@")(self._tsquery("ts_query", groups, every=every)))
+            self.index.c.document.op("@@")(cast(bindparam("ts_query", value), TSQUERY)))
 
-    def flag(self, name: str, groups: Groups, *, title: bool = False) -> ColumnElement:
-        return self.index.c.document.op("@@")(self._tsquery(name, groups, title=title))
+    #: Documents read to estimate how common each word is (a sample of a large index).
+    SAMPLE_DOCUMENTS = 20_000
 
     def vocabulary(self, connection) -> list[tuple[str, int]]:
-        return list(connection.execute(text("SELECT term, docs FROM product_search_terms")))
+        """Every indexed word, with its number of products in a sample of the index: exact
+        counts would mean a counter row that every product change of a common word locks."""
+        rows = connection.execute(text(
+            "SELECT reltuples FROM pg_class WHERE oid = 'product_search'::regclass")).scalar()
+        percent = 100.0 if not rows or rows <= self.SAMPLE_DOCUMENTS else (
+            100.0 * self.SAMPLE_DOCUMENTS / rows)
+        return list(connection.execute(text(
+            "SELECT t.term, coalesce(s.ndoc, 0) FROM product_search_terms t LEFT JOIN "
+            "ts_stat(format('SELECT document FROM product_search TABLESAMPLE SYSTEM (%s)', "
+            "CAST(:percent AS numeric))) s ON s.word = t.term"), {"percent": round(percent, 4)}))
 
 
 _BACKENDS = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}

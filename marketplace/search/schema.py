@@ -73,13 +73,11 @@ POSTGRES_DDL = [
         document tsvector NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS product_search_document_idx ON product_search USING gin (document)",
-    # Every word ever indexed, with the number of products it was in at the last rebuild: the
-    # vocabulary typos, roots and completions are looked up in (SQLite reads its fts5vocab).
-    # New words are added by the triggers; counts of known words are left alone there, so
-    # that no hot row is locked by every product change.
+    # Every word ever indexed: the vocabulary typos, roots and completions are looked up in
+    # (SQLite reads its fts5vocab; PostgreSQL's ts_stat would read the whole index). Words
+    # of deleted products stay until the next rebuild: they match nothing.
     """CREATE TABLE IF NOT EXISTS product_search_terms (
-        term text PRIMARY KEY,
-        docs integer NOT NULL
+        term text PRIMARY KEY
     )""",
     # Words as FTS5's unicode61 tokenizer (remove_diacritics 2) sees them: lower case, no
     # diacritics, any run of other characters a separator; so both backends index the same
@@ -106,8 +104,8 @@ POSTGRES_DDL = [
       LEFT JOIN categories pc ON pc.id = c.parent_id
       WHERE p.id = ANY(ids)
       ON CONFLICT (product_id) DO UPDATE SET document = excluded.document;
-      INSERT INTO product_search_terms (term, docs)
-      SELECT DISTINCT unnest(tsvector_to_array(document)), 1
+      INSERT INTO product_search_terms (term)
+      SELECT DISTINCT unnest(tsvector_to_array(document))
       FROM product_search WHERE product_id = ANY(ids)
       ON CONFLICT (term) DO NOTHING;
     $$""",
@@ -212,9 +210,6 @@ def rebuild(connection: Connection) -> int:
         connection.execute(text("DELETE FROM product_search"))
         connection.execute(text("DELETE FROM product_search_terms"))
         connection.execute(text("SELECT product_search_refresh(ARRAY(SELECT id FROM products))"))
-        connection.execute(text(
-            "UPDATE product_search_terms t SET docs = s.ndoc "
-            "FROM ts_stat('SELECT document FROM product_search') s WHERE s.word = t.term"))
     return connection.execute(text("SELECT count(*) FROM product_search")).scalar_one()
 
 

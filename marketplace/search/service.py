@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, event, func, literal, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy import Select, event, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from sqlalchemy.orm.attributes import get_history
 
 from marketplace.errors import NotFound
@@ -38,6 +38,7 @@ from marketplace.search.words import (
     read,
     tokens,
     typo_budget,
+    words_in,
 )
 
 PER_PAGE = 24
@@ -200,14 +201,12 @@ def visible_ids(province: str | None = None) -> Select:
 def cards(ids: Select, order: tuple) -> list[Product]:
     """Load the products of one page of `ids` (already ordered and limited) for cards.
 
-    `order` is applied again outside, on the page's few rows; it may name the subquery's
-    rank columns by their labels.
+    `order` is applied again outside, on the page's few rows.
     """
     page = ids.subquery("page")
-    outer = [page.c[column] if isinstance(column, str) else column for column in order]
     stmt = (select(Product).join(page, page.c.id == Product.id).join(Product.store)
             .options(contains_eager(Product.store), joinedload(Product.cover_image))
-            .order_by(*outer))
+            .order_by(*order))
     return list(db.session.scalars(stmt).unique())
 
 
@@ -234,26 +233,17 @@ ORDER = {
 }
 
 
-def _run(stmt: Select, ranks: list | None, query: SearchQuery) -> tuple[list[Product], int, int]:
-    """One page of rows, then a bounded count only when the page alone cannot tell it.
-
-    `ranks` (each ascending: lower is better) order by relevance when the sort asks for it.
-    Returns the items, the count and the limit it was counted to.
-    """
+def _run(stmt: Select, query: SearchQuery) -> tuple[list[Product], int, int]:
+    """One page of rows in the query's sort order (newest without one), then a bounded
+    count only when the page alone cannot tell it. Returns the items, the count and the
+    limit it was counted to."""
     offset = (query.page - 1) * query.per_page
-    if query.sort in ORDER or ranks is None:
-        order = ORDER.get(query.sort, ORDER["newest"])
-        page = stmt.order_by(*order)
-    else:
-        labels = [f"rank_{n}" for n in range(len(ranks))]
-        page = stmt.add_columns(*(r.label(name) for r, name in zip(ranks, labels, strict=True)))
-        page = page.order_by(*ranks, Product.id.desc())
-        order = (*labels, Product.id.desc())
-    items = cards(page.limit(query.per_page).offset(offset), order)
+    order = ORDER.get(query.sort, ORDER["newest"])
+    items = cards(stmt.order_by(*order).limit(query.per_page).offset(offset), order)
     limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
     if len(items) < query.per_page and (items or offset == 0):
         return items, offset + len(items), limit
-    return items, _count(stmt, limit, ordered=ranks is None), limit
+    return items, _count(stmt, limit, ordered=True), limit
 
 
 def _count(stmt: Select, limit: int, ordered: bool = False) -> int:
@@ -269,39 +259,80 @@ def _vocabulary(backend) -> Vocabulary:
                           lambda: Vocabulary(backend.vocabulary(db.session.connection())))
 
 
-def unless(condition) -> object:
-    return case((condition, 0), else_=1)
+class _Wanted:
+    """One reading's words as sets, for checking many texts quickly."""
+
+    def __init__(self, terms: list[Term]) -> None:
+        self.words = frozenset(t.word for t in terms)
+        self.prefixes = tuple(t.word for t in terms if t.prefix)
+
+    def found_in(self, words: frozenset[str]) -> bool:
+        return not self.words.isdisjoint(words) or bool(
+            self.prefixes and any(w.startswith(self.prefixes) for w in words))
 
 
-def _missing(backend, name: str, groups: list[list[Term]], title: bool = False):
-    """How many of the groups (one per word) a product lacks (in its title, with `title`)."""
-    return sum((unless(backend.flag(f"{name}_{n}", [group], title=title))
-                for n, group in enumerate(groups)), start=literal(0))
+def _relevance(readings: list[Reading], every: bool):
+    """The sort key of a match, lower first (Meilisearch's order of rules): words matched
+    (when not all must), no typo over typos, words in the title, whole words as typed (in
+    the title, then anywhere) over prefixes, roots and variants; then in stock, sales,
+    rating, newest."""
+    wanted = [_Wanted(r.all) for r in readings]
+    literal = [_Wanted(r.literal) for r in readings] if any(r.typos for r in readings) else []
+    typed = frozenset(r.typed for r in readings)
 
+    def key(row) -> tuple:
+        title = words_in(row.title)
+        found = title.union(*(words_in(t) for t in row[2:8] if t))
+        rating = row.rating_sum * 100 // row.rating_count if row.rating_count else 0
+        return (
+            0 if every else sum(not w.found_in(found) for w in wanted),
+            not all(w.found_in(found) for w in literal),
+            sum(not w.found_in(title) for w in wanted),
+            # "tenun" ranks Kain Tenun above Syal Tenunan, which it begins or shares a root
+            # with.
+            len(typed - title), len(typed - found),
+            row.stock_total <= 0, -row.sold_count, -rating, -row.id,
+        )
 
-def _ranks(backend, readings: list[Reading], every: bool) -> list:
-    """Relevance, most important first (Meilisearch's order of rules): words matched (when
-    not all must), no typo over typos, words in the title, whole words as typed (in the
-    title, then anywhere) over prefixes, roots and variants, then in stock, sales and
-    rating."""
-    ranks = [] if every else [_missing(backend, "word", [r.all for r in readings])]
-    if any(r.typos for r in readings):
-        ranks.append(unless(backend.flag("literal", [r.literal for r in readings])))
-    ranks.append(_missing(backend, "title", [r.all for r in readings], title=True))
-    # Whole words as typed: "tenun" ranks Kain Tenun above Syal Tenunan, which it only
-    # begins (the last word is also a prefix) or shares a root with.
-    typed = [[Term(r.typed)] for r in readings]
-    ranks += [_missing(backend, "typed_title", typed, title=True),
-              unless(backend.flag("typed", typed))]
-    ranks += [unless(Product.stock_total > 0), -Product.sold_count,
-              -func.coalesce(Product.rating_sum * 100 / func.nullif(Product.rating_count, 0), 0)]
-    return ranks
+    return key
 
 
 def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
           every: bool = True) -> tuple[list[Product], int, int]:
+    """A page of the products matching the readings; by relevance, a window of the newest
+    matches is ranked in Python on their texts, the same way for both databases."""
     matched = backend.match(stmt, [r.all for r in readings], every=every)
-    return _run(matched, _ranks(backend, readings, every), query)
+    if query.sort in ORDER:
+        return _run(matched, query)
+    offset = (query.page - 1) * query.per_page
+    limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
+    # Relevance ranks the newest matches up to one beyond what is counted (ten pages ahead),
+    # which also tells the capped count: ranking every match of a common word (tens of
+    # thousands) would cost more than the rest of the page together.
+    size = limit + 1
+    shop, category, parent = aliased(Store), aliased(Category), aliased(Category)
+    window = (matched.add_columns(
+        Product.title, Product.description, shop.name, category.name_id, category.name_en,
+        parent.name_id, parent.name_en, Product.stock_total, Product.sold_count,
+        Product.rating_sum, Product.rating_count)
+        .join(shop, shop.id == Product.store_id)
+        .join(category, category.id == Product.category_id)
+        .outerjoin(parent, parent.id == category.parent_id)
+        .order_by(backend.newest).limit(size))
+    rows = db.session.execute(window).all()
+    rows.sort(key=_relevance(readings, every))
+    items = _products([row.id for row in rows[offset:offset + query.per_page]])
+    return items, len(rows), limit
+
+
+def _products(ids: list[int]) -> list[Product]:
+    """These products, for cards, in this order."""
+    if not ids:
+        return []
+    stmt = (select(Product).join(Product.store).where(Product.id.in_(ids))
+            .options(contains_eager(Product.store), joinedload(Product.cover_image)))
+    found = {p.id: p for p in db.session.scalars(stmt).unique()}
+    return [found[i] for i in ids if i in found]
 
 
 def search(query: SearchQuery) -> SearchResult:
@@ -318,7 +349,7 @@ def search(query: SearchQuery) -> SearchResult:
     if not words:
         if query.text and not any(c.isalnum() for c in query.text):
             return SearchResult([], 0, query, notices=[_("Type a word to search for.")])
-        items, total, limit = _run(stmt, None, replace(query, sort=_no_text_sort(query.sort)))
+        items, total, limit = _run(stmt, replace(query, sort=_no_text_sort(query.sort)))
         return SearchResult(items, total, query, limit)
     vocabulary, variants = _vocabulary(backend), synonym_map()
     readings = read(words, vocabulary, variants)

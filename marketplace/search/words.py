@@ -29,8 +29,17 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 def normalise(text: str) -> str:
     """Lower case without diacritics, as both indexes store words ("Kué" -> "kue")."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=50_000)
+def words_in(text: str) -> frozenset[str]:
+    """The words of a text as the indexes split it (cached: the same names and descriptions
+    come back in every search)."""
+    return frozenset(_WORD.findall(normalise(text)))
 
 
 def tokens(text: str) -> list[str]:
