@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from marketplace.errors import ValidationError
+from marketplace.permissions import is_admin, is_staff
 
 
 def _role_required(check):
@@ -23,8 +24,8 @@ def _role_required(check):
     return decorator
 
 
-staff_required = _role_required(lambda user: user.is_staff or user.is_admin)
-admin_required = _role_required(lambda user: user.is_admin)
+staff_required = _role_required(is_staff)
+admin_required = _role_required(is_admin)
 
 
 def safe_next(default_endpoint: str = "main.home") -> str:

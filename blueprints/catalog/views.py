@@ -4,7 +4,7 @@ from flask import Response, abort, jsonify, redirect, render_template, request, 
 from flask_babel import get_locale
 
 from blueprints.catalog import bp
-from blueprints.catalog.caching import cached_page, newest
+from blueprints.catalog.caching import cached_page, newest, page_cache
 from marketplace.search import parse_query, search, suggest
 from marketplace.search.service import subtree_ids
 from marketplace.services import discovery
@@ -16,6 +16,7 @@ def _listing_modified(store_or_product, result):
 
 
 @bp.get("/c/<slug>")
+@page_cache
 def category(slug: str):
     """A category with its subcategories and a page of its products."""
     categories = discovery.all_categories()
@@ -32,6 +33,7 @@ def category(slug: str):
 
 @bp.get("/p/<int:product_id>")
 @bp.get("/p/<int:product_id>-<slug>")
+@page_cache
 def product(product_id: int, slug: str | None = None):
     """A product page; other spellings of its address redirect to the canonical one."""
     item = discovery.public_product(product_id)
@@ -43,6 +45,7 @@ def product(product_id: int, slug: str | None = None):
 
 
 @bp.get("/s/<slug>")
+@page_cache
 def store(slug: str):
     """A verified store's page: its story, region, WhatsApp and products."""
     shop = discovery.public_store(slug)
@@ -53,6 +56,7 @@ def store(slug: str):
 
 
 @bp.get("/search")
+@page_cache
 def search_page():
     """Search by words with filters (category, province, price, in stock) and sorting."""
     categories = discovery.all_categories()

@@ -1,13 +1,11 @@
 """Forms of the vendor area: opening a store, its settings, products, photos and CSV upload."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -18,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from blueprints.forms import Form, SubForm
 from marketplace.models import ProductStatus
 from marketplace.regions import province_choices
 from marketplace.services.stores import BANKS
@@ -25,7 +24,7 @@ from marketplace.services.stores import BANKS
 VARIANT_ROWS = 6
 
 
-class StoreForm(FlaskForm):
+class StoreForm(Form):
     """Open a store, or change its details."""
 
     name = StringField(_l("Store name"), validators=[DataRequired(), Length(max=80)])
@@ -50,22 +49,23 @@ class StoreForm(FlaskForm):
         self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
 
     def values(self) -> dict:
+        # The payout fields are absent when a facilitator edits (only the owner has them).
         return {name: getattr(self, name).data for name in (
             "name", "story", "province_code", "regency", "whatsapp", "participant_code",
-            "bank_name", "bank_account_number", "bank_account_holder")}
+            "bank_name", "bank_account_number", "bank_account_holder") if name in self}
 
 
-class ImageUploadForm(FlaskForm):
+class ImageUploadForm(Form):
     """One photo: a store logo or banner."""
 
     image = FileField(_l("Photo (JPEG, PNG or WebP, up to 10 MB)"), validators=[FileRequired()])
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     """A button-only form (CSRF) for removing or moving something."""
 
 
-class ShippingForm(FlaskForm):
+class ShippingForm(Form):
     """How buyers receive their goods."""
 
     self_delivery_enabled = BooleanField(_l("I deliver myself within my regency"))
@@ -77,7 +77,7 @@ class ShippingForm(FlaskForm):
     courier_enabled = BooleanField(_l("Send by courier"))
 
 
-class VariantRow(Form):
+class VariantRow(SubForm):
     """One line of the variant table (without its own CSRF token)."""
 
     variant_id = HiddenField()
@@ -88,7 +88,7 @@ class VariantRow(Form):
     stock = IntegerField(_l("Stock"), validators=[Optional()])
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     """A product with its variants and food permits."""
 
     title = StringField(_l("Product name"), validators=[DataRequired(), Length(max=120)])
@@ -138,14 +138,14 @@ class ProductForm(FlaskForm):
         }
 
 
-class QuickEditForm(FlaskForm):
+class QuickEditForm(Form):
     """Price and stock of one variant, right from the product list."""
 
     price = IntegerField(_l("Price (Rp)"), validators=[InputRequired()])
     stock = IntegerField(_l("Stock"), validators=[InputRequired()])
 
 
-class ProductImageForm(FlaskForm):
+class ProductImageForm(Form):
     """Add a photo to a product."""
 
     image = FileField(_l("Photo (JPEG, PNG or WebP, up to 10 MB)"), validators=[FileRequired()])
@@ -154,11 +154,11 @@ class ProductImageForm(FlaskForm):
                                      "250 g pouch\"."))
 
 
-class AltTextForm(FlaskForm):
+class AltTextForm(Form):
     alt = StringField(_l("Photo description"), validators=[DataRequired(), Length(max=200)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """CSV bulk upload."""
 
     file = FileField(_l("CSV file"), validators=[FileRequired()])

@@ -53,15 +53,19 @@ class PostgresBackend:
 
     def vocabulary(self, connection) -> list[tuple[str, int]]:
         """Every indexed word, with its number of products in a sample of the index: exact
-        counts would mean a counter row that every product change of a common word locks."""
-        rows = connection.execute(text(
-            "SELECT reltuples FROM pg_class WHERE oid = 'product_search'::regclass")).scalar()
-        percent = 100.0 if not rows or rows <= self.SAMPLE_DOCUMENTS else (
-            100.0 * self.SAMPLE_DOCUMENTS / rows)
-        return list(connection.execute(text(
-            "SELECT t.term, coalesce(s.ndoc, 0) FROM product_search_terms t LEFT JOIN "
-            "ts_stat(format('SELECT document FROM product_search TABLESAMPLE SYSTEM (%s)', "
-            "CAST(:percent AS numeric))) s ON s.word = t.term"), {"percent": round(percent, 4)}))
+        counts would mean a counter row that every product change of a common word locks.
+        Read whole (a small index), it also leaves out the words of deleted products."""
+        return list(connection.execute(text("""
+            WITH sample AS (
+              SELECT CASE WHEN reltuples > :documents THEN 100.0 * :documents / reltuples
+                          ELSE 100 END AS percent
+              FROM pg_class WHERE oid = 'product_search'::regclass)
+            SELECT t.term, coalesce(s.ndoc, 0)
+            FROM product_search_terms t LEFT JOIN ts_stat(format(
+              'SELECT document FROM product_search TABLESAMPLE SYSTEM (%s)',
+              (SELECT percent FROM sample))) s ON s.word = t.term
+            WHERE s.ndoc IS NOT NULL OR (SELECT percent FROM sample) < 100"""),
+            {"documents": self.SAMPLE_DOCUMENTS}))
 
 
 _BACKENDS = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import SynonymGroup, User
+from marketplace.permissions import require
 from marketplace.search.words import MAX_WORD_CHARS, Cached, normalise, tokens
 from marketplace.services import audit
-from marketplace.services.verification import require_staff
 
 #: The list a new database starts with (the migration that adds the table inserts the same).
 DEFAULT_GROUPS = (
@@ -53,7 +53,7 @@ def synonym_groups(staff: User) -> list[SynonymGroup]:
 
     :raises PermissionDenied: not staff.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     return list(db.session.scalars(select(SynonymGroup).order_by(SynonymGroup.words)))
 
 
@@ -63,7 +63,7 @@ def add_synonym_group(staff: User, raw: str) -> SynonymGroup:
     :raises PermissionDenied: not staff.
     :raises ValidationError: not 2-10 single words, or the same group exists.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     words = _clean(raw)
     if db.session.scalar(select(SynonymGroup.id).where(SynonymGroup.words == words)):
         raise ValidationError(_("This group is already in the list."), field="words")
@@ -80,7 +80,7 @@ def delete_synonym_group(staff: User, group_id: int) -> None:
     :raises PermissionDenied: not staff.
     :raises NotFound: no such group.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     group = db.session.get(SynonymGroup, group_id)
     if group is None:
         raise NotFound()
