@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app marketplace
+#: Port of `make run` (e.g. `make run PORT=8000`).
+PORT ?= 5000
 PYTEST_ARGS ?=
 
 .PHONY: run install install-test translations extract-messages lint test test-sqlite \
@@ -34,7 +36,7 @@ extract-messages: $(VENV)/.installed
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ from blueprints.catalog import bp
 from blueprints.catalog.caching import cached_page, newest, page_cache
 from marketplace.search import parse_query, search, suggest
 from marketplace.search.service import subtree_ids
-from marketplace.services import discovery
+from marketplace.services import discovery, reviews
 
 
 def _listing_modified(store_or_product, result):
@@ -39,9 +39,17 @@ def product(product_id: int, slug: str | None = None):
     item = discovery.public_product(product_id)
     if slug != item.slug:
         return redirect(url_for("catalog.product", product_id=item.id, slug=item.slug), 301)
+    page = _reviews(product_id=item.id)
     html = render_template("catalog/product.html", product=item,
-                           more=discovery.more_from_store(item))
-    return cached_page(html, newest(item.updated_at, item.store.updated_at))
+                           more=discovery.more_from_store(item), reviews=page)
+    return cached_page(html, newest(item.updated_at, item.store.updated_at,
+                                    *(r.replied_at or r.created_at for r in page.items)))
+
+
+def _reviews(**subject) -> reviews.ReviewPage:
+    """The page of reviews asked for by ?reviews=<sort>&rpage=<n>."""
+    return reviews.review_page(**subject, sort=request.args.get("reviews", "newest"),
+                               page=request.args.get("rpage", 1, type=int))
 
 
 @bp.get("/s/<slug>")
@@ -51,7 +59,8 @@ def store(slug: str):
     shop = discovery.public_store(slug)
     query, notices = parse_query(request.args, store_id=shop.id, category_ids=None)
     result = search(query)
-    html = render_template("catalog/store.html", store=shop, result=result, notices=notices)
+    html = render_template("catalog/store.html", store=shop, result=result, notices=notices,
+                           reviews=_reviews(store_id=shop.id))
     return cached_page(html, _listing_modified(shop, result))
 
 

@@ -16,7 +16,14 @@ from marketplace.models.orders import (
     RefundRequestStatus,
     ShippingMethod,
 )
-from marketplace.models.payments import Payment, Refund, WebhookEvent
+from marketplace.models.payments import (
+    Payment,
+    PaymentIssue,
+    PaymentIssueKind,
+    PaymentIssueStatus,
+    Refund,
+    WebhookEvent,
+)
 from marketplace.models.reviews import Review
 from marketplace.models.search import SynonymGroup
 from marketplace.models.staff import (
@@ -37,7 +44,8 @@ from marketplace.models.users import Address, OutboxMessage, User
 __all__ = [
     "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",
     "FeaturedSlot", "IncomeThreshold", "LedgerEntry", "LedgerKind", "Order", "OrderEvent",
-    "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentMethod", "PaymentStatus",
+    "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentIssue", "PaymentIssueKind",
+    "PaymentIssueStatus", "PaymentMethod", "PaymentStatus",
     "Payout", "Product", "ProductImage", "ProductStatus", "Refund", "RefundRequest",
     "RefundRequestStatus", "Report", "ReportStatus",
     "Review", "ShippingMethod", "MonthlyCategorySales", "MonthlyProvinceSales",

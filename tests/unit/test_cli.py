@@ -23,6 +23,12 @@ def test_seed_demo_is_idempotent(app, db):
                                 "--orders", "2"])
     assert first.exit_code == 0, first.output
     assert "staf@kemensos.go.id" in first.output
+    # The logins come last, after the seeding log, where `make run` leaves them on screen.
+    tail = first.output.rstrip("\n").split("\n")
+    start = tail.index("Demo logins:")
+    assert all(line.startswith("  Demo ") for line in tail[start + 1:])
+    assert not any(line.startswith("Demo ") for line in tail[:start])
+    assert len(tail) - start > 4
     counts = (db.session.scalar(select(func.count()).select_from(Category)),
               db.session.scalar(select(func.count()).select_from(User)))
     second = runner.invoke(args=["seed-demo", "--quiet", "--stores", "2", "--products", "6",
