@@ -1,7 +1,7 @@
 """search: synonym groups, and the index rebuilt with words as written (stemming in Python)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 11:30:00
 
 """
@@ -12,8 +12,8 @@ from marketplace.search import schema as search_schema
 
 
 # revision identifiers, used by Alembic.
-revision = '0004'
-down_revision = '0003'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
