@@ -49,9 +49,16 @@ def pytest_addoption(parser):
         "--part", choices=tuple(PARTS), default="all",
         help="which tests to keep: " + "; ".join(f"{k}: {v}" for k, v in PARTS.items()),
     )
+    parser.addoption(
+        "--cluster", action="store_true",
+        help="run the cluster test (tests/cluster: PostgreSQL primary + replica, Redis, moto, "
+             "two gunicorn nodes, a worker, nginx); only `make test-cluster` does, once",
+    )
 
 
 def _in_part(item, part: str) -> bool:
+    if item.get_closest_marker("cluster") is not None:
+        return item.config.getoption("--cluster")
     browser = item.get_closest_marker("e2e") is not None
     if part == "browser":
         return browser
