@@ -48,3 +48,13 @@ def test_featuring_a_store_starts_now_and_ends_in_30_days(client, login, staff):
     today = to_jakarta(utcnow()).date()
     assert fields["starts_at"].startswith(today.isoformat())
     assert fields["ends_at"].startswith((today + timedelta(days=30)).isoformat())
+
+
+def test_deleting_a_product_asks_first(client, login, make_product):
+    product = make_product(title="Keripik Tempe")
+    login(product.store.owner)
+    page = client.get("/vendor/products").get_data(as_text=True)
+    summary = page.index("<summary>Hapus Keripik Tempe</summary>")
+    button = page.index("Ya, hapus Keripik Tempe</button>")
+    assert summary < page.index("tidak bisa dibatalkan") < button
+    assert "<button type=\"submit\">Hapus Keripik Tempe</button>" not in page
