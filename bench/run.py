@@ -107,9 +107,15 @@ def sample_pages(url: str) -> dict[str, str]:
         "category p50": "/c/makanan-olahan?page=50",
         "search common": "/search?q=keripik",
         "search rare": "/search?q=andaliman",
-        "search typo": "/search?q=kripik",
+        "search typo": "/search?q=robsuta",
+        "search variant": "/search?q=kripik",
+        "search 2w typo": "/search?q=kain+tennun",
+        "search prefix": "/search?q=batik+tu",
         "search filters": "/search?q=batik&province=33&min_price=50000&max_price=300000"
                           "&in_stock=1&sort=price_asc",
+        "search filt rel": "/search?q=kain+tenun&province=33&category=tenun-ikat"
+                           "&max_price=300000&in_stock=1",
+        "search suggest": "/search/suggest?q=kerip",
         "product": f"/p/{product.id}-{product.slug}",
         "store": f"/s/{store}",
     }

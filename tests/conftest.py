@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from marketplace.search.service import forget_cached_words
 from tests.support.moto import MotoServer
 from tests.support.postgres import Cluster
 from tests.support.redis import RedisServer
@@ -186,6 +187,7 @@ def _clear_tables(db_kind: str) -> None:
             conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
                               "JOIN pg_namespace n ON n.oid = c.relnamespace "
                               "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+    forget_cached_words()  # emptied behind the ORM's back: the search's caches would not know
 
 
 @pytest.fixture
