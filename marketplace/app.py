@@ -72,7 +72,8 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     if not app.config.get("CACHE_TYPE"):
-        app.config["CACHE_TYPE"] = ("RedisCache" if app.config.get("CACHE_REDIS_URL") else
+        app.config["CACHE_TYPE"] = ("marketplace.cache_backend.ResilientRedisCache"
+                                    if app.config.get("CACHE_REDIS_URL") else
                                     "SimpleCache" if app.testing else "FileSystemCache")
     cache.init_app(app)
     register_metrics(app)

@@ -1,10 +1,11 @@
 """Catalog pages for buyers: categories, products, stores, search, sitemap and robots.txt."""
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from blueprints.catalog import bp
 from blueprints.catalog.caching import cached_page, newest, page_cache
-from marketplace.search import parse_query, search
+from marketplace.search import parse_query, search, suggest
 from marketplace.search.service import subtree_ids
 from marketplace.services import discovery, reviews
 
@@ -73,6 +74,19 @@ def search_page():
     html = render_template("catalog/search.html", categories=categories, result=result,
                            notices=notices)
     return cached_page(html)
+
+
+@bp.get("/search/suggest")
+def search_suggest():
+    """Autocomplete for the search box (JSON): completions of the words typed, categories."""
+    found = suggest(request.args.get("q", type=str) or "", discovery.all_categories(),
+                    str(get_locale() or "id"))
+    for category in found["categories"]:
+        category["url"] = url_for("catalog.category", slug=category.pop("slug"))
+    response = jsonify(found)
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response
 
 
 @bp.get("/sitemap.xml")

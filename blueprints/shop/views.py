@@ -86,9 +86,11 @@ def _checkout_page(form, view, status=200):
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
-@login_required
 def checkout():
     """Address, shipping per store, payment method, total; placing the order reserves stock."""
+    if not current_user.is_authenticated:  # say why, and keep the cart for after the login
+        flash(_("Log in or register to check out; your cart is kept."), "info")
+        return redirect(url_for("auth.login", next=url_for("shop.checkout")))
     view = carts.view_cart(_cart())
     if not view.groups:
         return redirect(url_for("shop.cart"))

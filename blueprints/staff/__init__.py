@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from blueprints.staff import background, materials, payments, payouts, people, views  # noqa: E402,F401
+from blueprints.staff import (  # noqa: E402,F401
+    background,
+    materials,
+    payments,
+    payouts,
+    people,
+    synonyms,
+    views,
+)

@@ -25,6 +25,7 @@ from marketplace.models.payments import (
     WebhookEvent,
 )
 from marketplace.models.reviews import Review
+from marketplace.models.search import SynonymGroup
 from marketplace.models.staff import (
     AuditEvent,
     FeaturedSlot,
@@ -50,5 +51,5 @@ __all__ = [
     "Review", "ShippingMethod", "MonthlyCategorySales", "MonthlyProvinceSales",
     "MonthlyStoreSales",
     "ProgrammeBuyers", "SummaryRefresh", "Store", "StoreStatus", "StoredImage", "User", "Variant",
-    "WebhookEvent",
+    "SynonymGroup", "WebhookEvent",
 ]

@@ -207,6 +207,15 @@ class Order(db.Model):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
     )
 
+    @property
+    def payment_label(self) -> str:
+        """The payment as buyer and seller read it: a COD order not paid yet is paid at the door
+        ("Bayar di tempat"), not a payment anyone waits for online."""
+        if (self.payment_method == PaymentMethod.COD
+                and self.payment_status == PaymentStatus.PENDING):
+            return _l("Pay on delivery")
+        return self.payment_status.label
+
     __table_args__ = (
         CheckConstraint("subtotal > 0", name="subtotal_positive"),
         CheckConstraint("shipping_fee >= 0", name="shipping_fee_not_negative"),
