@@ -3,14 +3,22 @@ one entrepreneur registered by phone whose store the facilitator opened for her,
 business (KUBE) with member households, and a training with its attendance."""
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Category, Store, User
 from marketplace.seed.base import DEMO_ACCOUNTS, DEMO_PASSWORD
-from marketplace.services import accounts, catalog, facilitators, groups, onboarding, training
+from marketplace.services import (
+    accounts,
+    catalog,
+    facilitators,
+    groups,
+    materials,
+    onboarding,
+    training,
+)
 from marketplace.services.accounts import find_user_by_email
 
 FACILITATOR_EMAIL = "pendamping@contoh.id"
@@ -38,6 +46,7 @@ def seed_people() -> Iterator[str]:
         _seed_group_and_training(staff, facilitator, owners)
         db.session.flush()
     yield f"Demo facilitator: {FACILITATOR_EMAIL} / {DEMO_PASSWORD}"
+    yield f"Demo raw-material supplier: pemasok@contoh.id / {DEMO_PASSWORD}"
     assisted = db.session.scalar(select(User).where(User.phone == ASSISTED_PHONE))
     if assisted is None:
         assisted = onboarding.register_entrepreneur(facilitator, name="Ibu Wati",
@@ -70,3 +79,19 @@ def _seed_group_and_training(staff: User, facilitator: User, owners: list[User])
         trainer="Tim Bimtek Kemenperin", province_code=PROVINCE)
     for owner in owners[:2]:
         training.record_attendance(facilitator, event, owner.email)
+    _seed_materials(staff, owners)
+
+
+def _seed_materials(staff: User, owners: list[User]) -> None:
+    supplier = accounts.create_user("pemasok@contoh.id", DEMO_PASSWORD, "buyer",
+                                    name="Pemasok Tepung Makmur")
+    profile = materials.apply_as_supplier(supplier, business_name="Tepung Makmur",
+                                          province_code=PROVINCE, whatsapp="081299990002")
+    materials.decide_supplier(staff, profile.id, True)
+    materials.post_offer(supplier, material="tepung tapioka", unit="kg", unit_price=12_000,
+                         min_quantity=10, province_code=PROVINCE)
+    for owner in owners[:2]:
+        materials.post_need(owner, material="tepung tapioka", quantity=25, unit="kg",
+                            needed_by=date.today() + timedelta(days=30))
+    materials.open_group_purchase(staff, material="tepung tapioka", unit="kg",
+                                  province_code=PROVINCE, note="Diambil di balai desa.")

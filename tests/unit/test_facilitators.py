@@ -224,6 +224,7 @@ def test_seed_demo_prints_a_facilitator_login_with_a_caseload(app, db):
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assist"))
     assert any(len(groups.members(c.store)) == 3 for c in cases if c.store)
     assert len(training.events(facilitator)) == 1
+    assert "pemasok@contoh.id" in first.output
     second = runner.invoke(args=args)
     assert second.exit_code == 0, second.output
     assert len(facilitators.caseload(facilitator)) == len(cases)
