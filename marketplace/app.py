@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, ValidationError
 
 from marketplace import models
 from marketplace.config import ROOT, Config
@@ -19,6 +20,7 @@ from marketplace.i18n import LANG_COOKIE, requested_language, select_locale
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
 from marketplace.services import audit
+from marketplace.validation import db_int
 
 BLUEPRINTS = (
     "main", "auth", "account", "catalog", "vendor", "shop", "webhooks", "staff", "media", "api",
@@ -45,6 +47,7 @@ def create_app(config: object | dict | None = None) -> Flask:
         app.config.from_object(config)
     logging.basicConfig(level=logging.INFO)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -66,6 +69,28 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+
+
+class IdConverter(BaseConverter):
+    """`<int:...>` limited to what an INTEGER column holds: a larger id is a 404, never a
+    database overflow (PostgreSQL's int4 ends at 2^31 - 1)."""
+
+    regex = r"\d+"
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        number = db_int(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
+def register_converters(app: Flask) -> None:
+    # Replaces the built-in `int`, so every route (and every future one) is range-checked.
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:
@@ -122,6 +147,15 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        """NUL in the path, query or form: PostgreSQL cannot store it, so no view sees it."""
+        fields = (*request.args.items(multi=True), *request.form.items(multi=True))
+        if "\x00" in request.path or any("\x00" in k + v for k, v in fields):
+            return _error_response(400, _("The request contains a character that is not "
+                                          "allowed. Please check and try again."))
+        return None
+
     @app.before_request
     def remember_request() -> None:
         set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))

@@ -4,10 +4,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -15,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from blueprints.common import DateField, IntegerField
 from marketplace.regions import province_choices
 
 

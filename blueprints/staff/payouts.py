@@ -1,14 +1,14 @@
 """Staff: payouts to stores (list, bank CSV, mark paid) and refund disputes."""
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from blueprints.common import show_errors, staff_required
+from blueprints.common import IntegerField, int_arg, show_errors, staff_required
 from blueprints.staff import bp
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
@@ -36,8 +36,7 @@ class DisputeDecisionForm(FlaskForm):
 
 
 def _threshold() -> int:
-    value = request.args.get("threshold", "")
-    return int(value) if value.isdigit() else DEFAULT_THRESHOLD
+    return int_arg("threshold", DEFAULT_THRESHOLD, minimum=0)
 
 
 def _payouts_page(form=None, failed_store=None, status: int = 200):

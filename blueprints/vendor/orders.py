@@ -6,7 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.common import show_errors
+from blueprints.common import paginate, show_errors
 from blueprints.vendor import bp
 from blueprints.vendor.order_forms import (
     ActionForm,
@@ -52,7 +52,7 @@ def _back(order):
 def orders():
     """The order desk: one tab per status, with counts and deadlines."""
     tab = request.args.get("tab", "new")
-    page = db.paginate(fulfilment.desk_query(g.store, tab), per_page=20, error_out=False)
+    page = paginate(fulfilment.desk_query(g.store, tab), per_page=20)
     return render_template("vendor/orders.html", tab=tab, tabs=fulfilment.TABS, page=page,
                            counts=fulfilment.tab_counts(g.store), now=utcnow(), f=fulfilment)
 
@@ -189,7 +189,7 @@ def order_slip(reference: str):
 @store_required
 def ledger_page():
     """Balance and ledger entries: what the store earned and what was paid out."""
-    page = db.paginate(ledger.entries_query(g.store), per_page=30, error_out=False)
+    page = paginate(ledger.entries_query(g.store), per_page=30)
     return render_template("vendor/orders_ledger.html", page=page,
                            balance=ledger.balance(g.store),
                            totals=ledger.totals_by_kind(g.store))
@@ -199,7 +199,7 @@ def ledger_page():
 @store_required
 def store_reviews():
     """Reviews of the store's products, with a reply form where none was given yet."""
-    page = db.paginate(reviews.store_reviews_query(g.store), per_page=20, error_out=False)
+    page = paginate(reviews.store_reviews_query(g.store), per_page=20)
     return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm())
 
 
@@ -219,6 +219,6 @@ def review_reply(review_id: int):
             db.session.commit()
             flash(_("Your reply is published."), "success")
             return redirect(url_for("vendor.store_reviews"))
-    page = db.paginate(reviews.store_reviews_query(g.store), per_page=20, error_out=False)
+    page = paginate(reviews.store_reviews_query(g.store), per_page=20)
     return render_template("vendor/orders_reviews.html", page=page, form=form,
                            failed_id=review_id), 422
