@@ -1,9 +1,12 @@
 """Huge numbers, far-off dates and NUL bytes get a 4xx with a message, never a 500."""
 
+import io
+
 import pytest
 from flask import url_for
 
 from marketplace.validation import db_int
+from tests.fixtures.catalog import photo_bytes
 
 TOO_BIG = ["2147483648", "9223372036854775808", "9" * 5000]
 
@@ -93,3 +96,13 @@ def test_nul_in_a_login_email_is_400(client, buyer):
                                                "password": "Rahasia2026x",
                                                "confirm": "Rahasia2026x"})
     assert response.status_code == 400
+
+
+def test_a_long_receipt_screenshot_uploads_as_a_product_photo(client, login, make_product):
+    """100 x 20000 px: more than WebP's 16383 px side, scaled to fit instead of a 500."""
+    product = make_product()
+    login(product.store.owner)
+    response = client.post(f"/vendor/products/{product.id}/images", data={
+        "image": (io.BytesIO(photo_bytes(100, 20000, fmt="PNG")), "struk.png"), "alt": "Struk"})
+    assert response.status_code == 302
+    assert "Struk" in client.get(f"/vendor/products/{product.id}/images").get_data(as_text=True)
