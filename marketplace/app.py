@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, ValidationError
 
 from marketplace import models
@@ -46,6 +47,9 @@ def create_app(config: object | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     logging.basicConfig(level=logging.INFO)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)

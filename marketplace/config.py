@@ -62,7 +62,14 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    #: Failed logins to one account from one IP (an attacker locks out only themselves).
+    LOGIN_LIMIT_PER_ACCOUNT_IP = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_IP", "5 per 15 minutes")
+    #: Failed logins to one account from all IPs together: slow enough for a distributed guess.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "50 per hour")
+    REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "10 per hour")
+    #: How many reverse proxies (nginx, a load balancer) stand in front of the app: ProxyFix
+    #: then takes the client's IP and scheme from that many X-Forwarded-* hops. 0: none.
+    TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")

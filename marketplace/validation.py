@@ -1,5 +1,6 @@
 """Field rules shared by services: email, Indonesian phone numbers, passwords."""
 
+import unicodedata
 from datetime import date
 
 import phonenumbers
@@ -35,12 +36,19 @@ def is_sane_date(value: date) -> bool:
     return EARLIEST_DATE <= value <= LATEST_DATE
 
 
+def canonical_email(value: str | None) -> str:
+    """The one spelling of an address that is stored and looked up: NFKC (full-width
+    `ｐｅｍｂｅｌｉ@contoh.id` is `pembeli@contoh.id`), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", value or "").strip().casefold()
+
+
 def normalise_email(value: str, field: str = "email") -> str:
+    """:raises ValidationError: not an email address."""
     try:
-        result = validate_email((value or "").strip(), check_deliverability=False)
+        result = validate_email(canonical_email(value), check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationError(_("Enter a valid email address."), field=field) from exc
-    return result.normalized.lower()
+    return canonical_email(result.normalized)
 
 
 def normalise_phone(value: str, field: str = "phone") -> str:

@@ -13,6 +13,7 @@ from marketplace.mail import queue_email
 from marketplace.models import User
 from marketplace.services import audit
 from marketplace.validation import (
+    canonical_email,
     check_password_strength,
     clean_text,
     normalise_email,
@@ -30,7 +31,7 @@ def _hash(password: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    return db.session.scalar(select(User).where(User.email == canonical_email(email)))
 
 
 def register_user(email: str, name: str, password: str, phone: str | None = None,

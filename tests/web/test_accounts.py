@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.models import OutboxMessage, User
@@ -49,6 +50,24 @@ def test_duplicate_registration_is_refused(client, db, make_user):
     assert response.status_code == 422
     assert "sudah terdaftar" in response.get_data(as_text=True)
     assert user_count(db) == 1
+
+
+@pytest.mark.parametrize("look_alike",
+                         ["ｓｒｉ@ｃｏｎｔｏｈ.ｉｄ", "  Sri@Contoh.ID ", "ＳＲＩ@contoh.id"])
+def test_look_alike_emails_are_the_same_account(client, db, make_user, look_alike):
+    """Full-width, padded or upper-case spellings are normalised (NFKC, trim, case-fold)."""
+    make_user(email="sri@contoh.id")
+    response = register(client, email=look_alike)
+    assert response.status_code == 422
+    assert "sudah terdaftar" in response.get_data(as_text=True)
+    assert user_count(db) == 1
+    login = client.post("/login", data={"email": look_alike, "password": PASSWORD})
+    assert login.status_code == 302
+
+
+def test_a_full_width_email_is_stored_in_its_plain_spelling(client, db):
+    assert register(client, email="ｐｅｍｂｅｌｉ@contoh.id").status_code == 302
+    assert db.session.scalar(select(User.email)) == "pembeli@contoh.id"
 
 
 def test_wrong_password_and_unknown_email_get_the_same_message(client, buyer):
