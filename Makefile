@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app marketplace
 PYTEST_ARGS ?=
 
 .PHONY: run install install-test translations extract-messages lint test test-sqlite \
-        test-postgres browser postgres clean
+        test-postgres test-browser browser postgres production-parts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,23 +49,40 @@ postgres:
 		apt-get install -y -q postgresql-15; }
 	@id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
 
-test-sqlite: install-test translations browser
-	$(BIN)/pytest --db sqlite $(PYTEST_ARGS)
+# Debian's redis-server and nginx for the tests of the production path (jobs, limits, cluster).
+production-parts:
+	@{ command -v redis-server && command -v nginx; } >/dev/null || { apt-get update -q && \
+		apt-get install -y -q redis-server nginx; }
 
-test-postgres: install-test translations browser postgres
-	$(BIN)/pytest --db postgres $(PYTEST_ARGS)
+# `make test` runs each test once where the database makes no difference and on both
+# databases where it does: unit and web tests on SQLite (with the tests that touch no
+# database, marked `nodb` by tests/conftest.py), the same minus `nodb` on PostgreSQL, and the
+# browser journeys once, on SQLite. The three runs share the two cores (-j2); each prints its
+# output when it ends. PYTEST_ARGS narrows every run (a run left with nothing to do passes).
+test-sqlite: install-test translations production-parts
+	$(BIN)/pytest --db sqlite --part unit-web $(PYTEST_ARGS)
 
-test: lint test-sqlite test-postgres
+test-postgres: install-test translations postgres production-parts
+	$(BIN)/pytest --db postgres --part db $(PYTEST_ARGS)
+
+test-browser: install-test translations browser
+	$(BIN)/pytest --db sqlite --part browser $(PYTEST_ARGS)
+
+# Installs first, one step at a time (two pip or apt-get runs must not overlap), then the
+# runs side by side, the longest (PostgreSQL) first.
+test: lint translations browser postgres production-parts
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-browser test-sqlite
 
 clean:
 	rm -rf $(VENV) instance .bench
 
 # --- catalog and discovery (issue 4): benchmarks and Lighthouse -------------------------------
-# `make bench [DB=sqlite|postgres] [SIZE=100k|1m] [DURATION=6]`: seeds once (cached in .bench/),
+# `make bench [DB=sqlite|postgres] [SIZE=100k|1m] [DURATION=6] [CACHE=on|off|both]`: seeds once,
 # serves with gunicorn (2 workers), drives each page with wrk and prints the table.
 DB ?= sqlite
 SIZE ?= 100k
 DURATION ?= 6
+CACHE ?= both
 LIGHTHOUSE := .bench/node/node_modules/.bin/lighthouse
 
 .PHONY: bench lighthouse
@@ -73,7 +90,7 @@ LIGHTHOUSE := .bench/node/node_modules/.bin/lighthouse
 bench: install translations
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	$(BIN)/pip install -q gunicorn
-	$(BIN)/python -m bench.run --db $(DB) --size $(SIZE) --duration $(DURATION)
+	$(BIN)/python -m bench.run --db $(DB) --size $(SIZE) --duration $(DURATION) --cache $(CACHE)
 
 $(LIGHTHOUSE):
 	mkdir -p .bench/node

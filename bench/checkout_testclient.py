@@ -38,7 +38,8 @@ def build(buyers: int) -> tuple[list[int], list[int]]:
     from marketplace.services.accounts import create_user
     from marketplace.services.cart import add_to_cart, cart_for_user
     from marketplace.services.catalog import create_product
-    from marketplace.services.stores import open_store, verify_store
+    from marketplace.services.stores import open_store
+    from marketplace.services.verification import verify_store
 
     seed_categories()
     staff = create_user("bench.staff@contoh.id", "Rahasia2026x", "staff", name="Staf")

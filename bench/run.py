@@ -2,16 +2,21 @@
 """`make bench`: seed (cached), serve with gunicorn (2 workers), drive pages with wrk, print.
 
 Usage: python -m bench.run [--db sqlite|postgres] [--size 100k|1m] [--duration 6]
+                           [--cache on|off|both]
 The bare Flask + Jinja baseline (24 items) is measured in the same run; each page's ratio
-to it is printed, since other work on the machine moves absolute figures.
+to it is printed, since other work on the machine moves absolute figures. Beside req/s it
+prints the CPU the gunicorn workers spent per request (from /proc/<pid>/stat), which other
+work on the machine disturbs far less than throughput. Ports are picked free each run.
 """
 
 import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -98,27 +103,54 @@ def sample_pages(url: str) -> dict[str, str]:
     }
 
 
-class Server:
-    """gunicorn with 2 sync workers on 127.0.0.1; tracks its workers' peak memory."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, app: str, port: int, env: dict) -> None:
-        self.port = port
-        self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
-             "warning", "--chdir", str(ROOT), app],
-            env={**os.environ, **env}, start_new_session=True,
-        )
+
+class Server:
+    """gunicorn with 2 sync workers on a free 127.0.0.1 port; tracks its workers' peak memory
+    and CPU time."""
+
+    def __init__(self, app: str, env: dict) -> None:
+        self.app, self.env = app, env
         self.peak_kb = 0
         self._stop = threading.Event()
+        self.proc = None
 
-    def wait_ready(self, path: str = "/") -> None:
-        for _ in range(200):
+    def start(self, ready_path: str = "/") -> None:
+        """Start on a free port; a port taken between choosing and binding means a retry."""
+        for _attempt in range(5):
+            self.port = free_port()
+            self.proc = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{self.port}",
+                 "--log-level", "warning", "--chdir", str(ROOT), self.app],
+                env={**os.environ, **self.env}, start_new_session=True,
+            )
+            if self._wait_ready(ready_path):
+                return
+            self.stop()
+        raise RuntimeError("server did not start")
+
+    def _wait_ready(self, path: str) -> bool:
+        for _ in range(300):
+            if self.proc.poll() is not None:  # gunicorn exits when it cannot bind
+                return False
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5).read()
-                return
+                return True
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        return False
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the workers so far (fields 14 and 15 of /proc/pid/stat)."""
+        total = 0
+        for pid in self.workers():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / CLOCK_TICKS
 
     def workers(self) -> list[int]:
         try:
@@ -147,6 +179,8 @@ class Server:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.proc is None or self.proc.poll() is not None:
+            return
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(10)
@@ -154,26 +188,39 @@ class Server:
             self.proc.kill()
 
 
-def drive(port: int, path: str, duration: int) -> dict:
-    url = f"http://127.0.0.1:{port}{path}"
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def drive(server: Server, path: str, duration: int) -> dict:
+    """wrk on one page: req/s, latency percentiles, errors, and worker CPU ms per request."""
+    url = f"http://127.0.0.1:{server.port}{path}"
     # Warm up both workers (first requests fill per-process caches and SQLite's page cache).
     subprocess.run([WRK, "-t2", "-c4", "-d2s", "--timeout", "30s", url], capture_output=True)
+    cpu_before = server.cpu_seconds()
     out = subprocess.run([WRK, "-t2", "-c20", f"-d{duration}s", "--timeout", "10s", "-s",
                           str(ROOT / "bench" / "wrk_report.lua"), url],
                          capture_output=True, text=True, check=True).stdout
+    cpu = server.cpu_seconds() - cpu_before
     line = next(x for x in out.splitlines() if x.startswith("JSON "))
-    return json.loads(line[5:])
+    result = json.loads(line[5:])
+    result["cpu_ms"] = 1000 * cpu / result["requests"] if result["requests"] else 0.0
+    return result
 
 
 def table(rows: list[tuple[str, dict]], baseline: dict, peak_mb: float, title: str) -> str:
     lines = [title, "",
-             f"| {'page':<15} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} |"
-             f" {'vs bare':>7} | {'errors':>6} |",
-             f"|{'-' * 17}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|"]
+             f"| {'page':<15} | {'req/s':>7} | {'CPU ms':>7} | {'p50 ms':>7} | {'p95 ms':>7} |"
+             f" {'p99 ms':>7} | {'vs bare':>7} | {'errors':>6} |",
+             f"|{'-' * 17}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|"
+             f"{'-' * 8}|"]
     for name, r in [("bare Flask", baseline), *rows]:
         ratio = r["rps"] / baseline["rps"] if baseline["rps"] else 0
-        lines.append(f"| {name:<15} | {r['rps']:>7.0f} | {r['p50']:>7.1f} | {r['p95']:>7.1f} |"
-                     f" {r['p99']:>7.1f} | {ratio:>6.0%} | {r['errors'] + r['non2xx']:>6} |")
+        lines.append(f"| {name:<15} | {r['rps']:>7.0f} | {r['cpu_ms']:>7.2f} | {r['p50']:>7.1f} |"
+                     f" {r['p95']:>7.1f} | {r['p99']:>7.1f} | {ratio:>6.0%} |"
+                     f" {r['errors'] + r['non2xx']:>6} |")
     lines += ["", f"peak worker memory (RSS, app): {peak_mb:.0f} MB"]
     return "\n".join(lines)
 
@@ -184,6 +231,8 @@ def main() -> None:
     parser.add_argument("--size", choices=("100k", "1m"), default="100k")
     parser.add_argument("--duration", type=int, default=6)
     parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument("--cache", choices=("on", "off", "both"), default="both",
+                        help="the anonymous page cache on, off (PAGE_CACHE_SECONDS=0), or both")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     url, stop_db = database_url(args.db, args.size)
@@ -192,23 +241,32 @@ def main() -> None:
         pages = sample_pages(url)
         if args.only:
             pages = {k: v for k, v in pages.items() if k in args.only.split(",")}
-        base = Server("bench.baseline:app", 58081, {})
+        base = Server("bench.baseline:app", {})
         servers.append(base)
-        base.wait_ready()
-        baseline = drive(58081, "/", args.duration)
+        base.start()
+        baseline = drive(base, "/", args.duration)
         base.stop()
-        app = Server("marketplace:create_app()", 58080,
-                     {"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
-        servers.append(app)
-        app.wait_ready("/healthz")
-        app.watch()
-        rows = []
-        for name, path in pages.items():
-            rows.append((name, drive(58080, path, args.duration)))
-            print(f"  {name}: {rows[-1][1]['rps']:.0f} req/s", file=sys.stderr)
-        print(table(rows, baseline, app.peak_kb / 1024,
-                    f"make bench: {args.db}, {args.size} products, gunicorn 2 workers, "
-                    f"wrk 2 threads 20 connections, {args.duration} s per page"))
+        caches = {"on": ["on"], "off": ["off"], "both": ["off", "on"]}[args.cache]
+        for cache in caches:
+            seconds = "60" if cache == "on" else "0"
+            with tempfile.TemporaryDirectory(prefix="pm-bench-cache-") as cache_dir:
+                app = Server("marketplace:create_app()",
+                             {"DATABASE_URL": url, "SECRET_KEY": "bench-secret",
+                              "PAGE_CACHE_SECONDS": seconds, "CACHE_DIR": cache_dir})
+                servers.append(app)
+                app.start("/healthz")
+                app.watch()
+                rows = []
+                for name, path in pages.items():
+                    rows.append((name, drive(app, path, args.duration)))
+                    print(f"  cache {cache}, {name}: {rows[-1][1]['rps']:.0f} req/s",
+                          file=sys.stderr)
+                app.stop()
+            print(table(rows, baseline, app.peak_kb / 1024,
+                        f"make bench: {args.db}, {args.size} products, page cache {cache}, "
+                        f"gunicorn 2 workers, wrk 2 threads 20 connections, "
+                        f"{args.duration} s per page"))
+            print()
     finally:
         for server in servers:
             server.stop()

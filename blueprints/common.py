@@ -12,6 +12,7 @@ from wtforms import IntegerField as _IntegerField
 
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
+from marketplace.permissions import is_admin, is_staff
 from marketplace.validation import MAX_INT, db_int, is_sane_date
 
 
@@ -29,8 +30,8 @@ def _role_required(check):
     return decorator
 
 
-staff_required = _role_required(lambda user: user.is_staff or user.is_admin)
-admin_required = _role_required(lambda user: user.is_admin)
+staff_required = _role_required(is_staff)
+admin_required = _role_required(is_admin)
 
 
 def safe_next(default_endpoint: str = "main.home") -> str:

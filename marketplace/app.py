@@ -1,22 +1,29 @@
 """The application factory: a short list of wiring steps."""
 
 import importlib
+import ipaddress
 import logging
+import os
+from functools import wraps
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask_babel import format_date, format_datetime, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from prometheus_client import CollectorRegistry
+from prometheus_flask_exporter import PrometheusMetrics
+from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, ValidationError
 
-from marketplace import models
-from marketplace.config import ROOT, Config
+from marketplace import models, permissions
+from marketplace.config import INSTANCE, ROOT, Config
 from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
-from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.i18n import LANG_COOKIE, requested_language, select_locale
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
@@ -25,6 +32,7 @@ from marketplace.validation import db_int
 
 BLUEPRINTS = (
     "main", "auth", "account", "catalog", "vendor", "shop", "webhooks", "staff", "media", "api",
+    "pendamping",
 )
 
 CONTENT_SECURITY_POLICY = (
@@ -39,7 +47,7 @@ def create_app(config: object | dict | None = None) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(INSTANCE),
     )
     app.config.from_object(Config())
     if isinstance(config, dict):
@@ -69,6 +77,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    if not app.config.get("CACHE_TYPE"):
+        app.config["CACHE_TYPE"] = ("RedisCache" if app.config.get("CACHE_REDIS_URL") else
+                                    "SimpleCache" if app.testing else "FileSystemCache")
+    cache.init_app(app)
+    register_metrics(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -95,6 +108,31 @@ class IdConverter(BaseConverter):
 def register_converters(app: Flask) -> None:
     # Replaces the built-in `int`, so every route (and every future one) is range-checked.
     app.url_map.converters["int"] = IdConverter
+def register_metrics(app: Flask) -> None:
+    """/metrics in Prometheus format, answered only to METRICS_ALLOWED addresses (else 404)."""
+    allowed = [ipaddress.ip_network(net.strip(), strict=False)
+               for net in app.config["METRICS_ALLOWED"].split(",") if net.strip()]
+
+    def only_allowed(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            try:
+                client = ipaddress.ip_address(request.remote_addr or "")
+            except ValueError:
+                abort(404)
+            if not any(client in net for net in allowed):
+                abort(404)  # not 403: the endpoint is not advertised to the public
+            return view(*args, **kwargs)
+        return guarded
+
+    # Under gunicorn each worker is a process: they share their samples through files in
+    # PROMETHEUS_MULTIPROC_DIR, and any worker answers /metrics for all of them.
+    cls = (GunicornInternalPrometheusMetrics if os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+           else PrometheusMetrics)
+    metrics = cls(app, registry=CollectorRegistry(), metrics_decorator=only_allowed,
+                  group_by="endpoint", excluded_paths=["^/static/", "^/media/", "^/metrics"])
+    metrics.info("pasar_mandiri_info", "Pasar Mandiri application", version="0.1.0")
+    limiter.exempt(app.view_functions["prometheus_metrics"])
 
 
 def register_blueprints(app: Flask) -> None:
@@ -142,6 +180,14 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(exc: DomainError):
         db.session.rollback()
         return _error_response(exc.status_code, exc.message, getattr(exc, "errors", None))
+
+    @app.errorhandler(PoolTimeout)
+    def pool_exhausted(exc: PoolTimeout):
+        # Raised when a request first asks for a connection, so nothing of it was written.
+        db.session.rollback()
+        body, status = _error_response(503, _("The site is very busy right now. Please try "
+                                              "again in a few seconds."))
+        return body, status, {"Retry-After": str(app.config["DB_POOL_RETRY_AFTER"])}
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
@@ -200,6 +246,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Templates ask the same permission rules as the services (e.g. which menu to show).
+    app.jinja_env.globals.update(can=permissions.can, is_staff=permissions.is_staff,
+                                 is_admin=permissions.is_admin,
+                                 is_facilitator=permissions.is_facilitator)
 
     @app.template_filter("rupiah")
     def rupiah(amount: int) -> str:

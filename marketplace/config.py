@@ -4,8 +4,12 @@ import os
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+_BUNDLED = Path(__file__).resolve().parent / "_resources"
+#: Templates, static files, catalogs and migrations: bundled inside an installed wheel (see
+#: setup.py), else the source tree. An installed app keeps its instance folder in the cwd.
+ROOT = _BUNDLED if _BUNDLED.is_dir() else Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_DIR",
+                               Path.cwd() / "instance" if ROOT is _BUNDLED else ROOT / "instance"))
 TRANSLATIONS = ROOT / "translations"
 
 
@@ -35,7 +39,31 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'marketplace.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: A streaming replica for the heavy read-only pages (programme and sales dashboards).
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL")
+    #: Connections per process: a request holds one for its duration, so size the pool to the
+    #: threads a process serves. When all are busy a request waits DB_POOL_TIMEOUT seconds and
+    #: then gets 503 with Retry-After before it has written anything.
+    DB_POOL_SIZE = _int_env("DB_POOL_SIZE", 5)
+    DB_MAX_OVERFLOW = _int_env("DB_MAX_OVERFLOW", 10)
+    DB_POOL_TIMEOUT = _int_env("DB_POOL_TIMEOUT", 10)
+    DB_POOL_RETRY_AFTER = _int_env("DB_POOL_RETRY_AFTER", 5)
+    #: Redis for shared rate limits, cache and the job queue; unset: all in this process.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    #: Run background jobs synchronously where they are queued (tests only).
+    JOBS_INLINE = False
     MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE / "media"))
+    #: Uploads only some people may see (transfer proofs, exports); never served by nginx.
+    MEDIA_PRIVATE_DIR = os.environ.get("MEDIA_PRIVATE_DIR", str(INSTANCE / "private"))
+    #: S3-compatible object storage for both areas (prefixes public/ and private/ of a bucket
+    #: that is not public); credentials from MEDIA_S3_ACCESS_KEY/SECRET_KEY or boto3's chain.
+    MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET")
+    MEDIA_S3_ENDPOINT = os.environ.get("MEDIA_S3_ENDPOINT")
+    MEDIA_S3_REGION = os.environ.get("MEDIA_S3_REGION", "us-east-1")
+    MEDIA_S3_ACCESS_KEY = os.environ.get("MEDIA_S3_ACCESS_KEY")
+    MEDIA_S3_SECRET_KEY = os.environ.get("MEDIA_S3_SECRET_KEY")
+    #: Seconds a signed URL to a private object stays valid.
+    MEDIA_SIGNED_URL_SECONDS = _int_env("MEDIA_SIGNED_URL_SECONDS", 300)
     SERVER_NAME = os.environ.get("SERVER_NAME")
 
     SESSION_COOKIE_HTTPONLY = True
@@ -59,8 +87,19 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "Pasar Mandiri <no-reply@pasarmandiri.id>")
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: Shared by the worker processes: Redis when a URL is given, else files in the instance
+    #: folder (an in-process cache would let one worker serve a page another has invalidated).
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")
+    CACHE_DIR = os.environ.get("CACHE_DIR", str(INSTANCE / "cache"))
+    CACHE_THRESHOLD = 20_000
+    CACHE_KEY_PREFIX = "pm:"
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get(
+        "REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # With Redis down, limits fall back to this process's memory instead of failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes")
     #: Failed logins to one account from one IP (an attacker locks out only themselves).
     LOGIN_LIMIT_PER_ACCOUNT_IP = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_IP", "5 per 15 minutes")
@@ -71,6 +110,9 @@ class Config:
     #: then takes the client's IP and scheme from that many X-Forwarded-* hops. 0: none.
     TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
 
+    #: Networks (comma-separated CIDR) that may read /metrics; everyone else gets a 404.
+    METRICS_ALLOWED = os.environ.get("METRICS_ALLOWED", "127.0.0.1/32,::1/128")
+
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
@@ -79,8 +121,14 @@ class Config:
     UNPAID_ORDER_TTL_HOURS = _int_env("UNPAID_ORDER_TTL_HOURS", 24)
 
     def __init__(self) -> None:
+        if "PAGE_CACHE_SECONDS" in os.environ:  # 0 switches the page cache off
+            self.PAGE_CACHE_SECONDS = int(os.environ["PAGE_CACHE_SECONDS"])
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _persisted_secret_key()
         self.BABEL_TRANSLATION_DIRECTORIES = _translation_directories()
+        if self.SQLALCHEMY_DATABASE_URI not in ("sqlite://", "sqlite:///:memory:"):
+            self.SQLALCHEMY_ENGINE_OPTIONS = {
+                **self.SQLALCHEMY_ENGINE_OPTIONS, "pool_size": self.DB_POOL_SIZE,
+                "max_overflow": self.DB_MAX_OVERFLOW, "pool_timeout": self.DB_POOL_TIMEOUT}
         self.PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
         if self.PREFERRED_URL_SCHEME == "https":
             self.SESSION_COOKIE_SECURE = True

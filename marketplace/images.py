@@ -16,22 +16,18 @@ What an upload goes through, in order:
    comments) is dropped: the output is re-encoded from pixels;
 6. 320/640/1280 px wide WebP renditions (never upscaled; a very tall picture such as a long
    receipt screenshot is scaled down until it is at most 16383 px high, WebP's limit) are
-   written under the SHA-256 of the
-   sanitised pixels through a small storage interface (a local directory, MEDIA_DIR, by
-   default, so an object store can replace it); an identical upload reuses the same row.
+   written under the SHA-256 of the sanitised pixels through `marketplace.storage` (a local
+   directory by default, S3-compatible object storage when configured), in its public area,
+   or its private one for uploads only some people may see (transfer proofs); an identical
+   upload reuses the same row.
 """
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Protocol
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -43,6 +39,7 @@ from marketplace.clock import utcnow
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import StoredImage
+from marketplace.storage import get_storage
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -66,73 +63,8 @@ _KEY = re.compile(r"^(?P<sha>[0-9a-f]{64})-(?P<width>\d+)\.webp$")
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
-# --- storage ----------------------------------------------------------------------------------
-
-class Storage(Protocol):
-    """Where renditions live; keys look like `ab/abcdef...-640.webp`."""
-
-    def put(self, key: str, data: bytes) -> None: ...
-    def get(self, key: str) -> bytes | None: ...
-    def exists(self, key: str) -> bool: ...
-    def delete(self, key: str) -> None: ...
-    def keys(self) -> Iterator[tuple[str, float]]:
-        """Every key with its modification time (POSIX seconds)."""
-        ...
-
-
-class LocalStorage:
-    """Renditions as files in a local directory, written atomically."""
-
-    def __init__(self, root: str | os.PathLike) -> None:
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
-        name = key.rsplit("/", 1)[-1]
-        if not _KEY.match(name):
-            raise ValueError(f"not a media key: {key!r}")
-        return self.root / name[:2] / name
-
-    def put(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    def get(self, key: str) -> bytes | None:
-        try:
-            return self._path(key).read_bytes()
-        except FileNotFoundError:
-            return None
-
-    def exists(self, key: str) -> bool:
-        return self._path(key).exists()
-
-    def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
-
-    def keys(self) -> Iterator[tuple[str, float]]:
-        if not self.root.exists():
-            return
-        for path in self.root.glob("*/*.webp"):
-            if _KEY.match(path.name):
-                yield f"{path.name[:2]}/{path.name}", path.stat().st_mtime
-
-
-def get_storage() -> Storage:
-    """The app's storage: `MEDIA_STORAGE` if configured (an object), else MEDIA_DIR on disk."""
-    configured = current_app.config.get("MEDIA_STORAGE")
-    if configured is not None:
-        return configured
-    return LocalStorage(current_app.config["MEDIA_DIR"])
-
-
 def rendition_key(sha256: str, width: int) -> str:
+    """The storage key of one rendition, e.g. `ab/abcdef...-640.webp`."""
     return f"{sha256[:2]}/{sha256}-{width}.webp"
 
 
@@ -245,8 +177,10 @@ def _encode(img: Image.Image, size: tuple[int, int]) -> bytes:
 
 # --- public API -------------------------------------------------------------------------------
 
-def store_image(data: bytes, *, field: str = "image") -> StoredImage:
+def store_image(data: bytes, *, field: str = "image", private: bool = False) -> StoredImage:
     """Sanitise an uploaded photo and store its renditions; the same picture gives one row.
+
+    `private` renditions go to the private storage area, never served at /media/.
 
     :raises ValidationError: not an acceptable JPEG/PNG/WebP photo (message says why).
     """
@@ -254,7 +188,7 @@ def store_image(data: bytes, *, field: str = "image") -> StoredImage:
     digest = hashlib.sha256(f"{img.mode}{img.size}".encode())
     digest.update(img.tobytes())
     sha = digest.hexdigest()
-    storage = get_storage()
+    storage = get_storage(private)
     existing = db.session.scalar(select(StoredImage).where(StoredImage.sha256 == sha))
     target = existing or StoredImage(sha256=sha, width=width, height=height)
     encoded: dict[tuple[int, int], bytes] = {}
@@ -335,13 +269,13 @@ def delete_unreferenced(grace: timedelta = GRACE) -> tuple[int, int]:
         db.session.execute(StoredImage.__table__.delete().where(StoredImage.id.in_(chunk)))
     db.session.flush()
     known = set(db.session.scalars(select(StoredImage.sha256)))
-    storage = get_storage()
     removed = 0
-    for key, modified in list(storage.keys()):
-        sha = _KEY.match(key.rsplit("/", 1)[-1])["sha"]
-        if sha not in known and modified < cutoff.timestamp():
-            storage.delete(key)
-            removed += 1
+    for storage in (get_storage(), get_storage(private=True)):
+        for key, modified in list(storage.keys()):
+            match = _KEY.match(key.rsplit("/", 1)[-1])
+            if match and match["sha"] not in known and modified < cutoff.timestamp():
+                storage.delete(key)
+                removed += 1
     return len(orphan_ids), removed
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from tests.support.moto import MotoServer
 from tests.support.postgres import Cluster
+from tests.support.redis import RedisServer
 from tests.support.smtp import SMTPServer
 
 pytest_plugins = [
@@ -19,7 +21,22 @@ pytest_plugins = [
     "tests.fixtures.catalog",
     "tests.fixtures.orders",
     "tests.fixtures.staff",
+    "tests.fixtures.people",
 ]
+
+
+#: Fixtures through which a test reaches the database of the run; a test that uses none of
+#: them gives the same result on SQLite and PostgreSQL.
+DATABASE_FIXTURES = frozenset({"app", "db", "module_db", "database_url", "new_database_url",
+                               "pg_cluster", "db_kind"})
+
+#: What `--part` keeps (`make test` runs the parts side by side; see the Makefile).
+PARTS = {
+    "all": "every test",
+    "unit-web": "every test but the browser tests",
+    "db": "the tests that use the database, without the browser tests",
+    "browser": "only the browser tests",
+}
 
 
 def pytest_addoption(parser):
@@ -27,6 +44,49 @@ def pytest_addoption(parser):
         "--db", choices=("sqlite", "postgres"), default=os.environ.get("TEST_DB", "sqlite"),
         help="database the suite runs against (PostgreSQL: a throwaway local cluster)",
     )
+    parser.addoption(
+        "--part", choices=tuple(PARTS), default="all",
+        help="which tests to keep: " + "; ".join(f"{k}: {v}" for k, v in PARTS.items()),
+    )
+
+
+def _in_part(item, part: str) -> bool:
+    browser = item.get_closest_marker("e2e") is not None
+    if part == "browser":
+        return browser
+    if part == "unit-web":
+        return not browser
+    if part == "db":
+        return not browser and item.get_closest_marker("nodb") is None
+    return True
+
+
+def pytest_itemcollected(item):
+    """Mark the tests that touch no database (`nodb`; `-m nodb` selects them too)."""
+    if not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.nodb)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep the `--part` asked for (after the e2e marks of tests/e2e/conftest.py)."""
+    part = config.getoption("--part")
+    kept = [item for item in items if _in_part(item, part)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if not _in_part(i, part)])
+        config.stash[_PART_DESELECTED] = True
+        items[:] = kept
+
+
+_PART_DESELECTED = pytest.StashKey[bool]()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # The selection (PYTEST_ARGS) had tests, all of them in other parts: nothing to do is a
+    # pass here, not pytest's "no tests collected" (5), or `make test` would fail.
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.config.stash.get(
+            _PART_DESELECTED, False):
+        session.exitstatus = pytest.ExitCode.OK
 
 
 def pytest_report_header(config):
@@ -76,10 +136,13 @@ def settings_for_tests(database_url: str, media_dir: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MEDIA_DIR": media_dir,
+        "MEDIA_PRIVATE_DIR": f"{media_dir}-private",
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": None,
+        "JOBS_INLINE": True,
+        "REDIS_URL": None,
         "STRIPE_SECRET_KEY": None,
         "SERVER_NAME": None,
     }
@@ -104,19 +167,36 @@ def app(database_url, media_dir):
 
 
 def _clear_tables(db_kind: str) -> None:
+    # DELETE, not TRUNCATE: a test leaves a few rows, and PostgreSQL's TRUNCATE of every table
+    # (new files for each) cost ~0.3 s per test where DELETE costs a few milliseconds.
     _db.session.remove()
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
         if db_kind == "postgres":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
+            # Ids start at 1 again in every test, as they do on SQLite.
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                              "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                              "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
 
 
 @pytest.fixture
-def db(app, db_kind):
+def db(app, db_kind, request):
     """The database, empty at the start of the test; also pushes an app context."""
+    if getattr(request.module, "_shares_module_db", False):
+        pytest.fail("this module's tests share data built once (module_db); a test that uses "
+                    "`db` empties the tables: put it in another module")
+    with app.app_context():
+        yield _db
+        _clear_tables(db_kind)
+
+
+@pytest.fixture(scope="module")
+def module_db(app, db_kind, request):
+    """The database for a module whose tests only read what module fixtures built once
+    (e.g. `shared_search_corpus`); emptied after the module."""
+    request.module._shares_module_db = True
     with app.app_context():
         yield _db
         _clear_tables(db_kind)
@@ -135,6 +215,43 @@ def smtp_server(app):
     yield server
     app.config.update(MAIL_SERVER=None)
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_session():
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(redis_session):
+    """Debian's redis-server for this run, emptied before each test that uses it."""
+    redis_session.flush()
+    return redis_session
+
+
+@pytest.fixture(scope="session")
+def moto_session():
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def object_storage(app, moto_session):
+    """The app's media in a bucket of a local S3-compatible server (moto) for this test."""
+    import boto3
+
+    moto_session.reset()
+    settings = {"MEDIA_S3_BUCKET": "pasar-media", "MEDIA_S3_ENDPOINT": moto_session.url,
+                "MEDIA_S3_ACCESS_KEY": "test", "MEDIA_S3_SECRET_KEY": "test"}
+    boto3.client("s3", endpoint_url=moto_session.url, region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test",
+                 ).create_bucket(Bucket="pasar-media")
+    app.config.update(settings)
+    yield moto_session
+    app.config.update(dict.fromkeys(settings))
 
 
 _real_connect = socket.socket.connect

@@ -4,35 +4,35 @@ from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.account import bp
 from blueprints.common import IntegerField, safe_next, show_errors
+from blueprints.forms import Form
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import fulfilment, reviews
 from marketplace.services.orderflow import allowed_next
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Why do you cancel?"), validators=[DataRequired(), Length(max=500)])
 
 
-class RefundRequestForm(FlaskForm):
+class RefundRequestForm(Form):
     amount = IntegerField(_l("Amount to refund (Rp)"), validators=[Optional(), NumberRange(min=1)],
                           description=_l("Leave empty to ask for everything you paid."))
     reason = TextAreaField(_l("What went wrong?"), validators=[DataRequired(), Length(max=1000)])
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(Form):
     note = TextAreaField(_l("Why do you disagree with the seller?"),
                          validators=[DataRequired(), Length(max=1000)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     rating = RadioField(_l("Rating"), choices=[(str(n), str(n)) for n in range(5, 0, -1)],
                         validators=[DataRequired(message=_l("Choose from 1 to 5 stars."))])
     text = TextAreaField(_l("Your review (optional)"), validators=[Optional(), Length(max=2000)])
@@ -63,7 +63,7 @@ def _back(order):
 def order_confirm(reference: str):
     """Where the order is and, once it arrives, the button saying the goods were received."""
     order = fulfilment.order_for_buyer(current_user, reference)
-    form = FlaskForm()
+    form = Form()
     if request.method == "GET":
         return render_template("account/review_confirm.html", order=order)
     if not form.validate_on_submit():

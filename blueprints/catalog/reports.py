@@ -4,18 +4,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.catalog import bp
 from blueprints.common import show_errors
+from blueprints.forms import Form
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import moderation
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = TextAreaField(_l("What is wrong?"), validators=[DataRequired(), Length(max=1000)],
                            description=_l("For example: a fake product, a forbidden item, "
                                           "an insulting review."))

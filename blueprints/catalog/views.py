@@ -3,7 +3,7 @@
 from flask import Response, abort, redirect, render_template, request, url_for
 
 from blueprints.catalog import bp
-from blueprints.catalog.caching import cached_page, newest
+from blueprints.catalog.caching import cached_page, newest, page_cache
 from marketplace.search import parse_query, search
 from marketplace.search.service import subtree_ids
 from marketplace.services import discovery
@@ -15,6 +15,7 @@ def _listing_modified(store_or_product, result):
 
 
 @bp.get("/c/<slug>")
+@page_cache
 def category(slug: str):
     """A category with its subcategories and a page of its products."""
     categories = discovery.all_categories()
@@ -31,6 +32,7 @@ def category(slug: str):
 
 @bp.get("/p/<int:product_id>")
 @bp.get("/p/<int:product_id>-<slug>")
+@page_cache
 def product(product_id: int, slug: str | None = None):
     """A product page; other spellings of its address redirect to the canonical one."""
     item = discovery.public_product(product_id)
@@ -42,6 +44,7 @@ def product(product_id: int, slug: str | None = None):
 
 
 @bp.get("/s/<slug>")
+@page_cache
 def store(slug: str):
     """A verified store's page: its story, region, WhatsApp and products."""
     shop = discovery.public_store(slug)
@@ -52,6 +55,7 @@ def store(slug: str):
 
 
 @bp.get("/search")
+@page_cache
 def search_page():
     """Search by words with filters (category, province, price, in stock) and sorting."""
     categories = discovery.all_categories()

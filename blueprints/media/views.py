@@ -1,11 +1,13 @@
-"""Views of the media area: image renditions, served forever (their names are content hashes)."""
+"""Views of the media area: public renditions served forever (their names are content hashes),
+private uploads only to those allowed, never cached."""
 
 from flask import Response, abort, request
+from flask_login import current_user, login_required
 
 from blueprints.media import bp
 from marketplace import images
-
-ONE_YEAR = 365 * 24 * 3600
+from marketplace.services.private_media import transfer_proof
+from marketplace.storage import PRIVATE_CACHE, PUBLIC_CACHE
 
 
 @bp.app_template_global("image_url")
@@ -35,7 +37,13 @@ def rendition(name: str):
     data = images.get_storage().get(images.rendition_key(*parsed))
     if data is None:
         abort(404)
-    return Response(data, mimetype="image/webp", headers={
-        "Cache-Control": f"public, max-age={ONE_YEAR}, immutable",
-        "ETag": etag,
-    })
+    return Response(data, mimetype="image/webp", headers={"Cache-Control": PUBLIC_CACHE,
+                                                          "ETag": etag})
+
+
+@bp.get("/media/private/proofs/<int:payment_id>.webp")
+@login_required
+def private_proof(payment_id: int):
+    """A bank-transfer proof, for its buyer and staff only, never stored by any cache."""
+    return Response(transfer_proof(current_user, payment_id), mimetype="image/webp",
+                    headers={"Cache-Control": PRIVATE_CACHE, "Vary": "Cookie"})

@@ -1,7 +1,6 @@
 """Forms of the shop: cart lines, the checkout address and payment, proof of transfer."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.common import IntegerField
+from blueprints.forms import Form
 from marketplace.models import PaymentMethod
 from marketplace.regions import province_choices
 
@@ -24,18 +24,18 @@ METHOD_LABELS = {
 }
 
 
-class AddToCartForm(FlaskForm):
+class AddToCartForm(Form):
     variant_id = IntegerField(validators=[InputRequired()])
     quantity = IntegerField(_l("Quantity"), default=1,
                             validators=[InputRequired(), NumberRange(min=1, max=999)])
 
 
-class QuantityForm(FlaskForm):
+class QuantityForm(Form):
     quantity = IntegerField(_l("Quantity"), validators=[InputRequired(),
                                                         NumberRange(min=0, max=999)])
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(Form):
     recipient = StringField(_l("Recipient name"), validators=[DataRequired(), Length(max=120)])
     phone = StringField(_l("Phone (WhatsApp)"), validators=[DataRequired(), Length(max=20)])
     province_code = SelectField(_l("Province"), validators=[DataRequired()])
@@ -61,18 +61,18 @@ class CheckoutForm(FlaskForm):
             "postal_code")}
 
 
-class CardForm(FlaskForm):
+class CardForm(Form):
     payment_method = RadioField(_l("Test card"), validators=[DataRequired()], choices=[
         ("pm_card_visa", _l("Visa test card that succeeds")),
         ("pm_card_chargeCustomerFail", _l("Test card that is declined")),
     ], default="pm_card_visa")
 
 
-class ProofForm(FlaskForm):
+class ProofForm(Form):
     proof = FileField(_l("Photo of the transfer receipt"), validators=[
         FileRequired(_l("Choose a photo of the transfer receipt.")),
         FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Choose a JPEG, PNG or WebP photo."))])
 
 
-class CancelUnpaidForm(FlaskForm):
+class CancelUnpaidForm(Form):
     reason = TextAreaField(_l("Why do you cancel? (optional)"), validators=[Length(max=500)])

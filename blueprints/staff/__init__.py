@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from blueprints.staff import payments, payouts, views  # noqa: E402,F401
+from blueprints.staff import background, payments, payouts, people, views  # noqa: E402,F401

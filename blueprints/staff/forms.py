@@ -1,7 +1,6 @@
 """Forms of the staff area."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -14,27 +13,28 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.common import DateField, IntegerField
+from blueprints.forms import Form
 from marketplace.regions import province_choices
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """Approve or reinstate: an optional note."""
 
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=1000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Reject, suspend or hide: a reason the vendor sees."""
 
     reason = TextAreaField(_l("Reason (the seller sees this)"),
                            validators=[DataRequired(), Length(max=1000)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token."""
 
 
-class FeatureForm(FlaskForm):
+class FeatureForm(Form):
     store_id = SelectField(_l("Store"), coerce=int, validators=[DataRequired()])
     position = IntegerField(_l("Position on the home page"), default=1,
                             validators=[DataRequired(), NumberRange(min=1, max=50)])
@@ -45,7 +45,7 @@ class FeatureForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=1000)])
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(Form):
     class Meta:
         csrf = False
 
@@ -53,7 +53,7 @@ class PreviewForm(FlaskForm):
                             format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
 
 
-class StaffAccountForm(FlaskForm):
+class StaffAccountForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("First password"), validators=[DataRequired(), Length(max=128)],
@@ -61,7 +61,7 @@ class StaffAccountForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[("staff", _l("Staff")), ("admin", _l("Admin"))])
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -82,7 +82,7 @@ THRESHOLD_KINDS = [("ump", _l("UMP (provincial minimum wage)")),
                    ("poverty_line", _l("Poverty line"))]
 
 
-class DashboardForm(FlaskForm):
+class DashboardForm(Form):
     class Meta:
         csrf = False
 
@@ -96,7 +96,7 @@ class DashboardForm(FlaskForm):
         self.province.choices = _province_choices(_l("All provinces"))
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(Form):
     kind = SelectField(_l("Income line"), choices=THRESHOLD_KINDS)
     province_code = SelectField(_l("Province"), validators=[DataRequired()])
     regency = StringField(_l("Regency or city (empty for the whole province)"),
@@ -110,7 +110,7 @@ class ThresholdForm(FlaskForm):
         self.province_code.choices = _province_choices(_l("Choose a province"))
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     kind = SelectField(_l("What to export"), choices=[
         ("stores", _l("Stores")), ("sales", _l("Sales by month")),
         ("graduation", _l("Graduation status")), ("totals", _l("Programme totals"))])

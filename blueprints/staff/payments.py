@@ -4,18 +4,18 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from blueprints.common import show_errors, staff_required
+from blueprints.forms import Form
 from blueprints.staff import bp
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import payments
 
 
-class TransferDecisionForm(FlaskForm):
+class TransferDecisionForm(Form):
     note = TextAreaField(_l("Note (required to reject)"), validators=[Length(max=500)])
 
 

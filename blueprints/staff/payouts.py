@@ -1,18 +1,22 @@
 """Staff: payouts to stores (list, bank CSV, mark paid) and refund disputes."""
 
+import uuid
+
 from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.common import IntegerField, int_arg, show_errors, staff_required
+from blueprints.forms import Form
 from blueprints.staff import bp
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import RefundRequest, Store
+from marketplace.money import format_rupiah
 from marketplace.services import fulfilment, ledger
 from marketplace.services.sales import csv_safe
 
@@ -20,14 +24,17 @@ from marketplace.services.sales import csv_safe
 DEFAULT_THRESHOLD = 50_000
 
 
-class PayoutForm(FlaskForm):
+class PayoutForm(Form):
     amount = IntegerField(_l("Amount transferred (Rp)"),
                           validators=[DataRequired(), NumberRange(min=1)])
     reference = StringField(_l("Bank transfer reference"),
                             validators=[DataRequired(), Length(max=100)])
+    #: New with every page, kept on a re-shown form: the same submit twice is one payout.
+    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex,
+                                  validators=[Optional(), Length(max=64)])
 
 
-class DisputeDecisionForm(FlaskForm):
+class DisputeDecisionForm(Form):
     decision = RadioField(_l("Decision"), choices=[("accept", _l("Refund the buyer")),
                                                    ("reject", _l("Reject the refund"))],
                           validators=[DataRequired()])
@@ -83,13 +90,20 @@ def payout_mark_paid(store_id: int):
     if not form.validate_on_submit():
         return _payouts_page(form, store_id, 422)
     try:
-        ledger.record_payout(current_user, store, form.amount.data, form.reference.data)
+        payout, created = ledger.record_payout(current_user, store, form.amount.data,
+                                               form.reference.data, form.idempotency_key.data)
     except ValidationError as exc:
         db.session.rollback()
         show_errors(form, exc)
         return _payouts_page(form, store_id, 422)
     db.session.commit()
-    flash(_("Payout to %(store)s recorded.", store=store.name), "success")
+    if created:
+        flash(_("Payout to %(store)s recorded.", store=store.name), "success")
+    else:
+        flash(_("This payout to %(store)s was already recorded (%(amount)s, reference "
+                "%(reference)s); nothing was added.", store=store.name,
+                amount=format_rupiah(payout.amount, str(get_locale() or "id")),
+                reference=payout.reference), "info")
     return redirect(url_for("staff.payouts", threshold=_threshold()))
 
 

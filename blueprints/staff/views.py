@@ -25,6 +25,7 @@ from marketplace.clock import JAKARTA, to_jakarta, utcnow
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import FeaturedSlot, Store, StoreStatus
+from marketplace.replica import read_replica
 from marketplace.services import (
     audit_log,
     exports,
@@ -94,13 +95,13 @@ def store(store_id: int):
 
 
 _DECISIONS = {
-    "verify": (verification.approve_store, NoteForm, "note",
+    "verify": (verification.verify_store, NoteForm, "note",
                lambda: _("The store is verified and its owner has been emailed.")),
-    "reject": (verification.decline_store, ReasonForm, "reason",
+    "reject": (verification.reject_store, ReasonForm, "reason",
                lambda: _("The store was rejected and its owner has been emailed.")),
-    "suspend": (verification.suspend, ReasonForm, "reason",
+    "suspend": (verification.suspend_store, ReasonForm, "reason",
                 lambda: _("The store is suspended and hidden from buyers.")),
-    "reinstate": (verification.reinstate, NoteForm, "note",
+    "reinstate": (verification.reinstate_store, NoteForm, "note",
                   lambda: _("The store is visible to buyers again.")),
 }
 
@@ -358,8 +359,9 @@ def programme_dashboard():
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
     try:
-        board = programme.dashboard(current_user, form.province.data or "", form.kind.data,
-                                    form.months.data or programme.DEFAULT_MONTHS)
+        with read_replica():
+            board = programme.dashboard(current_user, form.province.data or "", form.kind.data,
+                                        form.months.data or programme.DEFAULT_MONTHS)
     except ValidationError as exc:
         show_errors(form, exc)
         return render_template("staff/programme.html", form=form, board=None,

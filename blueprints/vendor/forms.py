@@ -1,12 +1,10 @@
 """Forms of the vendor area: opening a store, its settings, products, photos and CSV upload."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     SelectField,
     StringField,
@@ -17,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from blueprints.common import DateField, IntegerField
+from blueprints.forms import Form, SubForm
 from marketplace.models import ProductStatus
 from marketplace.regions import province_choices
 from marketplace.services.stores import BANKS
@@ -24,7 +23,7 @@ from marketplace.services.stores import BANKS
 VARIANT_ROWS = 6
 
 
-class StoreForm(FlaskForm):
+class StoreForm(Form):
     """Open a store, or change its details."""
 
     name = StringField(_l("Store name"), validators=[DataRequired(), Length(max=80)])
@@ -49,22 +48,23 @@ class StoreForm(FlaskForm):
         self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
 
     def values(self) -> dict:
+        # The payout fields are absent when a facilitator edits (only the owner has them).
         return {name: getattr(self, name).data for name in (
             "name", "story", "province_code", "regency", "whatsapp", "participant_code",
-            "bank_name", "bank_account_number", "bank_account_holder")}
+            "bank_name", "bank_account_number", "bank_account_holder") if name in self}
 
 
-class ImageUploadForm(FlaskForm):
+class ImageUploadForm(Form):
     """One photo: a store logo or banner."""
 
     image = FileField(_l("Photo (JPEG, PNG or WebP, up to 10 MB)"), validators=[FileRequired()])
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     """A button-only form (CSRF) for removing or moving something."""
 
 
-class ShippingForm(FlaskForm):
+class ShippingForm(Form):
     """How buyers receive their goods."""
 
     self_delivery_enabled = BooleanField(_l("I deliver myself within my regency"))
@@ -76,7 +76,7 @@ class ShippingForm(FlaskForm):
     courier_enabled = BooleanField(_l("Send by courier"))
 
 
-class VariantRow(Form):
+class VariantRow(SubForm):
     """One line of the variant table (without its own CSRF token)."""
 
     variant_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -87,7 +87,7 @@ class VariantRow(Form):
     stock = IntegerField(_l("Stock"), validators=[Optional()])
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     """A product with its variants and food permits."""
 
     title = StringField(_l("Product name"), validators=[DataRequired(), Length(max=120)])
@@ -137,14 +137,14 @@ class ProductForm(FlaskForm):
         }
 
 
-class QuickEditForm(FlaskForm):
+class QuickEditForm(Form):
     """Price and stock of one variant, right from the product list."""
 
     price = IntegerField(_l("Price (Rp)"), validators=[InputRequired()])
     stock = IntegerField(_l("Stock"), validators=[InputRequired()])
 
 
-class ProductImageForm(FlaskForm):
+class ProductImageForm(Form):
     """Add a photo to a product."""
 
     image = FileField(_l("Photo (JPEG, PNG or WebP, up to 10 MB)"), validators=[FileRequired()])
@@ -153,11 +153,11 @@ class ProductImageForm(FlaskForm):
                                      "250 g pouch\"."))
 
 
-class AltTextForm(FlaskForm):
+class AltTextForm(Form):
     alt = StringField(_l("Photo description"), validators=[DataRequired(), Length(max=200)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """CSV bulk upload."""
 
     file = FileField(_l("CSV file"), validators=[FileRequired()])

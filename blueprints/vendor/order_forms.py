@@ -1,31 +1,31 @@
 """Forms of the vendor order desk, ledger, reviews and sales statements."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from blueprints.forms import Form
 from marketplace.services.fulfilment import COURIERS
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: CSRF protection and nothing else."""
 
 
-class ShipForm(FlaskForm):
+class ShipForm(Form):
     courier = SelectField(_l("Courier"), choices=[("", "—")] + [(c, c) for c in COURIERS],
                           validators=[Optional()])
     tracking_number = StringField(_l("Tracking number (resi)"),
                                   validators=[Optional(), Length(max=60)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Reason for cancelling"),
                            validators=[DataRequired(), Length(max=500)],
                            description=_l("The buyer sees this reason."))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(_l("Decision"), choices=[("accept", _l("Accept and refund")),
                                                    ("reject", _l("Reject"))],
                           validators=[DataRequired()])
@@ -33,12 +33,12 @@ class DecisionForm(FlaskForm):
                          validators=[Optional(), Length(max=1000)])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     reply = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=1000)],
                           description=_l("Shown under the review. You can reply once."))
 
 
-class VerifyStatementForm(FlaskForm):
+class VerifyStatementForm(Form):
     class Meta:
         csrf = False  # a read-only lookup (GET), nothing changes
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from blueprints.common import paginate, show_errors
 from blueprints.vendor import bp
+from blueprints.vendor.acting import current_store
 from blueprints.vendor.order_forms import (
     ActionForm,
     CancelForm,
@@ -20,7 +21,6 @@ from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import fulfilment, ledger, payments, reviews
 from marketplace.services.orderflow import allowed_next
-from marketplace.services.stores import store_of
 
 
 def store_required(view):
@@ -29,7 +29,7 @@ def store_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        g.store = store_of(current_user)
+        g.store = current_store()
         if g.store is None:
             flash(_("Open your store first."), "error")
             return redirect("/vendor/")
@@ -198,9 +198,12 @@ def ledger_page():
 @bp.get("/reviews")
 @store_required
 def store_reviews():
-    """Reviews of the store's products, with a reply form where none was given yet."""
-    page = paginate(reviews.store_reviews_query(g.store), per_page=20)
-    return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm())
+    """Reviews of the store's products (?unanswered=1: those without a reply), with a reply
+    form where none was given yet."""
+    unanswered = request.args.get("unanswered") == "1"
+    page = paginate(reviews.store_reviews_query(g.store, unanswered=unanswered), per_page=20)
+    return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm(),
+                           unanswered=unanswered)
 
 
 @bp.post("/reviews/<int:review_id>/reply")

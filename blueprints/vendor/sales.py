@@ -9,6 +9,7 @@ from blueprints.vendor.order_forms import VerifyStatementForm
 from blueprints.vendor.orders import store_required
 from marketplace.errors import NotFound
 from marketplace.extensions import limiter
+from marketplace.replica import read_replica
 from marketplace.services import sales as sales_service
 
 CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM = 640, 240, 16, 200
@@ -39,8 +40,9 @@ def _period() -> int:
 @store_required
 def sales():
     """The sales dashboard: figures vs the previous period, chart, top products, low stock."""
-    data = sales_service.dashboard(current_user, g.store, _period(),
-                                   request.args.get("by") or None)
+    with read_replica():
+        data = sales_service.dashboard(current_user, g.store, _period(),
+                                       request.args.get("by") or None)
     return render_template("vendor/sales.html", d=data, chart=chart(data.series),
                            periods=sales_service.PERIODS, grains=sales_service.GRAINS)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from blueprints.common import paginate, show_errors
 from blueprints.vendor import bp
+from blueprints.vendor.acting import current_store, hide_payout_fields
 from blueprints.vendor.forms import (
     AltTextForm,
     ImageUploadForm,
@@ -24,9 +25,10 @@ from blueprints.vendor.forms import (
 )
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
-from marketplace.models import Category, Product, ProductStatus
+from marketplace.models import Category
 from marketplace.regions import province_choices
 from marketplace.services import catalog, product_import, stores
+from marketplace.services.vendor_todo import vendor_todo
 
 PAGE_SIZE = 30
 
@@ -37,7 +39,7 @@ def store_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        store = stores.store_of(current_user)
+        store = current_store()
         if store is None:
             flash(_("Open your store first."), "info")
             return redirect(url_for("vendor.open_store"))
@@ -70,12 +72,9 @@ def _category_choices() -> list[tuple[int, str]]:
 @bp.get("/")
 @store_required
 def dashboard(store):
-    """The owner's overview: verification status and where to go next."""
-    counts = {status.value: db.session.scalar(
-        select(db.func.count(Product.id)).where(Product.store_id == store.id,
-                                                Product.status == status))
-        for status in ProductStatus}
-    return render_template("vendor/dashboard.html", store=store, counts=counts)
+    """The owner's to-do page: what waits today, each line linking to its list."""
+    return render_template("vendor/dashboard.html", store=store,
+                           todo=vendor_todo(current_user, store))
 
 
 @bp.route("/open", methods=["GET", "POST"])
@@ -102,6 +101,7 @@ def open_store():
 def settings(store):
     """The store's details: name, story, region, WhatsApp, payout account."""
     form = StoreForm(obj=store)
+    hide_payout_fields(form, store)
     if form.validate_on_submit():
         try:
             stores.update_store(current_user, store, **form.values())

@@ -4,7 +4,7 @@ import importlib
 
 from flask import Flask
 
-MODULES = ("users", "seed", "mail", "stores", "catalog", "orders", "staff")
+MODULES = ("users", "seed", "mail", "stores", "catalog", "orders", "staff", "jobs")
 
 
 def register(app: Flask) -> None:

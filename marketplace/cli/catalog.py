@@ -10,9 +10,10 @@ from marketplace.clock import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Store
+from marketplace.permissions import is_staff
 from marketplace.search import schema
 from marketplace.services.accounts import find_user_by_email
-from marketplace.services.featured import active_slots, feature_store
+from marketplace.services.featured import active_slots, schedule_feature
 
 featured = AppGroup("featured", help="Schedule the featured vendors of the home page.")
 search = AppGroup("search", help="Maintain the product search index.")
@@ -37,13 +38,13 @@ def _when(value: str) -> datetime:
 def set_featured(slug, position, starts_at, ends_at, note, staff_email) -> None:
     """Feature the verified store SLUG at a position for a time window."""
     staff = find_user_by_email(staff_email)
-    if staff is None or not (staff.is_staff or staff.is_admin):
+    if not is_staff(staff):
         raise click.ClickException(f"{staff_email} is not a staff account.")
     store = db.session.scalar(select(Store).where(Store.slug == slug))
     if store is None:
         raise click.ClickException(f"No store with the address {slug}.")
     try:
-        slot = feature_store(staff, store, position, _when(starts_at), _when(ends_at), note)
+        slot = schedule_feature(staff, store, position, _when(starts_at), _when(ends_at), note)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

@@ -10,8 +10,8 @@ mail = AppGroup("mail", help="Outgoing email.")
 
 @mail.command("retry")
 def retry() -> None:
-    """Send every outbox message that has not been delivered yet."""
-    click.echo(f"Tried {retry_unsent()} message(s).")
+    """Send every outbox message that has not been delivered yet (run it on a timer)."""
+    click.echo(f"Sent {retry_unsent()} message(s).")
 
 
 commands = [mail]

@@ -9,9 +9,11 @@ from flask.cli import AppGroup
 from marketplace import images
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.permissions import is_staff
 from marketplace.services.accounts import find_user_by_email
 from marketplace.services.product_import import ImportErrors, check_rows, import_products
-from marketplace.services.stores import store_by_slug, verify_store
+from marketplace.services.stores import store_by_slug
+from marketplace.services.verification import verify_store
 
 stores = AppGroup("stores", help="Manage stores and their products.")
 
@@ -29,7 +31,7 @@ def _fail(exc: DomainError) -> click.ClickException:
 def verify(slug: str, staff_email: str, note: str | None) -> None:
     """Verify a pending store so its active products become public."""
     staff = find_user_by_email(staff_email)
-    if staff is None or not (staff.is_staff or staff.is_admin):
+    if not is_staff(staff):
         raise click.ClickException(f"{staff_email} is not a staff account.")
     try:
         store = verify_store(staff, store_by_slug(slug), note)

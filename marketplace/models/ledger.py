@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.clock import utcnow
@@ -28,14 +28,22 @@ class Payout(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
     amount: Mapped[int]
+    #: The bank's reference of the transfer: one payout per (store, reference).
     reference: Mapped[str] = mapped_column(String(100))
+    #: Sent with the payout form, so the same submit arriving twice records one payout.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     store: Mapped[Store] = relationship()
     actor: Mapped[User] = relationship()
 
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        UniqueConstraint("store_id", "reference", name="uq_payouts_store_id_reference"),
+        UniqueConstraint("store_id", "idempotency_key",
+                         name="uq_payouts_store_id_idempotency_key"),
+    )
 
 
 class LedgerEntry(db.Model):

@@ -92,9 +92,6 @@ class Store(db.Model):
     def is_public(self) -> bool:
         return self.status == StoreStatus.VERIFIED
 
-    def can_manage(self, user) -> bool:
-        return bool(user and user.is_authenticated and user.id == self.owner_id)
-
     def __repr__(self) -> str:
         return f"<Store {self.slug} {self.status}>"
 

@@ -14,8 +14,9 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Stored lower-cased, so lookups and the unique index ignore case.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: Stored lower-cased, so lookups and the unique index ignore case. None for an account a
+    #: facilitator registered with a phone number only (she can add an email later).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -23,6 +24,10 @@ class User(UserMixin, db.Model):
     is_vendor: Mapped[bool] = mapped_column(default=False)
     is_staff: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
+    #: A programme facilitator (pendamping); their region is in FacilitatorProfile.
+    is_facilitator: Mapped[bool] = mapped_column(default=False)
+    #: A raw-material supplier; staff verify them in SupplierProfile before offers show.
+    is_supplier: Mapped[bool] = mapped_column(default=False)
     #: A disabled account cannot log in; its history stays.
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -40,11 +45,12 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> list[str]:
-        flags = [("vendor", self.is_vendor), ("staff", self.is_staff), ("admin", self.is_admin)]
+        flags = [("vendor", self.is_vendor), ("staff", self.is_staff), ("admin", self.is_admin),
+                 ("facilitator", self.is_facilitator), ("supplier", self.is_supplier)]
         return ["buyer"] + [name for name, on in flags if on]
 
     def __repr__(self) -> str:
-        return f"<User {self.id} {self.email}>"
+        return f"<User {self.id} {self.email or self.phone}>"
 
 
 class Address(db.Model):

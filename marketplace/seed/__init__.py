@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from marketplace.extensions import db
 from marketplace.seed import base
 from marketplace.seed import orders as orders_step
+from marketplace.seed import people as people_step
 from marketplace.seed import staff as staff_step
 from marketplace.seed import stores as stores_step
 
@@ -18,4 +19,6 @@ def seed_demo(stores: int, products: int, orders: int, progress: bool = True) ->
     yield from orders_step.seed_orders(orders, progress)
     db.session.commit()
     yield from staff_step.seed_staff()
+    db.session.commit()
+    yield from people_step.seed_people()
     db.session.commit()

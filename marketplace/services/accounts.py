@@ -11,6 +11,7 @@ from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models import User
+from marketplace.permissions import can
 from marketplace.services import audit
 from marketplace.validation import (
     canonical_email,
@@ -21,12 +22,16 @@ from marketplace.validation import (
 )
 
 ROLES = ("buyer", "vendor", "staff", "admin")
+#: The password hash of an account a facilitator registered, until she sets her own password:
+#: it matches no password (werkzeug refuses a hash without a method).
+UNSET_PASSWORD = "!unset"  # noqa: S105 (a marker, not a secret)
 _RESET_SALT = "password-reset"
 # A real hash to compare against when the email is unknown, so both paths take as long.
 _DUMMY_HASH: dict[str, str] = {}
 
 
-def _hash(password: str) -> str:
+def hash_password(password: str) -> str:
+    """A salted hash with the configured method (cheap in tests)."""
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
@@ -46,7 +51,7 @@ def register_user(email: str, name: str, password: str, phone: str | None = None
     check_password_strength(password, email)
     if find_user_by_email(email):
         raise ValidationError(_("An account with this email already exists."), field="email")
-    user = User(email=email, name=name, phone=phone, password_hash=_hash(password),
+    user = User(email=email, name=name, phone=phone, password_hash=hash_password(password),
                 locale=locale if locale in current_app.config["LANGUAGES"] else None)
     db.session.add(user)
     db.session.flush()
@@ -62,7 +67,7 @@ def create_user(email: str, password: str, role: str, name: str | None = None,
     """
     if role not in ROLES:
         raise ValidationError(_("Unknown role."), field="role")
-    if actor is not None and role in ("staff", "admin") and not actor.is_admin:
+    if actor is not None and role in ("staff", "admin") and not can(actor, "admin.accounts"):
         raise PermissionDenied()
     user = register_user(email, name or email.split("@")[0], password)
     user.is_vendor = role == "vendor"
@@ -73,15 +78,30 @@ def create_user(email: str, password: str, role: str, name: str | None = None,
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user if the email and password match an active account; None otherwise."""
-    user = find_user_by_email(email)
-    if user is None:
+def _login_candidates(identifier: str) -> list[User]:
+    # An email, or a phone number in any common Indonesian form (08.., +628.., 628..).
+    if "@" in (identifier or ""):
+        user = find_user_by_email(identifier)
+        return [user] if user else []
+    try:
+        phone = normalise_phone(identifier)
+    except ValidationError:
+        return []
+    return list(db.session.scalars(select(User).where(User.phone == phone).order_by(User.id)
+                                   .limit(5)))
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The user if the email (or phone) and password match an active account; None otherwise."""
+    candidates = _login_candidates(identifier)
+    if not candidates:
         if "hash" not in _DUMMY_HASH:
-            _DUMMY_HASH["hash"] = _hash("not-a-real-password-0")
+            _DUMMY_HASH["hash"] = hash_password("not-a-real-password-0")
         check_password_hash(_DUMMY_HASH["hash"], password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    user = next((u for u in candidates if check_password_hash(u.password_hash, password or "")),
+                None)
+    if user is None or not user.active:
         return None
     user.last_login_at = utcnow()
     return user
@@ -91,12 +111,13 @@ def change_password(user: User, current: str, new: str) -> None:
     """:raises ValidationError: the current password is wrong or the new one is weak."""
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationError(_("Your current password is not correct."), field="current")
-    _set_password(user, new)
+    set_new_password(user, new)
 
 
-def _set_password(user: User, new: str) -> None:
-    check_password_strength(new, user.email)
-    user.password_hash = _hash(new)
+def set_new_password(user: User, new: str) -> None:
+    """:raises ValidationError: the new password is weak."""
+    check_password_strength(new, user.email or "")
+    user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
 
 
@@ -111,7 +132,7 @@ def _fingerprint(user: User) -> str:
 
 def request_password_reset(email: str, reset_url_for) -> None:
     """Email a signed, expiring reset link if the account exists; silent otherwise."""
-    user = find_user_by_email(email)
+    user = find_user_by_email(email) if email else None
     if user is None or not user.active:
         return
     token = _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
@@ -138,7 +159,7 @@ def reset_password(token: str, new: str) -> User:
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None or data.get("f") != _fingerprint(user):
         raise ValidationError(_("This reset link is not valid."))
-    _set_password(user, new)
+    set_new_password(user, new)
     return user
 
 
@@ -156,7 +177,7 @@ def set_active(admin: User, user: User, active: bool) -> None:
 
     :raises PermissionDenied: the actor is not an admin, or acts on themself.
     """
-    if not admin.is_admin or admin.id == user.id:
+    if not can(admin, "admin.accounts") or admin.id == user.id:
         raise PermissionDenied()
     before = {"active": user.active}
     user.active = active

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from marketplace.clock import JAKARTA
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, User
-from marketplace.services.verification import require_staff
+from marketplace.permissions import require
 
 PAGE_SIZE = 50
 
@@ -35,7 +35,7 @@ def audit_events(staff: User, *, actor: str = "", action: str = "", subject_type
 
     :raises PermissionDenied: not staff.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     stmt = select(AuditEvent).options(joinedload(AuditEvent.actor))
     if actor.strip():
         stmt = stmt.join(User, User.id == AuditEvent.actor_id).where(

@@ -23,13 +23,14 @@ from marketplace.models import (
     Variant,
 )
 from marketplace.money import MAX_PRICE, MIN_PRICE
+from marketplace.permissions import can
 from marketplace.validation import clean_text
 
 MAX_VARIANTS = 50
 
 
 def _require_owner(actor: User, store: Store) -> None:
-    if not store.can_manage(actor):
+    if not can(actor, "store.manage", store):
         raise PermissionDenied()
 
 
@@ -198,7 +199,7 @@ def own_product(actor: User, product_id: int) -> Product:
     :raises NotFound: no such product in the actor's store.
     """
     product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
-    if product is None or not product.store.can_manage(actor):
+    if product is None or not can(actor, "store.manage", product.store):
         raise NotFound()
     return product
 
@@ -209,7 +210,7 @@ def own_variant(actor: User, variant_id: int) -> Variant:
     :raises NotFound: no such variant in the actor's store.
     """
     variant = db.session.get(Variant, variant_id) if isinstance(variant_id, int) else None
-    if variant is None or not variant.product.store.can_manage(actor):
+    if variant is None or not can(actor, "store.manage", variant.product.store):
         raise NotFound()
     return variant
 
@@ -373,7 +374,7 @@ def own_product_image(actor: User, product: Product, product_image_id: int) -> P
 
 
 def _require_owner_or_404(actor: User, product: Product) -> None:
-    if not product.store.can_manage(actor):
+    if not can(actor, "store.manage", product.store):
         raise NotFound()
 
 

@@ -3,6 +3,10 @@ popular categories and regional highlights, computed for a given moment.
 
 `home_content(now)` takes the time explicitly so staff can preview the home page as it will
 look later (a featured slot that starts tomorrow shows in a preview for tomorrow).
+
+`catalog_version()` names the state of everything public pages show; it changes whenever a
+transaction that touched it commits, so pages cached under the old version are never served
+again (see `blueprints/catalog/caching.py`).
 """
 
 import time
@@ -14,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from marketplace import versions
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import (
@@ -22,8 +27,11 @@ from marketplace.models import (
     Product,
     ProductImage,
     ProductStatus,
+    Review,
     Store,
+    StoredImage,
     StoreStatus,
+    Variant,
 )
 from marketplace.regions import province_name
 from marketplace.search.service import cards, public_products, visible_ids
@@ -83,6 +91,27 @@ def _cached(key: str, compute):
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+
+
+# --- the catalogue version ------------------------------------------------------------------
+
+#: What public pages show: a committed change to any of these makes every cached page old.
+PUBLIC_MODELS = (Product, Variant, ProductImage, StoredImage, Store, Category, FeaturedSlot,
+                 Review)
+
+
+def catalog_version() -> str:
+    """The current catalogue version."""
+    return versions.current("catalog")
+
+
+def _catalog_changes(thing) -> tuple[str, ...]:
+    public = thing in PUBLIC_MODELS if isinstance(thing, type) else isinstance(thing,
+                                                                                PUBLIC_MODELS)
+    return ("catalog",) if public else ()
+
+
+versions.watch(_catalog_changes)
 
 
 def new_products(limit: int = NEW_PRODUCTS) -> list[Product]:

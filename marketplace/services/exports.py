@@ -17,9 +17,9 @@ from sqlalchemy.orm import joinedload
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.models import MonthlyStoreSales, Store, User
+from marketplace.permissions import can, require
 from marketplace.regions import province_name
 from marketplace.services import audit, programme
-from marketplace.services.verification import require_staff
 
 KINDS = ("stores", "sales", "graduation", "totals")
 FORMATS = ("csv", "json")
@@ -153,12 +153,12 @@ def export(staff: User, kind: str, fmt: str, filters: Filters, include_personal:
     :raises PermissionDenied: not staff, or personal data asked for by someone not an admin.
     :raises ValidationError: unknown kind or format, or (graduation) a bad rule.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     if kind not in KINDS:
         raise ValidationError(_("Choose what to export."), field="kind")
     if fmt not in FORMATS:
         raise ValidationError(_("Choose CSV or JSON."), field="fmt")
-    if include_personal and not staff.is_admin:
+    if include_personal and not can(staff, "admin.personal_data"):
         raise PermissionDenied(_("Only an admin can include personal data."))
     personal = include_personal and kind == "stores"
     if kind == "stores":

@@ -7,9 +7,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.clock import as_utc
-from marketplace.errors import PermissionDenied, ValidationError
+from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import FeaturedSlot, Store, StoreStatus, User
+from marketplace.permissions import require
 from marketplace.services import audit
 from marketplace.validation import clean_text
 
@@ -17,13 +18,8 @@ from marketplace.validation import clean_text
 MAX_POSITION = 50
 
 
-def _require_staff(user: User) -> None:
-    if not (user and (user.is_staff or user.is_admin)):
-        raise PermissionDenied()
-
-
 def check_slot(store: Store, position, starts_at: datetime, ends_at: datetime) -> None:
-    """The rules every featured slot obeys (shared by staff tools that add or move slots).
+    """The rules every featured slot obeys, whatever else is scheduled.
 
     :raises ValidationError: store not verified, position out of range, window not ordered.
     """
@@ -36,27 +32,6 @@ def check_slot(store: Store, position, starts_at: datetime, ends_at: datetime) -
                               field="position")
     if starts_at is None or ends_at is None or as_utc(ends_at) <= as_utc(starts_at):
         raise ValidationError(_("The end must be after the start."), field="ends_at")
-
-
-def feature_store(staff: User, store: Store, position: int, starts_at: datetime,
-                  ends_at: datetime, note: str = "") -> FeaturedSlot:
-    """Schedule a verified store on the home page at a position for a time window.
-
-    :raises PermissionDenied: the actor is not staff.
-    :raises ValidationError: store not verified, bad position or window.
-    """
-    _require_staff(staff)
-    check_slot(store, position, starts_at, ends_at)
-    slot = FeaturedSlot(store=store, position=position, starts_at=as_utc(starts_at),
-                        ends_at=as_utc(ends_at), created_by_id=staff.id,
-                        note=clean_text(note, 1000, "note", required=False))
-    db.session.add(slot)
-    db.session.flush()
-    audit.record(staff, "featured.create", slot, None, {
-        "store_id": store.id, "position": position, "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at, "note": slot.note,
-    })
-    return slot
 
 
 def active_slots_query(now: datetime) -> Select:
@@ -114,7 +89,7 @@ def schedule_feature(staff: User, store: Store, position: int, starts_at: dateti
     :raises ValidationError: store not verified, bad or inverted window, the store or the
         position already taken in that window, or the cap reached.
     """
-    _require_staff(staff)
+    require(staff, "staff.work")
     check_slot(store, position, starts_at, ends_at)
     starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)
     if (ends_at - starts_at).days > MAX_WINDOW_DAYS:
@@ -131,7 +106,16 @@ def schedule_feature(staff: User, store: Store, position: int, starts_at: dateti
         raise ValidationError(
             _("At most %(n)d stores can be featured at the same time.", n=MAX_FEATURED_AT_ONCE),
             field="starts_at")
-    return feature_store(staff, store, position, starts_at, ends_at, note)
+    slot = FeaturedSlot(store=store, position=position, starts_at=starts_at, ends_at=ends_at,
+                        created_by_id=staff.id,
+                        note=clean_text(note, 1000, "note", required=False))
+    db.session.add(slot)
+    db.session.flush()
+    audit.record(staff, "featured.create", slot, None, {
+        "store_id": store.id, "position": position, "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at, "note": slot.note,
+    })
+    return slot
 
 
 def end_feature(staff: User, slot: FeaturedSlot, now: datetime) -> FeaturedSlot:
@@ -140,7 +124,7 @@ def end_feature(staff: User, slot: FeaturedSlot, now: datetime) -> FeaturedSlot:
     :raises PermissionDenied: the actor is not staff.
     :raises ValidationError: the slot has already ended.
     """
-    _require_staff(staff)
+    require(staff, "staff.work")
     now = as_utc(now)
     if as_utc(slot.ends_at) <= now:
         raise ValidationError(_("This feature has already ended."))

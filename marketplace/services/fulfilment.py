@@ -12,23 +12,21 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from marketplace.clock import as_utc, utcnow
 from marketplace.errors import (
     Conflict,
     InvalidTransition,
     NotFound,
-    PaymentError,
     PermissionDenied,
     ValidationError,
 )
 from marketplace.extensions import db
-from marketplace.mail import queue_email
+from marketplace.mail import page_link, queue_email
 from marketplace.models import (
     Order,
     OrderStatus,
-    Payment,
     PaymentMethod,
     PaymentStatus,
     Refund,
@@ -39,8 +37,10 @@ from marketplace.models import (
     User,
 )
 from marketplace.money import format_rupiah
-from marketplace.services import audit, ledger
-from marketplace.services.orderflow import actor_kinds, transition
+from marketplace.permissions import can, require
+from marketplace.services import audit
+from marketplace.services.orderflow import actor_kinds, lock, transition
+from marketplace.services.refunds import refund_order, refundable
 from marketplace.validation import clean_text
 
 S = OrderStatus
@@ -70,15 +70,12 @@ REQUEST_LABELS = {
 # --- loading, scoped to the actor -------------------------------------------------------------
 
 def order_for_vendor(user: User, reference: str) -> Order:
-    """The order with this reference if it belongs to the user's own store.
+    """The order with this reference if the user manages its store (owner, or her facilitator).
 
     :raises NotFound: no such order in the user's store (another store's order looks absent).
     """
-    order = db.session.scalar(
-        select(Order).join(Store, Store.id == Order.store_id)
-        .where(Order.reference == reference, Store.owner_id == user.id)
-    )
-    if order is None:
+    order = db.session.scalar(select(Order).where(Order.reference == reference))
+    if order is None or not can(user, "store.manage", order.store):
         raise NotFound()
     return order
 
@@ -121,10 +118,17 @@ def is_late(order: Order, now=None) -> bool:
 
 # --- notifications ----------------------------------------------------------------------------
 
-def _notify(user: User, subject, body) -> None:
-    """Queue an email in the person's language; it is delivered only if the change commits."""
+def _notify(user: User, order: Order, subject, body) -> None:
+    """Queue an email in the person's language, ending with the link to the order's page.
+
+    It is delivered only if the change commits. The seller gets the order desk's page, the
+    buyer the order in My orders.
+    """
+    endpoint = ("vendor.order_detail" if user.id == order.store.owner_id
+                else "account.order_detail")
     with force_locale(user.locale or "id"):
-        queue_email(user.email, str(subject()), str(body()))
+        queue_email(user.email, str(subject()),
+                    f"{body()}\n\n{page_link(endpoint, reference=order.reference)}")
 
 
 def _money(amount: int, user: User) -> str:
@@ -135,25 +139,25 @@ def _notify_status(order: Order, actor: User | None) -> None:
     buyer, owner = order.buyer, order.store.owner
     ref = order.reference
     if order.status == S.PROCESSING:
-        _notify(buyer, lambda: _("Order %(ref)s is being processed", ref=ref),
+        _notify(buyer, order, lambda: _("Order %(ref)s is being processed", ref=ref),
                 lambda: _("%(store)s accepted your order %(ref)s and is preparing it.",
                           store=order.store.name, ref=ref))
     elif order.status == S.SHIPPED:
-        _notify(buyer, lambda: _("Order %(ref)s has been shipped", ref=ref),
+        _notify(buyer, order, lambda: _("Order %(ref)s has been shipped", ref=ref),
                 lambda: _("Your order %(ref)s is on its way. Courier: %(courier)s. "
                           "Tracking number (resi): %(resi)s.", ref=ref,
                           courier=order.courier or _("the seller"),
                           resi=order.tracking_number or "-"))
     elif order.status == S.DELIVERED:
-        _notify(buyer, lambda: _("Order %(ref)s has been delivered", ref=ref),
+        _notify(buyer, order, lambda: _("Order %(ref)s has been delivered", ref=ref),
                 lambda: _("Your order %(ref)s has arrived. Please confirm receipt and review "
                           "the products in My orders.", ref=ref))
     elif order.status == S.COMPLETED:
-        _notify(owner, lambda: _("Order %(ref)s is complete", ref=ref),
+        _notify(owner, order, lambda: _("Order %(ref)s is complete", ref=ref),
                 lambda: _("The buyer received order %(ref)s. Thank you!", ref=ref))
     elif order.status == S.CANCELLED:
         for person in {buyer, owner} - ({actor} if actor else set()):
-            _notify(person, lambda: _("Order %(ref)s was cancelled", ref=ref),
+            _notify(person, order, lambda: _("Order %(ref)s was cancelled", ref=ref),
                     lambda: _("Order %(ref)s was cancelled. Reason: %(reason)s",
                               ref=ref, reason=order.cancel_reason or "-"))
 
@@ -290,75 +294,15 @@ def auto_complete(now=None, days: int | None = None) -> int:
 
 # --- money back -------------------------------------------------------------------------------
 
-def refundable(order: Order) -> int:
-    """Money received for this order and not yet given back (0 when nothing was paid)."""
-    if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
-        return 0
-    return order.total - order.refunded_amount
-
-
-def stripe_refund(order: Order, payment: Payment, amount: int, refunded_before: int) -> str:
-    """Refund part of a card payment through Stripe; returns Stripe's refund id.
-
-    The idempotency key names the order and how much was refunded before, so retrying the same
-    refund after a timeout never refunds twice.
-
-    :raises PaymentError: Stripe refused or could not be reached.
-    """
-    import stripe
-
-    from marketplace import stripe_gateway
-
-    if not current_app.config.get("STRIPE_SECRET_KEY") or not payment.provider_ref:
-        raise PaymentError(_("This card payment cannot be refunded automatically."))
-    try:
-        refund = stripe_gateway.refund_payment_intent(
-            order.reference, payment.provider_ref, amount, f"refund-{refunded_before}-{amount}")
-    except stripe.StripeError as exc:
-        current_app.logger.warning("Stripe refund of %s failed: %s", payment.provider_ref, exc)
-        raise PaymentError(_("The card refund failed. Nothing was changed; please try again "
-                             "later.")) from exc
-    return refund.id
-
-
 def _refund(actor: User | None, order: Order, amount: int, reason: str) -> Refund:
-    """Give `amount` back through the order's payment method and debit the store."""
-    before = order.refunded_amount
-    # Claimed in SQL, so two refunds at once can never exceed what was paid.
-    claimed = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.refunded_amount == before,
-                            Order.refunded_amount + amount <= Order.total)
-        .values(refunded_amount=Order.refunded_amount + amount)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        raise Conflict(_("This order was refunded meanwhile. Reload the page and try again."))
-    db.session.refresh(order)
-    order.payment_status = (PaymentStatus.REFUNDED if order.refunded_amount == order.total
-                            else PaymentStatus.PARTIALLY_REFUNDED)
-    payment = db.session.scalar(select(Payment).where(Payment.checkout_id == order.checkout_id))
-    ledger.record_refund(order, amount, before, actor, note=reason[:200])
-    refunded_on_payment = db.session.scalar(
-        select(db.func.coalesce(db.func.sum(Refund.amount), 0))
-        .where(Refund.payment_id == payment.id)) + amount
-    payment.status = (PaymentStatus.REFUNDED if refunded_on_payment >= payment.amount
-                      else PaymentStatus.PARTIALLY_REFUNDED)
-    provider_ref = None
-    if order.payment_method == PaymentMethod.STRIPE:
-        provider_ref = stripe_refund(order, payment, amount, before)  # last: nothing fails after
-    refund = Refund(order_id=order.id, payment_id=payment.id, amount=amount,
-                    provider_ref=provider_ref, reason=reason, actor_id=getattr(actor, "id", None))
-    db.session.add(refund)
-    audit.record(actor, "order.refund", order, before={"refunded": before},
-                 after={"refunded": order.refunded_amount, "amount": amount,
-                        "method": order.payment_method.value, "provider_ref": provider_ref})
-    how = (_("to your card") if provider_ref else
+    """Give `amount` back (see `refunds.refund_order`) and tell the buyer how it comes."""
+    refund = refund_order(actor, order, amount, reason)
+    how = (_("to your card") if refund.provider_ref else
            _("by bank transfer from Pasar Mandiri staff"))
     buyer = order.buyer
-    _notify(buyer, lambda: _("Refund for order %(ref)s", ref=order.reference),
+    _notify(buyer, order, lambda: _("Refund for order %(ref)s", ref=order.reference),
             lambda: _("%(amount)s for order %(ref)s is being refunded %(how)s.",
                       amount=_money(amount, buyer), ref=order.reference, how=how))
-    db.session.flush()
     return refund
 
 
@@ -379,6 +323,7 @@ def request_refund(buyer: User, order: Order, reason: str, amount: int | None = 
     if "buyer" not in actor_kinds(order, buyer):
         raise PermissionDenied()
     reason = clean_text(reason, 1000, "reason")
+    lock(order)  # one open request per order, also when the form is sent twice
     if order.status not in (S.PROCESSING, S.SHIPPED, S.DELIVERED):
         raise Conflict(_("A refund can be requested once the seller has accepted the order "
                          "and before it is complete. A new order can simply be cancelled."))
@@ -395,7 +340,7 @@ def request_refund(buyer: User, order: Order, reason: str, amount: int | None = 
     request = RefundRequest(order_id=order.id, buyer_id=buyer.id, amount=amount, reason=reason)
     db.session.add(request)
     owner = order.store.owner
-    _notify(owner, lambda: _("Refund requested for order %(ref)s", ref=order.reference),
+    _notify(owner, order, lambda: _("Refund requested for order %(ref)s", ref=order.reference),
             lambda: _("The buyer asks for %(amount)s back on order %(ref)s. Reason: %(reason)s. "
                       "Please accept or reject it on the order page.",
                       amount=_money(amount, owner), ref=order.reference, reason=reason))
@@ -424,6 +369,9 @@ def decide_refund_request(actor: User, request: RefundRequest, accept: bool,
         allowed = (RefundRequestStatus.OPEN,)
     else:
         raise PermissionDenied()
+    # Two decisions at once (two tabs, seller and staff): the second waits, then sees the first.
+    lock(order)
+    db.session.refresh(request)
     if request.status not in allowed:
         raise Conflict(_("This refund request was already decided."))
     note = clean_text(note, 1000, "note", required=not accept) or None
@@ -446,7 +394,7 @@ def decide_refund_request(actor: User, request: RefundRequest, accept: bool,
                      {"status": request.status.value, "note": note})
     if not accept:
         buyer = request.buyer
-        _notify(buyer, lambda: _("Refund request for order %(ref)s was rejected",
+        _notify(buyer, order, lambda: _("Refund request for order %(ref)s was rejected",
                                  ref=order.reference),
                 lambda: _("Reason: %(note)s. If you disagree, you can ask Pasar Mandiri staff "
                           "to decide on the order page.", note=note))
@@ -461,7 +409,7 @@ def dispute_refund_request(buyer: User, request: RefundRequest, note: str) -> Re
     :raises ValidationError: no explanation.
     :raises Conflict: the request was not rejected by the seller.
     """
-    if request.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", request):
         raise PermissionDenied()
     note = clean_text(note, 1000, "note")
     if request.status != RefundRequestStatus.REJECTED or request.staff_note is not None:
@@ -494,8 +442,7 @@ def disputes(staff: User) -> list[RefundRequest]:
 
     :raises PermissionDenied: not staff.
     """
-    if not (staff.is_staff or staff.is_admin):
-        raise PermissionDenied()
+    require(staff, "staff.work")
     return list(db.session.scalars(select(RefundRequest).where(
         RefundRequest.status == RefundRequestStatus.DISPUTED).order_by(RefundRequest.id)))
 

@@ -2,12 +2,13 @@
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from marketplace.errors import Conflict, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, ValidationError
 from marketplace.extensions import db
 from marketplace.models import LedgerEntry, LedgerKind, Order, Payout, Store, User
 from marketplace.money import format_rupiah
+from marketplace.permissions import require
 from marketplace.services import audit
 from marketplace.validation import clean_text
 
@@ -110,17 +111,12 @@ def entries_query(store: Store):
             .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()))
 
 
-def _require_staff(user: User) -> None:
-    if not (user and (user.is_staff or user.is_admin)):
-        raise PermissionDenied()
-
-
 def stores_to_pay(staff: User, threshold: int) -> list:
     """Stores whose balance is at least `threshold`, with their bank details, largest first.
 
     :raises PermissionDenied: not staff.
     """
-    _require_staff(staff)
+    require(staff, "staff.work")
     total = func.sum(LedgerEntry.amount).label("balance")
     return db.session.execute(
         select(Store, total).join(LedgerEntry, LedgerEntry.store_id == Store.id)
@@ -136,24 +132,42 @@ def _lock_store(store: Store) -> None:
         db.session.execute(select(Store.id).where(Store.id == store.id).with_for_update())
 
 
-def record_payout(staff: User, store: Store, amount: int, reference: str) -> Payout:
-    """Record a bank transfer to the store: one payout and its ledger entry.
+def _existing_payout(store: Store, reference: str, idempotency_key: str | None
+                     ) -> Payout | None:
+    same = Payout.reference == reference
+    if idempotency_key:
+        same = or_(same, Payout.idempotency_key == idempotency_key)
+    return db.session.scalar(select(Payout).where(Payout.store_id == store.id, same).limit(1))
+
+
+def record_payout(staff: User, store: Store, amount: int, reference: str,
+                  idempotency_key: str | None = None) -> tuple[Payout, bool]:
+    """Record a bank transfer to the store: one payout and its ledger entry, once.
+
+    A payout is unique per (store, bank reference), and the form's idempotency key names one
+    submit: a duplicate returns the payout already recorded. Returns (payout, created).
 
     :raises PermissionDenied: not staff.
-    :raises ValidationError: amount not a positive whole number, or no transfer reference.
+    :raises ValidationError: amount not a positive whole number, no transfer reference, or a
+        malformed idempotency key.
     :raises Conflict: the amount is above the store's balance.
     """
-    _require_staff(staff)
+    require(staff, "staff.work")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError(_("Enter a whole number of rupiah, e.g. 25000."), field="amount")
     reference = clean_text(reference, 100, "reference")
-    _lock_store(store)
+    idempotency_key = clean_text(idempotency_key, 64, "idempotency_key", required=False) or None
+    _lock_store(store)  # payouts of one store queue here, so the balance read below holds
+    existing = _existing_payout(store, reference, idempotency_key)
+    if existing is not None:
+        return existing, False
     available = balance(store)
     if amount > available:
         raise Conflict(_("The payout (%(amount)s) is above the store's balance (%(balance)s).",
                          amount=format_rupiah(amount, str(get_locale() or "id")),
                          balance=format_rupiah(available, str(get_locale() or "id"))))
-    payout = Payout(store_id=store.id, amount=amount, reference=reference, actor_id=staff.id)
+    payout = Payout(store_id=store.id, amount=amount, reference=reference,
+                    idempotency_key=idempotency_key, actor_id=staff.id)
     db.session.add(payout)
     db.session.flush()
     db.session.add(LedgerEntry(store_id=store.id, payout_id=payout.id, kind=LedgerKind.PAYOUT,
@@ -162,4 +176,4 @@ def record_payout(staff: User, store: Store, amount: int, reference: str) -> Pay
                  after={"balance": available - amount, "amount": amount,
                         "reference": reference})
     db.session.flush()
-    return payout
+    return payout, True

@@ -22,8 +22,8 @@ from marketplace.models import (
     StoreStatus,
     User,
 )
+from marketplace.permissions import require
 from marketplace.services import audit
-from marketplace.services.verification import require_staff
 from marketplace.validation import clean_text
 
 SUBJECT_TYPES = ("product", "store", "review")
@@ -93,7 +93,7 @@ class QueueItem:
 
 def report_queue(staff: User, limit: int = 100) -> list[QueueItem]:
     """Open reports grouped by what they are about: most reported first, then oldest."""
-    require_staff(staff)
+    require(staff, "staff.work")
     count = func.count(Report.id)
     rows = db.session.execute(
         select(Report.subject_type, Report.subject_id, count, func.min(Report.created_at))
@@ -115,7 +115,7 @@ def subject_reports(staff: User, subject_type: str, subject_id: int) -> tuple[ob
 
     :raises NotFound: unknown subject.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     model = _MODELS.get(subject_type)
     subject = db.session.get(model, subject_id) if model else None
     if subject is None:
@@ -145,7 +145,7 @@ def _owner_of(subject) -> User:
 
 def _set_hidden(staff: User, subject, subject_type: str, hidden: bool,
                 reason: str | None) -> None:
-    require_staff(staff)
+    require(staff, "staff.work")
     if hidden:
         reason = clean_text(reason, 1000, "reason")
     if subject.hidden == hidden:
@@ -229,7 +229,7 @@ def dismiss_reports(staff: User, subject_type: str, subject_id: int) -> int:
 
 def get_review(staff: User, review_id: int) -> Review:
     """:raises NotFound: no such review."""
-    require_staff(staff)
+    require(staff, "staff.work")
     review = db.session.get(Review, review_id)
     if review is None:
         raise NotFound()
@@ -238,7 +238,7 @@ def get_review(staff: User, review_id: int) -> Review:
 
 def get_product(staff: User, product_id: int) -> Product:
     """:raises NotFound: no such product."""
-    require_staff(staff)
+    require(staff, "staff.work")
     product = db.session.get(Product, product_id)
     if product is None:
         raise NotFound()

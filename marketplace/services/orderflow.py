@@ -1,11 +1,12 @@
 """The order state machine: one table of who may move an order from which status to which."""
 
-from sqlalchemy import select
+from flask_babel import gettext as _
 
 from marketplace.clock import utcnow
 from marketplace.errors import InvalidTransition, PermissionDenied
 from marketplace.extensions import db
-from marketplace.models import Order, OrderEvent, OrderStatus, Store, User
+from marketplace.models import Order, OrderEvent, OrderStatus, User
+from marketplace.permissions import can
 from marketplace.services.inventory import release_stock
 
 S = OrderStatus
@@ -35,12 +36,11 @@ def actor_kinds(order: Order, actor: User | None) -> set[str]:
     if actor is None:
         return {"system"}
     kinds = set()
-    if actor.id == order.buyer_id:
+    if can(actor, "order.buy", order):
         kinds.add("buyer")
-    owner_id = db.session.scalar(select(Store.owner_id).where(Store.id == order.store_id))
-    if actor.id == owner_id:
+    if can(actor, "order.sell", order):
         kinds.add("vendor")
-    if actor.is_staff or actor.is_admin:
+    if can(actor, "staff.work"):
         kinds.add("staff")
     return kinds
 
@@ -51,21 +51,38 @@ def allowed_next(order: Order, actor: User | None) -> list[OrderStatus]:
     return [to for (frm, to), who in TRANSITIONS.items() if frm == order.status and who & kinds]
 
 
+def lock(order: Order) -> Order:
+    """Re-read the order under a row lock held until commit (SELECT ... FOR UPDATE).
+
+    Two actions on one order (a buyer's cancel and the seller's accept) then run one after
+    the other, and the second sees what the first did. SQLite has no row locks: there every
+    writing request already holds the database's write lock (BEGIN IMMEDIATE).
+    """
+    db.session.flush()
+    db.session.refresh(order, with_for_update=True)
+    return order
+
+
 def transition(order: Order, to: OrderStatus, actor: User | None,
                note: str | None = None) -> OrderEvent:
     """Move the order, record who/when/why, and give stock back when it is cancelled.
 
+    The order is locked and re-read first, so of two racing moves exactly one happens.
     Money (refunds, ledger) and notifications belong to the calling service.
 
     :raises PermissionDenied: the actor has no part in this order.
-    :raises InvalidTransition: the move is not allowed from the current status for this actor.
+    :raises InvalidTransition: the move is not allowed from the current status for this actor
+        (also when another action changed the order a moment ago).
     """
     kinds = actor_kinds(order, actor)
     if not kinds:
         raise PermissionDenied()
+    lock(order)
     allowed = TRANSITIONS.get((order.status, to), frozenset())
     if not allowed & kinds:
-        raise InvalidTransition()
+        raise InvalidTransition(_("This step is not possible for this order now: it may have "
+                                  "just been changed by someone else. Reload the page to see "
+                                  "its current status."))
     event = OrderEvent(order=order, actor_id=getattr(actor, "id", None),
                        from_status=order.status, to_status=to, note=note)
     db.session.add(event)

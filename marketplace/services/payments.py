@@ -7,17 +7,24 @@ sale once. Calls to Stripe carry deterministic idempotency keys (see `stripe_gat
 
 import json
 import logging
+from contextlib import suppress
 from datetime import timedelta
 
 import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from marketplace import stripe_gateway as gateway
 from marketplace.clock import utcnow
-from marketplace.errors import Conflict, NotFound, PaymentError, PermissionDenied, ValidationError
+from marketplace.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PaymentError,
+    ValidationError,
+)
 from marketplace.extensions import db
 from marketplace.images import store_image
 from marketplace.models import (
@@ -27,13 +34,12 @@ from marketplace.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
-    Store,
     User,
     WebhookEvent,
 )
 from marketplace.money import from_stripe_amount
-from marketplace.services import audit, ledger, notifications
-from marketplace.services.orderflow import transition
+from marketplace.permissions import can, require
+from marketplace.services import audit, ledger, notifications, orderflow, paymentflow, refunds
 from marketplace.validation import clean_text
 
 log = logging.getLogger(__name__)
@@ -116,25 +122,22 @@ def confirm_payment(payment: Payment, actor: User | None = None, note: str | Non
     took) is more than the orders still open, the difference is given back.
     """
     now = utcnow()
-    claimed = db.session.execute(
-        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
-        .values(status=PaymentStatus.PAID, paid_at=now, failure_message=None)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    try:
+        paymentflow.move(payment, PaymentStatus.PAID, paid_at=now, failure_message=None)
+    except InvalidTransition:
         return False
-    db.session.refresh(payment)
     checkout = payment.checkout
     covered = 0
     for order in checkout.orders:
+        orderflow.lock(order)  # a cancel racing this payment: one of the two goes first
         if order.status == OrderStatus.CANCELLED:
             continue
         covered += order.total
         if order.status == OrderStatus.AWAITING_PAYMENT:
-            transition(order, OrderStatus.NEW, actor, note or _("Payment received"))
+            orderflow.transition(order, OrderStatus.NEW, actor, note or _("Payment received"))
             notifications.new_order_for_store(order)
-        order.payment_status = PaymentStatus.PAID
-        order.paid_at = now
+        if order.payment_status == PaymentStatus.PENDING:
+            paymentflow.move(order, PaymentStatus.PAID, paid_at=now)
         ledger.record_sale(order)
     audit.record(actor, "payment.paid", payment, before={"status": "pending"},
                  after={"status": "paid", "amount": payment.amount,
@@ -150,12 +153,9 @@ def _refund_late_payment(payment: Payment, amount: int) -> None:
     """Money arrived for orders already cancelled: give it back (card) or flag it for staff."""
     provider_ref = None
     if payment.method == PaymentMethod.STRIPE and payment.provider_ref:
-        try:
-            refund = gateway.refund_payment_intent(payment.checkout.reference,
-                                                   payment.provider_ref, amount, "late-refund")
-            provider_ref = refund.id
-        except stripe.StripeError as exc:
-            log.warning("Refund of late payment %s failed: %s", payment.id, exc)
+        with suppress(PaymentError):  # flagged below for staff to give back by hand
+            provider_ref = refunds.card_refund(payment, amount, payment.checkout.reference,
+                                               "late-refund")
     payment.failure_message = _("Paid after the order was cancelled: %(amount)d rupiah to "
                                 "give back.", amount=amount)
     audit.record(None, "payment.late", payment, after={"amount": amount,
@@ -165,7 +165,7 @@ def _refund_late_payment(payment: Payment, amount: int) -> None:
 # --- cards (Stripe) ---------------------------------------------------------------------------
 
 def _check_card_payable(buyer: User, checkout: Checkout) -> Payment:
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if payment.method != PaymentMethod.STRIPE:
@@ -268,7 +268,7 @@ def refresh_card_payment(buyer: User, checkout: Checkout) -> Payment:
 
     :raises NotFound: not the buyer's checkout.
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if (payment.method != PaymentMethod.STRIPE or payment.status != PaymentStatus.PENDING
@@ -359,7 +359,7 @@ def upload_transfer_proof(buyer: User, checkout: Checkout, data: bytes) -> Payme
     :raises Conflict: not a transfer waiting for payment.
     :raises ValidationError: not an acceptable image.
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
     payment = payment_for(checkout)
     if (payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING
@@ -367,7 +367,7 @@ def upload_transfer_proof(buyer: User, checkout: Checkout, data: bytes) -> Payme
         raise Conflict(_("This order is not waiting for a bank transfer."))
     if not data:
         raise ValidationError(_("Choose a photo of the transfer receipt."), field="proof")
-    image = store_image(data, field="proof")
+    image = store_image(data, field="proof", private=True)  # never under public /media/
     db.session.flush()
     payment.proof_image_id = image.id
     payment.proof_uploaded_at = utcnow()
@@ -377,18 +377,13 @@ def upload_transfer_proof(buyer: User, checkout: Checkout, data: bytes) -> Payme
     return payment
 
 
-def _check_staff(actor: User) -> None:
-    if not (actor.is_staff or actor.is_admin):
-        raise PermissionDenied()
-
-
 def confirm_transfer(staff: User, payment: Payment, note: str | None = None) -> Payment:
     """Staff saw the money in the bank account: the orders become new (Pesanan Baru).
 
     :raises PermissionDenied: not staff.
     :raises Conflict: not a pending transfer, or its orders were cancelled.
     """
-    _check_staff(staff)
+    require(staff, "staff.work")
     if payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING:
         raise Conflict(_("This transfer is not waiting for confirmation."))
     if not is_awaiting(payment.checkout):
@@ -407,7 +402,7 @@ def reject_transfer(staff: User, payment: Payment, note: str) -> Payment:
     :raises ValidationError: no reason given.
     :raises Conflict: not a pending transfer.
     """
-    _check_staff(staff)
+    require(staff, "staff.work")
     note = clean_text(note, 500, "note")
     if payment.method != PaymentMethod.BANK_TRANSFER or payment.status != PaymentStatus.PENDING:
         raise Conflict(_("This transfer is not waiting for confirmation."))
@@ -429,36 +424,47 @@ def record_cash_received(vendor: User, order: Order) -> Order:
     :raises NotFound: not an order of the vendor's store.
     :raises Conflict: not a COD order, already paid, or not handed over yet.
     """
-    owner_id = db.session.scalar(select(Store.owner_id).where(Store.id == order.store_id))
-    if owner_id != vendor.id:
+    if not can(vendor, "order.sell", order):
         raise NotFound()
     if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.PENDING:
         raise Conflict(_("This order is not waiting for cash."))
     if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
         raise Conflict(_("Record the cash when you hand the goods over."))
     now = utcnow()
-    order.payment_status, order.paid_at = PaymentStatus.PAID, now
+    payment = db.session.scalar(select(Payment).where(Payment.checkout_id == order.checkout_id)
+                                .with_for_update())  # orders of one checkout, one at a time
+    paymentflow.move(order, PaymentStatus.PAID, paid_at=now)
     ledger.record_sale(order)
     audit.record(vendor, "payment.cash_received", order, after={"amount": order.total})
-    payment = payment_for(order.checkout)
     open_orders = [o for o in order.checkout.orders if o.status != OrderStatus.CANCELLED]
-    if all(o.payment_status == PaymentStatus.PAID for o in open_orders):
-        payment.status, payment.paid_at = PaymentStatus.PAID, now
+    if (payment.status == PaymentStatus.PENDING
+            and all(o.payment_status == PaymentStatus.PAID for o in open_orders)):
+        paymentflow.move(payment, PaymentStatus.PAID, paid_at=now)
     db.session.flush()
     return order
 
 
 # --- expiry and cancellation ------------------------------------------------------------------
 
+def _lock_payment(checkout: Checkout) -> Payment:
+    """The checkout's payment under a row lock: taken before its orders' locks (see
+    `confirm_payment`), so a cancel and an arriving payment queue instead of deadlocking."""
+    payment = payment_for(checkout)
+    db.session.flush()
+    db.session.refresh(payment, with_for_update=True)
+    return payment
+
+
 def _cancel_waiting(checkout: Checkout, actor: User | None, reason: str) -> int:
+    payment = _lock_payment(checkout)
     count = 0
     for order in checkout.orders:
+        orderflow.lock(order)
         if order.status == OrderStatus.AWAITING_PAYMENT:
-            transition(order, OrderStatus.CANCELLED, actor, reason)
+            orderflow.transition(order, OrderStatus.CANCELLED, actor, reason)
             count += 1
-    payment = payment_for(checkout)
     if count and payment.status == PaymentStatus.PENDING:
-        payment.status, payment.failure_message = PaymentStatus.FAILED, reason
+        paymentflow.move(payment, PaymentStatus.FAILED, failure_message=reason)
         audit.record(actor, "payment.cancelled", payment, after={"reason": reason})
         notifications.checkout_cancelled(checkout, reason)
     db.session.flush()
@@ -472,9 +478,9 @@ def cancel_unpaid(buyer: User, checkout: Checkout, reason: str | None = None) ->
     :raises Conflict: nothing is waiting for payment (already paid or cancelled).
     :raises PaymentError: the card payment could not be stopped at Stripe (nothing changes).
     """
-    if checkout.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", checkout):
         raise NotFound()
-    payment = payment_for(checkout)
+    payment = _lock_payment(checkout)
     if payment.status != PaymentStatus.PENDING or not is_awaiting(checkout):
         raise Conflict(_("This order is already paid or cancelled."))
     if (payment.method == PaymentMethod.STRIPE and payment.provider_ref

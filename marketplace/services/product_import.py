@@ -19,6 +19,7 @@ from marketplace.clock import utcnow
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.models import Category, Product, ProductStatus, Store, User, Variant
+from marketplace.permissions import can
 from marketplace.services.catalog import (
     MAX_VARIANTS,
     check_food_permits,
@@ -318,7 +319,7 @@ def import_products(actor: User, store: Store, data: bytes,
     :raises ValidationError: unreadable file, wrong encoding or missing columns.
     :raises ImportErrors: one or more rows are invalid; nothing was written.
     """
-    if not store.can_manage(actor):
+    if not can(actor, "store.manage", store):
         raise PermissionDenied()
     products = checked if checked is not None else check_rows(store, data)
     now = utcnow()

@@ -33,9 +33,9 @@ from marketplace.models import (
     SummaryRefresh,
     User,
 )
+from marketplace.permissions import require
 from marketplace.regions import PROVINCES, check_province
 from marketplace.services import audit
-from marketplace.services.verification import require_staff
 from marketplace.validation import clean_text
 
 THRESHOLD_KINDS = ("ump", "umk", "poverty_line")
@@ -88,7 +88,7 @@ def refresh_summaries(actor: User | None = None, on_step=None) -> SummaryRefresh
     :raises PermissionDenied: an actor who is not staff.
     """
     if actor is not None:
-        require_staff(actor)
+        require(actor, "staff.work")
     started = time.perf_counter()
 
     def step() -> None:
@@ -256,7 +256,7 @@ def last_refresh() -> SummaryRefresh | None:
 
 def thresholds(staff: User, kind: str | None = None) -> list[IncomeThreshold]:
     """Income lines, by kind, place and start date."""
-    require_staff(staff)
+    require(staff, "staff.work")
     stmt = select(IncomeThreshold).order_by(
         IncomeThreshold.kind, IncomeThreshold.province_code, IncomeThreshold.regency,
         IncomeThreshold.effective_from)
@@ -276,7 +276,7 @@ def add_threshold(staff: User, kind: str, province_code: str, regency: str | Non
     :raises ValidationError: unknown kind or province, amount not a positive whole number of
         rupiah, dates missing or inverted, or it overlaps a line for the same place and kind.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     errors = {}
     if kind not in THRESHOLD_KINDS:
         errors["kind"] = _("Choose UMP, UMK or the poverty line.")
@@ -328,7 +328,7 @@ def delete_threshold(staff: User, threshold_id: int) -> None:
 
     :raises NotFound: no such line.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     line = db.session.get(IncomeThreshold, threshold_id)
     if line is None:
         raise NotFound()
@@ -458,7 +458,7 @@ def dashboard(staff: User, province_code: str = "", kind: str = DEFAULT_KIND,
     :raises PermissionDenied: not staff.
     :raises ValidationError: unknown province or kind, months out of range.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     if province_code:
         check_province(province_code)
     _check_rule(kind, months_required)

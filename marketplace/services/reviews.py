@@ -21,6 +21,8 @@ from marketplace.models import (
     Store,
     User,
 )
+from marketplace.permissions import can
+from marketplace.services import orderflow
 from marketplace.validation import clean_text
 
 REVIEWABLE = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
@@ -96,8 +98,9 @@ def create_review(buyer: User, line: OrderLine, rating, text: str | None = None,
     :raises Conflict: not delivered yet, or this line was already reviewed.
     :raises ValidationError: rating outside 1-5, text too long, or a bad photo.
     """
-    if line.order.buyer_id != buyer.id:
+    if not can(buyer, "order.buy", line.order):
         raise PermissionDenied(_("You can only review products you bought."))
+    orderflow.lock(line.order)  # two submits of one review at once: the second sees the first
     if line.order.status not in REVIEWABLE:
         raise Conflict(_("You can review this product once the order has been delivered."))
     if line.product_id is None:
@@ -127,11 +130,13 @@ def create_review(buyer: User, line: OrderLine, rating, text: str | None = None,
     return review
 
 
-def store_reviews_query(store: Store):
-    """Reviews of the store's products, newest first (a query to paginate)."""
-    return (select(Review).join(Product, Product.id == Review.product_id)
-            .where(Product.store_id == store.id)
-            .order_by(Review.created_at.desc(), Review.id.desc()))
+def store_reviews_query(store: Store, unanswered: bool = False):
+    """Reviews of the store's products, newest first (a query to paginate); `unanswered`
+    keeps those the seller has not replied to yet."""
+    query = (select(Review).join(Product, Product.id == Review.product_id)
+             .where(Product.store_id == store.id)
+             .order_by(Review.created_at.desc(), Review.id.desc()))
+    return query.where(Review.reply.is_(None)) if unanswered else query
 
 
 def review_for_store(store: Store, review_id: int) -> Review:
@@ -152,7 +157,7 @@ def reply_to_review(vendor: User, review: Review, text: str) -> Review:
     :raises Conflict: already answered.
     :raises ValidationError: empty or too long.
     """
-    if not review.product.store.can_manage(vendor):
+    if not can(vendor, "store.manage", review.product.store):
         raise PermissionDenied()
     if review.reply is not None:
         raise Conflict(_("You already replied to this review."))

@@ -3,22 +3,18 @@
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from marketplace.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import User
+from marketplace.permissions import require
 from marketplace.services import accounts
 
 STAFF_ROLES = ("staff", "admin")
 
 
-def _require_admin(actor: User) -> None:
-    if not (actor and actor.is_authenticated and actor.is_admin):
-        raise PermissionDenied()
-
-
 def staff_accounts(admin: User) -> list[User]:
     """Every staff and admin account, active ones first, by name."""
-    _require_admin(admin)
+    require(admin, "admin.accounts")
     return list(db.session.scalars(
         select(User).where(or_(User.is_staff.is_(True), User.is_admin.is_(True)))
         .order_by(User.active.desc(), User.name, User.id)))
@@ -30,7 +26,7 @@ def get_staff_account(admin: User, user_id: int) -> User:
     :raises PermissionDenied: the actor is not an admin.
     :raises NotFound: no such account, or it is not a staff account.
     """
-    _require_admin(admin)
+    require(admin, "admin.accounts")
     user = db.session.get(User, user_id)
     if user is None or not (user.is_staff or user.is_admin):
         raise NotFound(_("There is no staff account with that number."))
@@ -44,7 +40,7 @@ def create_staff(admin: User, email: str, name: str, password: str,
     :raises PermissionDenied: the actor is not an admin.
     :raises ValidationError: bad role or field, or the email is taken.
     """
-    _require_admin(admin)
+    require(admin, "admin.accounts")
     if role not in STAFF_ROLES:
         raise ValidationError(_("Choose staff or admin."), field="role")
     user = accounts.create_user(email, password, role, name=name, actor=admin)
@@ -58,7 +54,7 @@ def set_staff_active(admin: User, user: User, active: bool) -> User:
     :raises PermissionDenied: not an admin, or acting on oneself.
     :raises ValidationError: the account is already in that state.
     """
-    _require_admin(admin)
+    require(admin, "admin.accounts")
     if user.active == active:
         raise ValidationError(_("This account is already active.") if active
                               else _("This account is already disabled."))

@@ -1,20 +1,23 @@
-"""Stores: opening one, and the verification decisions staff make about it."""
+"""Stores: opening one, its details and shipping options (staff decisions: verification)."""
 
 from flask_babel import gettext as _
 from slugify import slugify
 from sqlalchemy import select
 
-from marketplace.clock import utcnow
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.images import store_image
-from marketplace.models import CourierRate, Store, StoreStatus, User
+from marketplace.models import CourierRate, Store, User
+from marketplace.permissions import can
 from marketplace.regions import check_province
-from marketplace.services import audit
 from marketplace.validation import clean_text, normalise_phone
 
 BANKS = ("BRI", "BNI", "Mandiri", "BSI", "BCA", "BTN", "Bank Jateng", "Bank Jatim", "Bank DKI",
          "Bank BJB", "CIMB Niaga", "Danamon", "Permata", "Bank Lainnya")
+
+
+#: The payout account: only the owner herself may change it (never her facilitator).
+PAYOUT_FIELDS = ("bank_name", "bank_account_number", "bank_account_holder")
 
 
 def unique_store_slug(name: str) -> str:
@@ -45,10 +48,13 @@ def _store_fields(name, story, province_code, regency, whatsapp, participant_cod
     take("regency", lambda: clean_text(regency, 120, "regency"))
     take("whatsapp", lambda: normalise_phone(whatsapp, "whatsapp"))
     take("participant_code", lambda: _participant_code(participant_code))
-    take("bank_name", lambda: _bank(bank_name))
-    take("bank_account_number", lambda: _account_number(bank_account_number))
-    take("bank_account_holder", lambda: clean_text(bank_account_holder, 120,
-                                                   "bank_account_holder"))
+    if bank_name or bank_account_number or bank_account_holder:
+        take("bank_name", lambda: _bank(bank_name))
+        take("bank_account_number", lambda: _account_number(bank_account_number))
+        take("bank_account_holder", lambda: clean_text(bank_account_holder, 120,
+                                                       "bank_account_holder"))
+    else:  # opened by her facilitator: only she gives the payout account, later
+        values.update(bank_name="", bank_account_number="", bank_account_holder="")
     if errors:
         raise ValidationError(next(iter(errors.values())), errors=errors)
     return values
@@ -103,72 +109,20 @@ def update_store(owner: User, store: Store, **fields) -> Store:
     :raises PermissionDenied: not the owner.
     :raises ValidationError: a field is invalid.
     """
-    if not store.can_manage(owner):
+    if not can(owner, "store.manage", store):
         raise PermissionDenied()
     current = {k: getattr(store, k) for k in (
         "name", "story", "province_code", "regency", "whatsapp", "participant_code",
         "bank_name", "bank_account_number", "bank_account_holder")}
+    if not can(owner, "store.payouts", store) and any(
+            fields.get(k, current[k]) != current[k] for k in PAYOUT_FIELDS):
+        raise ValidationError(_("Only the store's owner can change the payout bank account."),
+                              field="bank_account_number")
     current.update(fields)
     for key, value in _store_fields(**current).items():
         setattr(store, key, value)
     db.session.flush()
     return store
-
-
-def _require_staff(user: User) -> None:
-    if not (user.is_staff or user.is_admin):
-        raise PermissionDenied()
-
-
-def _decide(staff: User, store: Store, allowed_from: tuple, to: StoreStatus, action: str,
-            reason: str | None) -> Store:
-    _require_staff(staff)
-    if store.status not in allowed_from:
-        raise Conflict(_("This store is %(status)s; that decision is not possible now.",
-                         status=store.status.value))
-    before = {"status": store.status.value, "reason": store.status_reason}
-    store.status = to
-    store.status_reason = reason
-    if to == StoreStatus.VERIFIED and store.verified_at is None:
-        store.verified_at = utcnow()
-    audit.record(staff, action, store, before, {"status": to.value, "reason": reason})
-    db.session.flush()
-    return store
-
-
-def verify_store(staff: User, store: Store, note: str | None = None) -> Store:
-    """Approve a pending store: it becomes public.
-
-    :raises PermissionDenied: not staff.
-    :raises Conflict: the store is not pending.
-    """
-    note = clean_text(note, 1000, "note", required=False) or None
-    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.VERIFIED, "store.verify",
-                   note)
-
-
-def reject_store(staff: User, store: Store, reason: str) -> Store:
-    """Reject a pending store with a reason the owner sees.
-
-    :raises ValidationError: no reason.
-    """
-    reason = clean_text(reason, 1000, "reason")
-    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.REJECTED, "store.reject",
-                   reason)
-
-
-def suspend_store(staff: User, store: Store, reason: str) -> Store:
-    """Take a verified store off the public site at once; its open orders stay serviceable."""
-    reason = clean_text(reason, 1000, "reason")
-    return _decide(staff, store, (StoreStatus.VERIFIED,), StoreStatus.SUSPENDED,
-                   "store.suspend", reason)
-
-
-def reinstate_store(staff: User, store: Store, note: str | None = None) -> Store:
-    """Make a suspended store public again."""
-    note = clean_text(note, 1000, "note", required=False) or None
-    return _decide(staff, store, (StoreStatus.SUSPENDED,), StoreStatus.VERIFIED,
-                   "store.reinstate", note)
 
 
 def store_of(user: User) -> Store | None:
@@ -198,7 +152,7 @@ def set_store_image(owner: User, store: Store, kind: str, data: bytes | None) ->
     :raises PermissionDenied: not the owner.
     :raises ValidationError: the file is not an acceptable photo.
     """
-    if not store.can_manage(owner):
+    if not can(owner, "store.manage", store):
         raise PermissionDenied()
     if kind not in ("logo", "banner"):
         raise ValueError(kind)
@@ -216,7 +170,7 @@ def update_shipping(owner: User, store: Store, *, self_delivery_enabled: bool,
     :raises PermissionDenied: not the owner.
     :raises ValidationError: no option chosen, or a missing/invalid fee or address.
     """
-    if not store.can_manage(owner):
+    if not can(owner, "store.manage", store):
         raise PermissionDenied()
     errors: dict = {}
     fee = 0

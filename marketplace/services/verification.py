@@ -9,21 +9,17 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.clock import to_jakarta, utcnow
-from marketplace.errors import NotFound, PermissionDenied, ValidationError
+from marketplace.errors import Conflict, NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models import Product, Store, StoreStatus, User
-from marketplace.services import audit, stores
+from marketplace.permissions import require
+from marketplace.services import audit
+from marketplace.validation import clean_text
 
 #: Alerts start this many days before a halal certificate or P-IRT expires.
 EXPIRY_WARNING_DAYS = 30
 PERMIT_KINDS = ("pirt", "halal")
-
-
-def require_staff(user: User) -> None:
-    """:raises PermissionDenied: the user is neither staff nor admin."""
-    if not (user and user.is_authenticated and (user.is_staff or user.is_admin)):
-        raise PermissionDenied()
 
 
 def today_jakarta() -> date:
@@ -33,7 +29,7 @@ def today_jakarta() -> date:
 def store_queue(staff: User, status: StoreStatus = StoreStatus.PENDING,
                 query: str = "") -> list[Store]:
     """Stores in a status, oldest application first, with their owners loaded."""
-    require_staff(staff)
+    require(staff, "staff.work")
     stmt = (select(Store).options(joinedload(Store.owner)).where(Store.status == status)
             .order_by(Store.created_at, Store.id).limit(200))
     if query.strip():
@@ -47,7 +43,7 @@ def verified_stores(staff: User, query: str = "", ids: list[int] | None = None,
                     limit: int = 100) -> list[Store]:
     """Verified stores to choose from (e.g. to feature): matching a name or participant code,
     or by id; the most recently verified first."""
-    require_staff(staff)
+    require(staff, "staff.work")
     stmt = (select(Store).where(Store.status == StoreStatus.VERIFIED)
             .order_by(Store.verified_at.desc(), Store.id.desc()).limit(limit))
     if ids is not None:
@@ -61,7 +57,7 @@ def verified_stores(staff: User, query: str = "", ids: list[int] | None = None,
 
 def get_store(staff: User, store_id: int) -> Store:
     """:raises NotFound: no such store."""
-    require_staff(staff)
+    require(staff, "staff.work")
     store = db.session.get(Store, store_id)
     if store is None:
         raise NotFound()
@@ -81,58 +77,76 @@ def _tell_owner(store: Store, message) -> None:
         queue_email(store.owner.email, subject, body)
 
 
-def approve_store(staff: User, store: Store, note: str | None = None) -> Store:
-    """Verify a pending store and email its owner.
+def _decide(staff: User, store: Store, allowed_from: tuple, to: StoreStatus, action: str,
+            reason: str | None, message) -> Store:
+    require(staff, "staff.work")
+    if store.status not in allowed_from:
+        raise Conflict(_("This store is %(status)s; that decision is not possible now.",
+                         status=store.status.value))
+    before = {"status": store.status.value, "reason": store.status_reason}
+    store.status = to
+    store.status_reason = reason
+    if to == StoreStatus.VERIFIED and store.verified_at is None:
+        store.verified_at = utcnow()
+    audit.record(staff, action, store, before, {"status": to.value, "reason": reason})
+    db.session.flush()
+    _tell_owner(store, message)
+    return store
+
+
+def verify_store(staff: User, store: Store, note: str | None = None) -> Store:
+    """Verify a pending store (it becomes public) and email its owner.
 
     :raises PermissionDenied: not staff.
     :raises Conflict: the store is not pending (e.g. already rejected).
     """
-    stores.verify_store(staff, store, note)
-    _tell_owner(store, lambda name, _reason: (
-        _("Your store has been verified"),
-        _("Good news: %(name)s is verified and now visible to buyers on Pasar Mandiri.",
-          name=name)))
-    return store
+    note = clean_text(note, 1000, "note", required=False) or None
+    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.VERIFIED, "store.verify",
+                   note, lambda name, _reason: (
+                       _("Your store has been verified"),
+                       _("Good news: %(name)s is verified and now visible to buyers on Pasar "
+                         "Mandiri.", name=name)))
 
 
-def decline_store(staff: User, store: Store, reason: str) -> Store:
+def reject_store(staff: User, store: Store, reason: str) -> Store:
     """Reject a pending store with a reason the owner sees, and email it to them.
 
     :raises ValidationError: no reason.
     :raises Conflict: the store is not pending.
     """
-    stores.reject_store(staff, store, reason)
-    _tell_owner(store, lambda name, reason: (
-        _("Your store application was not approved"),
-        _("%(name)s was not approved. Reason from the ministry staff: %(reason)s",
-          name=name, reason=reason)))
-    return store
+    reason = clean_text(reason, 1000, "reason")
+    return _decide(staff, store, (StoreStatus.PENDING,), StoreStatus.REJECTED, "store.reject",
+                   reason, lambda name, reason: (
+                       _("Your store application was not approved"),
+                       _("%(name)s was not approved. Reason from the ministry staff: "
+                         "%(reason)s", name=name, reason=reason)))
 
 
-def suspend(staff: User, store: Store, reason: str) -> Store:
-    """Take a verified store off the public site at once and tell its owner why.
+def suspend_store(staff: User, store: Store, reason: str) -> Store:
+    """Take a verified store off the public site at once and tell its owner why; its open
+    orders stay serviceable.
 
     :raises ValidationError: no reason.
     :raises Conflict: the store is not verified.
     """
-    stores.suspend_store(staff, store, reason)
-    _tell_owner(store, lambda name, reason: (
-        _("Your store has been suspended"),
-        _("%(name)s is hidden from buyers for now. Open orders can still be completed. "
-          "Reason: %(reason)s", name=name, reason=reason)))
-    return store
+    reason = clean_text(reason, 1000, "reason")
+    return _decide(staff, store, (StoreStatus.VERIFIED,), StoreStatus.SUSPENDED,
+                   "store.suspend", reason, lambda name, reason: (
+                       _("Your store has been suspended"),
+                       _("%(name)s is hidden from buyers for now. Open orders can still be "
+                         "completed. Reason: %(reason)s", name=name, reason=reason)))
 
 
-def reinstate(staff: User, store: Store, note: str | None = None) -> Store:
+def reinstate_store(staff: User, store: Store, note: str | None = None) -> Store:
     """Make a suspended store public again and tell its owner.
 
     :raises Conflict: the store is not suspended.
     """
-    stores.reinstate_store(staff, store, note)
-    _tell_owner(store, lambda name, _reason: (
-        _("Your store is visible again"),
-        _("%(name)s is visible to buyers again on Pasar Mandiri.", name=name)))
-    return store
+    note = clean_text(note, 1000, "note", required=False) or None
+    return _decide(staff, store, (StoreStatus.SUSPENDED,), StoreStatus.VERIFIED,
+                   "store.reinstate", note, lambda name, _reason: (
+                       _("Your store is visible again"),
+                       _("%(name)s is visible to buyers again on Pasar Mandiri.", name=name)))
 
 
 def verify_permit(staff: User, product: Product, kind: str) -> Product:
@@ -141,7 +155,7 @@ def verify_permit(staff: User, product: Product, kind: str) -> Product:
     :raises PermissionDenied: not staff.
     :raises ValidationError: unknown kind, no number to check, or already expired.
     """
-    require_staff(staff)
+    require(staff, "staff.work")
     if kind not in PERMIT_KINDS:
         raise ValidationError(_("Unknown permit."), field="kind")
     number = getattr(product, f"{kind}_number")
@@ -202,7 +216,7 @@ def permit_alerts(store: Store | None = None, today: date | None = None,
 
 def unverified_permits(staff: User, limit: int = 200) -> list[Product]:
     """Products with a P-IRT or halal number not yet checked by staff, oldest first."""
-    require_staff(staff)
+    require(staff, "staff.work")
     return list(db.session.scalars(
         select(Product).options(joinedload(Product.store)).join(Product.store)
         .where(Store.status != StoreStatus.REJECTED,

@@ -88,7 +88,7 @@ def test_ship_confirm_review_dashboard_ledger_payout(page, live_server, a11y, db
     rupiah = f"Rp{total:,}".replace(",", ".")
     expect(page.get_by_role("cell", name=rupiah).first).to_be_visible()
     a11y.check()
-    page.get_by_role("navigation", name="Kelola toko").get_by_role("link", name="Saldo").click()
+    page.get_by_role("navigation", name="Toko saya").get_by_role("link", name="Saldo").click()
     a11y.check()
     expect(page.get_by_text(reference)).to_be_visible()
     expect(page.locator(".balance")).to_contain_text(rupiah)

@@ -77,7 +77,7 @@ def test_verify_feature_moderate_and_count(page, live_server, a11y, db, make_use
     expect(page.get_by_text("Disembunyikan dari pembeli.")).to_be_visible()
     a11y.check()
 
-    page.get_by_role("link", name="Program", exact=True).click()
+    page.get_by_role("link", name="Dasbor program").click()
     a11y.check()
     page.get_by_role("button", name="Perbarui angka sekarang").click()
     expect(page.get_by_text("Angka sudah diperbarui.")).to_be_visible()

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.models import AuditEvent, FeaturedSlot, ProductStatus
 from marketplace.services.discovery import home_content
-from marketplace.services.featured import active_slots, feature_store
-from marketplace.services.stores import suspend_store
+from marketplace.services.featured import active_slots, schedule_feature
+from marketplace.services.verification import suspend_store
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -17,9 +17,9 @@ DAY = timedelta(days=1)
 
 def test_featured_vendors_follow_their_windows_in_position_order(db, make_store, staff):
     first, second, later = (make_store(name=n) for n in ("Toko Satu", "Toko Dua", "Toko Nanti"))
-    feature_store(staff, second, 2, NOW - DAY, NOW + DAY, "Dua")
-    feature_store(staff, first, 1, NOW - DAY, NOW + DAY)
-    feature_store(staff, later, 1, NOW + 2 * DAY, NOW + 3 * DAY, "Minggu depan")
+    schedule_feature(staff, second, 2, NOW - DAY, NOW + DAY, "Dua")
+    schedule_feature(staff, first, 1, NOW - DAY, NOW + DAY)
+    schedule_feature(staff, later, 1, NOW + 2 * DAY, NOW + 3 * DAY, "Minggu depan")
     db.session.commit()
 
     assert [s.store.name for s in home_content(NOW).featured] == ["Toko Satu", "Toko Dua"]
@@ -30,7 +30,7 @@ def test_featured_vendors_follow_their_windows_in_position_order(db, make_store,
 
 def test_a_store_suspended_after_being_scheduled_is_not_shown(db, make_store, staff):
     store = make_store()
-    feature_store(staff, store, 1, NOW - DAY, NOW + DAY)
+    schedule_feature(staff, store, 1, NOW - DAY, NOW + DAY)
     suspend_store(staff, store, "Laporan pembeli")
     db.session.commit()
     assert active_slots(NOW) == []
@@ -59,23 +59,23 @@ def test_featuring_checks_position_and_window(db, make_store, staff, change, fie
     store = make_store()
     values = {"position": 1, "starts_at": NOW, "ends_at": NOW + DAY, **change}
     with pytest.raises(ValidationError) as caught:
-        feature_store(staff, store, values["position"], values["starts_at"], values["ends_at"])
+        schedule_feature(staff, store, values["position"], values["starts_at"], values["ends_at"])
     assert caught.value.field == field
     assert db.session.scalar(select(func.count()).select_from(FeaturedSlot)) == 0
 
 
 def test_only_verified_stores_can_be_featured(db, make_store, staff):
     with pytest.raises(ValidationError) as caught:
-        feature_store(staff, make_store(verified=False), 1, NOW, NOW + DAY)
+        schedule_feature(staff, make_store(verified=False), 1, NOW, NOW + DAY)
     assert caught.value.field == "store"
 
 
 def test_only_staff_can_feature_and_it_is_audited(db, make_store, make_user, staff):
     store = make_store()
     with pytest.raises(PermissionDenied):
-        feature_store(make_user("buyer"), store, 1, NOW, NOW + DAY)
+        schedule_feature(make_user("buyer"), store, 1, NOW, NOW + DAY)
     assert db.session.scalar(select(func.count()).select_from(FeaturedSlot)) == 0
-    slot = feature_store(staff, store, 3, NOW, NOW + DAY, "Pameran UMKM")
+    slot = schedule_feature(staff, store, 3, NOW, NOW + DAY, "Pameran UMKM")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "featured.create"))
     assert event.actor_id == staff.id and event.subject_id == slot.id
     assert event.after["position"] == 3 and event.after["note"] == "Pameran UMKM"
@@ -95,6 +95,11 @@ def test_cli_sets_lists_featured_and_reindexes(app, db, make_store, make_product
                                   "--starts", "2026-12-01", "--ends", "2026-11-01",
                                   "--staff", staff.email])
     assert refused.exit_code != 0 and "setelah waktu mulai" in refused.output
+    # The same rules as the staff page: no second slot for the store in an overlapping window.
+    overlapping = runner.invoke(args=["featured", "set", store.slug, "--position", "3",
+                                      "--starts", "2026-11-20", "--ends", "2026-12-10",
+                                      "--staff", staff.email])
+    assert overlapping.exit_code != 0 and "sudah ditampilkan" in overlapping.output
     reindexed = runner.invoke(args=["search", "reindex"])
     assert reindexed.exit_code == 0 and "Indexed 1 products." in reindexed.output
     from marketplace.search import SearchQuery, search

@@ -216,6 +216,7 @@ def test_webp_upload_is_accepted(db):
 def test_delete_unreferenced_removes_orphans_and_stray_files(db, app, make_store, tmp_path,
                                                              monkeypatch):
     monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "MEDIA_PRIVATE_DIR", str(tmp_path / "private"))
     store = make_store()
     kept = store_image(photo_bytes(400, 300, (10, 10, 10)))
     orphan = store_image(photo_bytes(400, 300, (250, 250, 250)))

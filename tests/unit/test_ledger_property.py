@@ -108,10 +108,10 @@ def test_balances_always_add_up(db, world, ops):
             before = ledger.balance(store)
             if op[2] > before:
                 with pytest.raises(Conflict):
-                    ledger.record_payout(staff, store, op[2], "TRF-001")
+                    ledger.record_payout(staff, store, op[2], f"TRF-{RUN['steps']}")
                 db.session.rollback()
             else:
-                ledger.record_payout(staff, store, op[2], "TRF-001")
+                ledger.record_payout(staff, store, op[2], f"TRF-{RUN['steps']}")
                 db.session.commit()
                 books.payouts[store.id] += op[2]
                 assert ledger.balance(store) >= 0

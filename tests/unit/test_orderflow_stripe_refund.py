@@ -5,6 +5,7 @@ import pytest
 import stripe
 from sqlalchemy import select
 
+from marketplace.errors import PaymentError
 from marketplace.models import OrderStatus, Payment, PaymentMethod, PaymentStatus, Refund
 from marketplace.money import to_stripe_amount
 from marketplace.services import fulfilment, ledger
@@ -50,7 +51,7 @@ def test_stripe_refusing_the_refund_changes_nothing(db, make_order, card_payment
     payment = db.session.scalar(select(Payment).where(Payment.checkout_id == order.checkout_id))
     payment.provider_ref = "pi_does_not_exist"
     db.session.commit()
-    with pytest.raises(fulfilment.PaymentError):
+    with pytest.raises(PaymentError):
         fulfilment.cancel_order(order.store.owner, order, "Bahan habis")
     db.session.rollback()
     db.session.refresh(order)

@@ -129,3 +129,37 @@ def test_statement_and_its_verification_code(db, shop, app):
         sales.statement_for(store.owner, store, "2099-01")
     with pytest.raises(NotFound):
         sales.statement_for(store.owner, store, "bulan-ini")
+
+
+def test_cached_figures_follow_every_order_change(db, app, monkeypatch, make_store, make_product,
+                                                  make_user, make_order, paid_order):
+    from marketplace.extensions import cache
+
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    cache.clear()
+    store = make_store()
+    product = make_product(store=store, title="Keripik Tempe", price=20_000, stock=100)
+    buyer = make_user(name="Siti")
+    make_order(buyer=buyer, items=[(product, 1)])
+    first = sales.dashboard(store.owner, store, 365)
+    assert (first.current.revenue, first.current.orders, first.buyers) == (20_000, 1, 1)
+    assert sales.dashboard(store.owner, store, 365).current == first.current  # from the cache
+    second = make_order(buyer=buyer, items=[(product, 2)]).orders[0]
+    after_order = sales.dashboard(store.owner, store, 365)
+    assert (after_order.current.revenue, after_order.current.orders) == (60_000, 2)
+    assert after_order.repeat_buyers == 1
+    fulfilment.cancel_order(buyer, second, "salah pesan")
+    db.session.commit()
+    after_cancel = sales.dashboard(store.owner, store, 365)
+    assert (after_cancel.current.revenue, after_cancel.current.orders) == (20_000, 1)
+    refunded = paid_order(buyer=buyer, items=[(product, 1)])
+    fulfilment.accept_order(store.owner, refunded)
+    request = fulfilment.request_refund(buyer, refunded, "rusak", 5_000)
+    fulfilment.decide_refund_request(store.owner, request, True)
+    db.session.commit()
+    after_refund = sales.dashboard(store.owner, store, 365)
+    assert after_refund.current.revenue == 20_000 + 20_000 - 5_000
+    other = make_store()
+    make_order(items=[(make_product(store=other, price=9_000), 1)])
+    assert sales.dashboard(store.owner, store, 365).current == after_refund.current
+    cache.clear()

@@ -43,20 +43,21 @@ def outbox(db, to):
 def test_decisions_email_the_owner_and_leave_one_audit_row_each(db, staff, make_store):
     store = make_store(verified=False)
     before = audit_count(db)
-    verification.decline_store(staff, store, "Kode peserta tidak ditemukan")
+    verification.reject_store(staff, store, "Kode peserta tidak ditemukan")
     db.session.commit()
     assert store.status == StoreStatus.REJECTED and audit_count(db) == before + 1
     mail = outbox(db, store.owner.email)[-1]
     assert "Kode peserta tidak ditemukan" in mail.body and "tidak disetujui" in mail.subject
     with pytest.raises(Conflict):
-        verification.approve_store(staff, store)  # approving an already rejected store
+        verification.verify_store(staff, store)  # approving an already rejected store
     db.session.rollback()
     assert audit_count(db) == before + 1 and len(outbox(db, store.owner.email)) == 1
 
     other = make_store(verified=False)
-    for action, args, status in [(verification.approve_store, (), StoreStatus.VERIFIED),
-                                 (verification.suspend, ("Produk palsu",), StoreStatus.SUSPENDED),
-                                 (verification.reinstate, (), StoreStatus.VERIFIED)]:
+    for action, args, status in [
+            (verification.verify_store, (), StoreStatus.VERIFIED),
+            (verification.suspend_store, ("Produk palsu",), StoreStatus.SUSPENDED),
+            (verification.reinstate_store, (), StoreStatus.VERIFIED)]:
         count = audit_count(db)
         action(staff, other, *args)
         db.session.commit()
@@ -67,7 +68,7 @@ def test_decisions_email_the_owner_and_leave_one_audit_row_each(db, staff, make_
 def test_buyers_cannot_decide(db, buyer, make_store):
     store = make_store(verified=False)
     with pytest.raises(PermissionDenied):
-        verification.approve_store(buyer, store)
+        verification.verify_store(buyer, store)
     db.session.rollback()
     assert db.session.get(type(store), store.id).status == StoreStatus.PENDING
 
@@ -122,7 +123,7 @@ def test_featuring_rules(db, staff, make_store):
             featured.schedule_feature(staff, *args)
         db.session.rollback()
     suspended = make_store()
-    verification.suspend(staff, suspended, "Dilaporkan pembeli")
+    verification.suspend_store(staff, suspended, "Dilaporkan pembeli")
     db.session.commit()
     with pytest.raises(ValidationError):
         featured.schedule_feature(staff, suspended, 3, start, end)
@@ -249,7 +250,7 @@ def test_only_admins_manage_staff(db, admin, staff, buyer):
 
 def test_audit_rows_cannot_be_changed_or_deleted(db, staff, make_store):
     make_store(verified=False)
-    verification.approve_store(staff, verification.store_queue(staff)[0])
+    verification.verify_store(staff, verification.store_queue(staff)[0])
     db.session.commit()
     event = db.session.scalars(select(AuditEvent)).first()
     event.action = "forged"

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from marketplace.models import AuditEvent, Product, StoreStatus
+from marketplace.models import AuditEvent, OutboxMessage, Product, StoreStatus
 from marketplace.services.product_import import template_csv
 
 
@@ -21,6 +21,10 @@ def test_verify_needs_a_staff_account_and_is_audited(app, db, make_store, make_u
     db.session.refresh(store)
     assert store.status == StoreStatus.VERIFIED and store.verified_at is not None
     assert db.session.scalar(select(func.count(AuditEvent.id))) >= 1
+    # The same action as the staff page: the owner hears about it.
+    mail = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.to == store.owner.email)).all()
+    assert [m.subject for m in mail] == ["Toko Anda sudah diverifikasi"]
     again = runner.invoke(args=["stores", "verify", store.slug, "--staff", staff.email])
     assert again.exit_code != 0
 

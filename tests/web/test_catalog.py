@@ -8,8 +8,8 @@ from sqlalchemy import event
 from marketplace.clock import utcnow
 from marketplace.extensions import db as _db
 from marketplace.models import ProductStatus
-from marketplace.services.featured import feature_store
-from marketplace.services.stores import suspend_store
+from marketplace.services.featured import schedule_feature
+from marketplace.services.verification import suspend_store
 
 
 class QueryCounter:
@@ -52,7 +52,8 @@ def many_products(db, make_store, make_product, staff):
         category = ("keripik-camilan", "tenun-ikat", "batik-tulis")[number % 3]
         products.append(make_product(store=store, title=f"Keripik Tenun Batik {number}",
                                      category=category, price=1000 * (number + 1)))
-    feature_store(staff, stores[0], 1, utcnow() - timedelta(days=1), utcnow() + timedelta(days=1))
+    schedule_feature(staff, stores[0], 1, utcnow() - timedelta(days=1),
+                     utcnow() + timedelta(days=1))
     db.session.commit()
     return stores, products
 

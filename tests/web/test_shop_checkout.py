@@ -101,6 +101,7 @@ def test_cod_checkout_over_two_stores(client, db, make_product, make_store, buye
     login(buyer)
     a, b = make_store(), make_store()
     pa, pb = make_product(store=a, price=12000, stock=5), make_product(store=b, price=30000)
+    smtp_server.messages.clear()  # the owners' "store verified" emails
     for p, q in ((pa, 2), (pb, 1)):
         client.post("/cart/add", data={"variant_id": p.variants[0].id, "quantity": q})
     page = client.get("/checkout").get_data(as_text=True)

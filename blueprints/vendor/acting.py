@@ -1,0 +1,34 @@
+"""Which store the vendor pages show: the user's own, or the one her facilitator acts for."""
+
+from flask import abort, flash, session
+from flask_login import current_user
+
+from marketplace.errors import PermissionDenied
+from marketplace.models import Store
+from marketplace.permissions import can
+from marketplace.services import facilitators
+from marketplace.services.stores import PAYOUT_FIELDS, store_of
+
+#: Session key: the id of the store a facilitator chose to act for in /pendamping/.
+ACTING_KEY = "acting_store_id"
+
+
+def current_store() -> Store | None:
+    """The store the vendor pages work on; a facilitator whose consent ended gets a 403."""
+    store_id = session.get(ACTING_KEY)
+    if store_id is None or not current_user.is_facilitator:
+        # Another account logged in on the same phone never inherits the facilitator's choice.
+        return store_of(current_user)
+    try:
+        return facilitators.store_to_act_for(current_user, store_id)
+    except PermissionDenied as exc:
+        session.pop(ACTING_KEY, None)
+        flash(str(exc.message), "error")
+        abort(403)
+
+
+def hide_payout_fields(form, store: Store) -> None:
+    """Only the owner sees and changes the payout account fields."""
+    if not can(current_user, "store.payouts", store):
+        for name in PAYOUT_FIELDS:
+            delattr(form, name)

@@ -1,0 +1,105 @@
+"""The programme's people: facilitators, their caseloads and consent, and account set-up codes."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+from marketplace.models.users import User
+
+
+class FacilitatorProfile(db.Model):
+    """A facilitator's (pendamping's) region and the code an entrepreneur uses to invite them."""
+
+    __tablename__ = "facilitator_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    #: None: the whole province.
+    regency: Mapped[str | None] = mapped_column(String(120))
+    #: Short code the facilitator gives out; an entrepreneur enters it to invite them.
+    invite_code: Mapped[str] = mapped_column(String(12), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def covers(self, province_code: str | None, regency: str | None) -> bool:
+        """Whether a place lies in this facilitator's region."""
+        if province_code != self.province_code:
+            return False
+        return self.regency is None or (regency or "").strip().lower() == self.regency.lower()
+
+
+class Caseload(db.Model):
+    """An entrepreneur in a facilitator's caseload, with her consent to act for her store.
+
+    One row per entrepreneur: she has one facilitator at a time. Assignments and consent
+    changes are also written to the audit log, which keeps their history.
+    """
+
+    __tablename__ = "caseloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entrepreneur_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: "staff" (assigned), "invite" (she entered the facilitator's code) or "facilitator"
+    #: (the facilitator registered her).
+    source: Mapped[str] = mapped_column(String(12))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set while she allows this facilitator to act for her store; None otherwise.
+    consent_at: Mapped[datetime | None]
+    consent_withdrawn_at: Mapped[datetime | None]
+
+    entrepreneur: Mapped[User] = relationship(foreign_keys=[entrepreneur_id])
+    facilitator: Mapped[User] = relationship(foreign_keys=[facilitator_id])
+
+    __table_args__ = (CheckConstraint("source IN ('staff', 'invite', 'facilitator')",
+                                      name="source_known"),)
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_at is not None
+
+
+def consenting_caseload(facilitator_id: int, owner_id: int) -> Caseload | None:
+    """The caseload row if this facilitator may act for this owner now (consent given)."""
+    return db.session.scalar(select(Caseload).where(
+        Caseload.facilitator_id == facilitator_id, Caseload.entrepreneur_id == owner_id,
+        Caseload.consent_at.is_not(None)))
+
+
+class SetupCode(db.Model):
+    """A one-time code with which a phone-only entrepreneur sets her own password."""
+
+    __tablename__ = "setup_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: A password-style hash: the plain code is shown once, to the facilitator who hands it over.
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    #: Wrong guesses so far; the code stops working after a few.
+    attempts: Mapped[int] = mapped_column(default=0)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+#: session.info key: {(facilitator id, store id): (facilitator name, store name)} seen acting
+#: in this transaction, so the audit log can name both people (see services.facilitators).
+ASSISTING_KEY = "assisting"
+
+
+def acting_for(facilitator: User, store) -> bool:
+    """Whether the facilitator may act for this store now; notes it for the audit log."""
+    if consenting_caseload(facilitator.id, store.owner_id) is None:
+        return False
+    db.session.info.setdefault(ASSISTING_KEY, {})[(facilitator.id, store.id)] = (
+        facilitator.name, store.name)
+    return True

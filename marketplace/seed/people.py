@@ -1,0 +1,52 @@
+"""Seed step: a facilitator (pendamping) with a caseload in Jawa Tengah, consent given by some,
+and one entrepreneur registered by phone whose store the facilitator opened for her."""
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Category, Store, User
+from marketplace.seed.base import DEMO_ACCOUNTS, DEMO_PASSWORD
+from marketplace.services import catalog, facilitators, onboarding
+from marketplace.services.accounts import find_user_by_email
+
+FACILITATOR_EMAIL = "pendamping@contoh.id"
+PROVINCE = "33"
+ASSISTED_PHONE = "+6281299990001"
+CASELOAD_SIZE = 4
+
+
+def seed_people() -> Iterator[str]:
+    facilitator = find_user_by_email(FACILITATOR_EMAIL)
+    if facilitator is None:
+        staff = find_user_by_email(next(e for role, e, _n in DEMO_ACCOUNTS if role == "staff"))
+        facilitator = facilitators.create_facilitator(
+            staff, name="Rina Pendamping", email=FACILITATOR_EMAIL, password=DEMO_PASSWORD,
+            province_code=PROVINCE)
+        code = facilitators.require_facilitator(facilitator).invite_code
+        owners = db.session.scalars(select(User).join(Store, Store.owner_id == User.id)
+                                    .where(Store.province_code == PROVINCE)
+                                    .order_by(Store.id).limit(CASELOAD_SIZE))
+        for number, owner in enumerate(owners):
+            facilitators.invite(owner, code)
+            if number % 2 == 0:
+                facilitators.set_consent(owner, True)
+        db.session.flush()
+    yield f"Demo facilitator: {FACILITATOR_EMAIL} / {DEMO_PASSWORD}"
+    assisted = db.session.scalar(select(User).where(User.phone == ASSISTED_PHONE))
+    if assisted is None:
+        assisted = onboarding.register_entrepreneur(facilitator, name="Ibu Wati",
+                                                    phone=ASSISTED_PHONE, consent=True)
+        store = onboarding.open_store_for(
+            facilitator, assisted.id, name="Keripik Bu Wati", province_code=PROVINCE,
+            regency="Kabupaten Pekalongan", whatsapp=ASSISTED_PHONE, participant_code=None,
+            story="Keripik tempe rumahan, dibantu pendamping PKH.")
+        category = db.session.scalar(select(Category).where(Category.parent_id.is_not(None))
+                                     .order_by(Category.id).limit(1))
+        catalog.create_product(facilitator, store, title="Keripik Tempe Original",
+                               category_id=category.id, weight_grams=250,
+                               variants=[{"sku": "WATI-1", "price": 15000, "stock": 20}])
+        db.session.flush()
+        yield (f"Demo entrepreneur registered by phone: {ASSISTED_PHONE} (her facilitator "
+               "gives her a code to set her password)")
