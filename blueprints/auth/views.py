@@ -99,10 +99,7 @@ def forgot_password():
     """Email a reset link; the answer is the same whether or not the email is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(
-            form.email.data,
-            lambda token: url_for("auth.reset_password", token=token, _external=True),
-        )
+        accounts.request_password_reset(form.email.data)
         db.session.commit()
         flash(_("If an account uses that email, we have sent it a link to reset the password."),
               "success")
