@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app marketplace
+#: Port of `make run` (e.g. `make run PORT=8000`).
+PORT ?= 5000
 PYTEST_ARGS ?=
 
 .PHONY: run install install-test translations extract-messages lint test test-sqlite \
-        test-postgres test-browser browser postgres production-parts clean
+        test-postgres test-browser test-cluster browser postgres production-parts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +36,7 @@ extract-messages: $(VENV)/.installed
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -51,8 +53,8 @@ postgres:
 
 # Debian's redis-server and nginx for the tests of the production path (jobs, limits, cluster).
 production-parts:
-	@{ command -v redis-server && command -v nginx; } >/dev/null || { apt-get update -q && \
-		apt-get install -y -q redis-server nginx; }
+	@{ command -v redis-server && command -v nginx && command -v wrk; } >/dev/null || { apt-get update -q && \
+		apt-get install -y -q redis-server nginx wrk; }
 
 # `make test` runs each test once where the database makes no difference and on both
 # databases where it does: unit and web tests on SQLite (with the tests that touch no
@@ -72,6 +74,12 @@ test-browser: install-test translations browser
 # runs side by side, the longest (PostgreSQL) first.
 test: lint translations browser postgres production-parts
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-browser test-sqlite
+	$(MAKE) --no-print-directory test-cluster
+
+# The production path end to end, once (not per database): PostgreSQL primary + streaming
+# replica, Redis, moto (S3), two gunicorn nodes, an RQ worker and nginx, on free local ports.
+test-cluster: install-test translations postgres production-parts
+	$(BIN)/pytest --cluster -s tests/cluster $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .bench

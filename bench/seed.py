@@ -16,6 +16,7 @@ from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.models import Category, Product, Store, User, Variant
 from marketplace.search import schema
+from marketplace.search.synonyms import install_defaults
 from marketplace.seed.base import seed_categories
 
 SIZES = {"100k": (10_000, 100_000), "1m": (100_000, 1_000_000)}
@@ -60,6 +61,7 @@ def seed(size: str = "100k", out=sys.stdout) -> None:
     rng = random.Random(20261127)
     started = time.perf_counter()
     seed_categories()
+    install_defaults()
     db.session.commit()
     categories = {c.slug: c.id for c in db.session.scalars(select(Category))}
     leaf = [slug for slug in KINDS if slug in categories]

@@ -4,9 +4,10 @@
 
 Builds its own database (SQLite under .bench/staff/, or a database in the benchmark
 PostgreSQL cluster), bulk-inserts stores, buyers, products, checkouts, orders, order lines,
-ledger entries and income lines over the last 24 months, runs the summary refresh, then
+ledger entries and income lines over the last 24 months, runs the full summary refresh, then
+a day of changes (new orders, cancellations) and the incremental refresh that follows it, then
 renders /staff/programme as a logged-in staff member several times and prints the server time
-of each request (median and worst) next to the refresh time.
+of each request (median and worst) next to the refresh times.
 """
 
 import argparse
@@ -132,6 +133,50 @@ def generate(stores: int, orders: int, out=print) -> None:
     db.session.commit()
 
 
+def day_of_changes(new_orders: int, cancels: int) -> None:
+    """What a busy day brings between two refreshes: orders placed now (with their lines and
+    ledger sales) and orders of the last two months cancelled now (a buyer or seller cancels
+    before shipping, within days of the order)."""
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+    stores = db.session.execute(select(Store.id, Product.id).join(
+        Product, Product.store_id == Store.id)).all()
+    buyers = db.session.scalars(select(User.id).where(User.email.like("b%@bench.id"))).all()
+    next_id = db.session.scalar(select(db.func.max(Order.id))) + 1
+    checkouts, order_rows, lines, ledger = [], [], [], []
+    for ident in range(next_id, next_id + new_orders):
+        store_id, product_id = rng.choice(stores)
+        buyer = rng.choice(buyers)
+        total = rng.randrange(10_000, 300_000, 500)
+        checkouts.append({"id": ident, "reference": f"PM-{ident}", "buyer_id": buyer,
+                          "payment_method": "cod", "total": total, "recipient": "Bench",
+                          "phone": "+6281234567890", "province_code": "33", "regency": "Kota",
+                          "district": "D", "street": "Jl. 1", "postal_code": "51111",
+                          "created_at": now})
+        order_rows.append({"id": ident, "reference": f"INV-{ident}", "checkout_id": ident,
+                           "store_id": store_id, "buyer_id": buyer, "status": "completed",
+                           "payment_method": "cod", "payment_status": "paid",
+                           "subtotal": total, "shipping_method": "pickup", "shipping_fee": 0,
+                           "total": total, "created_at": now, "paid_at": now})
+        lines.append({"order_id": ident, "product_id": product_id, "title": "Produk",
+                      "sku": "SKU", "store_name": "Toko", "unit_price": total, "quantity": 1,
+                      "line_total": total})
+        ledger.append({"store_id": store_id, "order_id": ident, "kind": "sale",
+                       "amount": total, "created_at": now})
+    _insert(Checkout, checkouts)
+    _insert(Order, order_rows)
+    _insert(OrderLine, lines)
+    _insert(LedgerEntry, ledger)
+    recent = now - timedelta(days=60)
+    old = db.session.scalars(select(Order.id).where(Order.status == "completed",
+                                                    Order.id < next_id,
+                                                    Order.created_at >= recent)
+                             .order_by(Order.id).limit(cancels * 20)).all()[::20]
+    db.session.execute(db.update(Order).where(Order.id.in_(old))
+                       .values(status="cancelled", cancelled_at=now))
+    db.session.commit()
+
+
 def database_url(kind: str, reuse: bool = False) -> str:
     if kind == "postgres":
         from bench.pg import BenchCluster
@@ -152,6 +197,10 @@ def main() -> None:
     parser.add_argument("--stores", type=int, default=10_000)
     parser.add_argument("--orders", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--new-orders", type=int, default=2_000,
+                        help="orders placed between the full and the incremental refresh")
+    parser.add_argument("--cancels", type=int, default=200,
+                        help="older orders cancelled between the two refreshes")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the data of the previous run (only refresh and measure)")
     args = parser.parse_args()
@@ -171,10 +220,17 @@ def main() -> None:
             print(f"Generating {args.stores} stores and {args.orders} orders ({args.db})...")
             generate(args.stores, args.orders)
         started = time.perf_counter()
-        refreshed = programme.refresh_summaries()
+        refreshed = programme.refresh_summaries(full=True)
         db.session.commit()
         refresh_s = time.perf_counter() - started
-        print(f"Refresh: {refreshed.rows} summary rows in {refresh_s:.2f} s")
+        print(f"Full refresh: {refreshed.rows} summary rows in {refresh_s:.2f} s")
+        day_of_changes(args.new_orders, args.cancels)
+        started, cpu = time.perf_counter(), time.process_time()
+        refreshed = programme.refresh_summaries()
+        db.session.commit()
+        print(f"Incremental refresh after {args.new_orders} new orders and {args.cancels} "
+              f"cancellations: {refreshed.rows} summary rows in "
+              f"{time.perf_counter() - started:.2f} s (CPU {time.process_time() - cpu:.2f} s)")
     client = app.test_client()
     response = client.post("/login", data={"email": "staf@bench.id", "password": STAFF_PASSWORD})
     assert response.status_code == 302, response.status_code

@@ -7,7 +7,7 @@ import os
 from functools import wraps
 
 from flask import Flask, abort, g, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale, refresh
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -24,7 +24,6 @@ from marketplace.config import INSTANCE, ROOT, Config
 from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
 from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
-from marketplace.i18n import LANG_COOKIE, requested_language, select_locale
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
 from marketplace.services import audit
@@ -69,6 +68,8 @@ def create_app(config: object | dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from blueprints.i18n import select_locale  # the web layer's; imported with the app
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
@@ -78,7 +79,8 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     if not app.config.get("CACHE_TYPE"):
-        app.config["CACHE_TYPE"] = ("RedisCache" if app.config.get("CACHE_REDIS_URL") else
+        app.config["CACHE_TYPE"] = ("marketplace.cache_backend.ResilientRedisCache"
+                                    if app.config.get("CACHE_REDIS_URL") else
                                     "SimpleCache" if app.testing else "FileSystemCache")
     cache.init_app(app)
     register_metrics(app)
@@ -197,6 +199,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from blueprints.i18n import LANG_COOKIE, requested_language
+
     @app.before_request
     def refuse_nul_bytes():
         """NUL in the path, query or form: PostgreSQL cannot store it, so no view sees it."""
@@ -262,6 +266,11 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("date")
     def date_filter(value, fmt: str = "medium") -> str:
         return format_date(value, fmt) if value else ""
+
+    @app.template_filter("rating")
+    def rating(value: float) -> str:
+        """A star average with one decimal in the reader's locale ("4,5" in Indonesian)."""
+        return format_decimal(value, "0.0")
 
     @app.context_processor
     def globals_for_templates() -> dict:

@@ -101,10 +101,13 @@ def cancel_payment_intent(reference: str, intent_id: str):
         intent_id, options={"idempotency_key": idempotency_key(reference, f"cancel-{intent_id}")})
 
 
-def refund_payment_intent(reference: str, intent_id: str, amount: int, action: str):
+def refund_payment_intent(reference: str, intent_id: str, amount: int | None, action: str):
+    """Refund `amount` rupiah of the intent, or all of it when `amount` is None."""
+    params = {"payment_intent": intent_id}
+    if amount is not None:
+        params["amount"] = to_stripe_amount(amount)
     return client().v1.refunds.create(
-        {"payment_intent": intent_id, "amount": to_stripe_amount(amount)},
-        options={"idempotency_key": idempotency_key(reference, action)})
+        params, options={"idempotency_key": idempotency_key(reference, action)})
 
 
 def create_checkout_session(reference: str, amount: int, success_url: str, cancel_url: str,

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from marketplace.search.service import forget_cached_words
 from tests.support.moto import MotoServer
 from tests.support.postgres import Cluster
 from tests.support.redis import RedisServer
@@ -48,9 +49,16 @@ def pytest_addoption(parser):
         "--part", choices=tuple(PARTS), default="all",
         help="which tests to keep: " + "; ".join(f"{k}: {v}" for k, v in PARTS.items()),
     )
+    parser.addoption(
+        "--cluster", action="store_true",
+        help="run the cluster test (tests/cluster: PostgreSQL primary + replica, Redis, moto, "
+             "two gunicorn nodes, a worker, nginx); only `make test-cluster` does, once",
+    )
 
 
 def _in_part(item, part: str) -> bool:
+    if item.get_closest_marker("cluster") is not None:
+        return item.config.getoption("--cluster")
     browser = item.get_closest_marker("e2e") is not None
     if part == "browser":
         return browser
@@ -179,6 +187,7 @@ def _clear_tables(db_kind: str) -> None:
             conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
                               "JOIN pg_namespace n ON n.oid = c.relnamespace "
                               "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+    forget_cached_words()  # emptied behind the ORM's back: the search's caches would not know
 
 
 @pytest.fixture

@@ -45,9 +45,9 @@ def order_action_helpers() -> dict:
     """What `account/_order_actions.html` needs, for any account page showing an order."""
 
     def order_actions(order) -> dict:
-        return {"next": allowed_next(order, current_user), "f": fulfilment,
+        return {"next": allowed_next(order, current_user),
                 "requests": fulfilment.refund_requests(order),
-                "refundable": fulfilment.refundable(order),
+                "can_request_refund": fulfilment.can_request_refund(order),
                 "reviews": reviews.reviews_by_line(order), "reviewable": reviews.REVIEWABLE}
 
     return {"order_actions": order_actions}

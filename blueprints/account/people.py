@@ -1,4 +1,5 @@
-"""Her facilitator: invite by code, give or withdraw consent; and adding an email later."""
+"""Her programme page: her facilitator (invite by code, give or withdraw consent), her
+trainings and group businesses, and adding an email later."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,7 +13,7 @@ from blueprints.common import show_errors
 from blueprints.forms import Form
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
-from marketplace.services import facilitators, onboarding
+from marketplace.services import facilitators, groups, onboarding, training
 
 
 class InviteForm(Form):
@@ -32,7 +33,10 @@ def _page(status: int = 200, **forms):
     forms.setdefault("invite_form", InviteForm())
     forms.setdefault("email_form", EmailForm())
     return render_template("account/facilitator.html", case=facilitators.caseload_of(current_user),
-                           consent_form=ConsentForm(), **forms), status
+                           trainings=training.trainings_of(current_user),
+                           memberships=groups.my_groups(current_user), roles=groups.ROLES,
+                           ministries=training.MINISTRIES, consent_form=ConsentForm(),
+                           **forms), status
 
 
 @bp.get("/facilitator")

@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 from blueprints.account import bp
 from blueprints.account.forms import ChangePasswordForm, ProfileForm
 from blueprints.common import show_errors
+from blueprints.i18n import LANG_COOKIE
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
-from marketplace.i18n import LANG_COOKIE
 from marketplace.services import accounts
 
 

@@ -1,12 +1,13 @@
 """Catalog pages for buyers: categories, products, stores, search, sitemap and robots.txt."""
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from blueprints.catalog import bp
 from blueprints.catalog.caching import cached_page, newest, page_cache
-from marketplace.search import parse_query, search
+from marketplace.search import parse_query, search, suggest
 from marketplace.search.service import subtree_ids
-from marketplace.services import discovery
+from marketplace.services import discovery, reviews
 
 
 def _listing_modified(store_or_product, result):
@@ -38,9 +39,17 @@ def product(product_id: int, slug: str | None = None):
     item = discovery.public_product(product_id)
     if slug != item.slug:
         return redirect(url_for("catalog.product", product_id=item.id, slug=item.slug), 301)
+    page = _reviews(product_id=item.id)
     html = render_template("catalog/product.html", product=item,
-                           more=discovery.more_from_store(item))
-    return cached_page(html, newest(item.updated_at, item.store.updated_at))
+                           more=discovery.more_from_store(item), reviews=page)
+    return cached_page(html, newest(item.updated_at, item.store.updated_at,
+                                    *(r.replied_at or r.created_at for r in page.items)))
+
+
+def _reviews(**subject) -> reviews.ReviewPage:
+    """The page of reviews asked for by ?reviews=<sort>&rpage=<n>."""
+    return reviews.review_page(**subject, sort=request.args.get("reviews", "newest"),
+                               page=request.args.get("rpage", 1, type=int))
 
 
 @bp.get("/s/<slug>")
@@ -50,7 +59,8 @@ def store(slug: str):
     shop = discovery.public_store(slug)
     query, notices = parse_query(request.args, store_id=shop.id, category_ids=None)
     result = search(query)
-    html = render_template("catalog/store.html", store=shop, result=result, notices=notices)
+    html = render_template("catalog/store.html", store=shop, result=result, notices=notices,
+                           reviews=_reviews(store_id=shop.id))
     return cached_page(html, _listing_modified(shop, result))
 
 
@@ -64,6 +74,19 @@ def search_page():
     html = render_template("catalog/search.html", categories=categories, result=result,
                            notices=notices)
     return cached_page(html)
+
+
+@bp.get("/search/suggest")
+def search_suggest():
+    """Autocomplete for the search box (JSON): completions of the words typed, categories."""
+    found = suggest(request.args.get("q", type=str) or "", discovery.all_categories(),
+                    str(get_locale() or "id"))
+    for category in found["categories"]:
+        category["url"] = url_for("catalog.category", slug=category.pop("slug"))
+    response = jsonify(found)
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    return response
 
 
 @bp.get("/sitemap.xml")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from blueprints.common import show_errors
 from blueprints.pendamping import bp
+from blueprints.pendamping import training as training_pages
 from blueprints.pendamping.forms import ActionForm, OpenStoreForForm, RegisterEntrepreneurForm
 from blueprints.vendor.acting import ACTING_KEY
 from marketplace.errors import ValidationError
@@ -114,3 +115,6 @@ def stop_acting():
     if ActionForm().validate_on_submit():
         session.pop(ACTING_KEY, None)
     return redirect(url_for("pendamping.index") if current_user.is_facilitator else "/")
+
+
+training_pages.add_routes(bp, facilitator_required, "pelatihan")

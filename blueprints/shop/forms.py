@@ -14,14 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from blueprints.common import IntegerField
 from blueprints.forms import Form
-from marketplace.models import PaymentMethod
 from marketplace.regions import province_choices
-
-METHOD_LABELS = {
-    PaymentMethod.STRIPE: _l("Card (Visa, Mastercard)"),
-    PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
-    PaymentMethod.COD: _l("Cash on delivery (COD)"),
-}
 
 
 class AddToCartForm(Form):
@@ -53,7 +46,7 @@ class CheckoutForm(Form):
     def __init__(self, methods, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
-        self.method.choices = [(m.value, METHOD_LABELS[m]) for m in methods]
+        self.method.choices = [(m.value, m.label) for m in methods]
 
     def address(self) -> dict:
         return {name: getattr(self, name).data for name in (

@@ -2,13 +2,11 @@
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from blueprints.common import int_arg, safe_next, show_errors
 from blueprints.shop import bp
 from blueprints.shop.forms import (
-    METHOD_LABELS,
     AddToCartForm,
     CancelUnpaidForm,
     CardForm,
@@ -23,13 +21,6 @@ from marketplace.models import Cart, PaymentMethod, ShippingMethod
 from marketplace.services import cart as carts
 from marketplace.services import checkout as checkouts
 from marketplace.services import payments
-from marketplace.services.fulfilment import STATUS_LABELS
-
-SHIPPING_LABELS = {
-    ShippingMethod.SELF_DELIVERY: _l("Delivered by the seller"),
-    ShippingMethod.PICKUP: _l("Pick up at the store"),
-    ShippingMethod.COURIER: _l("Courier"),
-}
 
 
 def _cart(create: bool = False) -> Cart | None:
@@ -42,13 +33,6 @@ def _cart(create: bool = False) -> Cart | None:
         cart = carts.new_guest_cart()
         session["cart_token"] = cart.token
     return cart
-
-
-@bp.app_context_processor
-def shop_helpers() -> dict:
-    return {"shipping_label": lambda m: SHIPPING_LABELS.get(m, m),
-            "payment_labels": payments.PAYMENT_LABELS, "status_labels": STATUS_LABELS,
-            "method_labels": METHOD_LABELS}
 
 
 @bp.route("/cart")
@@ -102,9 +86,11 @@ def _checkout_page(form, view, status=200):
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
-@login_required
 def checkout():
     """Address, shipping per store, payment method, total; placing the order reserves stock."""
+    if not current_user.is_authenticated:  # say why, and keep the cart for after the login
+        flash(_("Log in or register to check out; your cart is kept."), "info")
+        return redirect(url_for("auth.login", next=url_for("shop.checkout")))
     view = carts.view_cart(_cart())
     if not view.groups:
         return redirect(url_for("shop.cart"))

@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from blueprints.staff import background, payments, payouts, people, views  # noqa: E402,F401
+from blueprints.staff import (  # noqa: E402,F401
+    background,
+    payments,
+    payouts,
+    people,
+    synonyms,
+    views,
+)

@@ -1,11 +1,11 @@
-"""Staff area: bank transfers waiting for confirmation (confirm or reject with a reason)."""
+"""Staff area: bank transfers to confirm or reject, and card money to give back or check."""
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
 from blueprints.common import show_errors, staff_required
 from blueprints.forms import Form
@@ -19,12 +19,23 @@ class TransferDecisionForm(Form):
     note = TextAreaField(_l("Note (required to reject)"), validators=[Length(max=500)])
 
 
+class IssueResolveForm(Form):
+    note = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=1000)])
+
+
+def _page(form=None, issue_form=None, failed_issue: int | None = None, status: int = 200):
+    return render_template("staff/payments.html", pending=payments.pending_transfers(),
+                           issues=payments.payment_issues(current_user),
+                           form=form or TransferDecisionForm(formdata=None),
+                           issue_form=issue_form or IssueResolveForm(formdata=None),
+                           failed_issue=failed_issue), status
+
+
 @bp.route("/payments")
 @staff_required
 def transfers():
-    """Bank transfers waiting for staff, those with a proof first."""
-    return render_template("staff/payments.html", pending=payments.pending_transfers(),
-                           form=TransferDecisionForm(formdata=None))
+    """Bank transfers waiting for staff, those with a proof first; card money to look at."""
+    return _page()
 
 
 @bp.route("/payments/<int:payment_id>/confirm", methods=["POST"])
@@ -50,8 +61,20 @@ def transfer_reject(payment_id: int):
         db.session.rollback()
         show_errors(form, exc)
         flash(_("Write why the transfer is rejected."), "error")
-        return render_template("staff/payments.html", pending=payments.pending_transfers(),
-                               form=form), 422
+        return _page(form, status=422)
     db.session.commit()
     flash(_("Transfer rejected. The buyer was told why."), "success")
+    return redirect(url_for("staff.transfers"))
+
+
+@bp.route("/payments/issues/<int:issue_id>/resolve", methods=["POST"])
+@staff_required
+def issue_resolve(issue_id: int):
+    """Card money was given back by hand (or settled): record what was done."""
+    form = IssueResolveForm()
+    if not form.validate_on_submit():
+        return _page(issue_form=form, failed_issue=issue_id, status=422)
+    payments.resolve_issue(current_user, issue_id, form.note.data)
+    db.session.commit()
+    flash(_("Marked as handled."), "success")
     return redirect(url_for("staff.transfers"))

@@ -112,7 +112,7 @@ def payout_mark_paid(store_id: int):
 def disputes():
     """Refund requests the buyer took to staff after the seller rejected them."""
     return render_template("staff/disputes.html", items=fulfilment.disputes(current_user),
-                           form=DisputeDecisionForm(), f=fulfilment)
+                           form=DisputeDecisionForm())
 
 
 @bp.post("/disputes/<int:request_id>")
@@ -125,7 +125,7 @@ def dispute_decide(request_id: int):
     form = DisputeDecisionForm()
     if not form.validate_on_submit():
         return render_template("staff/disputes.html", items=fulfilment.disputes(current_user),
-                               form=form, f=fulfilment, failed_id=request_id), 422
+                               form=form, failed_id=request_id), 422
     fulfilment.decide_refund_request(current_user, refund_request,
                                      form.decision.data == "accept", form.note.data)
     db.session.commit()

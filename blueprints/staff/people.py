@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.common import show_errors, staff_required
 from blueprints.forms import Form
+from blueprints.pendamping import training as training_pages
 from blueprints.staff import bp
 from marketplace.errors import DomainError, ValidationError
 from marketplace.extensions import db
@@ -86,3 +87,6 @@ def facilitator_detail(user_id: int):
     return render_template("staff/facilitator.html", profile=profile, form=form,
                            cases=facilitators.caseload(profile.user),
                            region=province_name(profile.province_code)), status
+
+
+training_pages.add_routes(bp, staff_required, "training")

@@ -1,7 +1,7 @@
 """Views of the staff area: verification, permits, featured vendors, moderation, audit log,
 staff accounts, the programme dashboard and data exports."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -166,6 +166,9 @@ def _feature_form() -> FeatureForm:
                                               ids=[int_arg("store_id", values=request.form)])
     else:
         stores = verification.verified_stores(current_user, request.args.get("q", "")[:100])
+        # A feature usually starts now and runs a month: both dates come filled in.
+        start = to_jakarta(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+        form.starts_at.data, form.ends_at.data = start, start + timedelta(days=30)
     form.store_id.choices = [(s.id, s.name) for s in stores]
     return form
 

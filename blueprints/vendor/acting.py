@@ -1,7 +1,10 @@
 """Which store the vendor pages show: the user's own, or the one her facilitator acts for."""
 
-from flask import abort, flash, session
-from flask_login import current_user
+from functools import wraps
+
+from flask import abort, flash, redirect, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from marketplace.errors import PermissionDenied
 from marketplace.models import Store
@@ -25,6 +28,21 @@ def current_store() -> Store | None:
         session.pop(ACTING_KEY, None)
         flash(str(exc.message), "error")
         abort(403)
+
+
+def store_required(view):
+    """Log in first; users without a store are sent to open one. Passes `store` to the view."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        store = current_store()
+        if store is None:
+            flash(_("Open your store first."), "info")
+            return redirect(url_for("vendor.open_store"))
+        return view(store, *args, **kwargs)
+
+    return wrapped
 
 
 def hide_payout_fields(form, store: Store) -> None:

@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user
 
 from blueprints.vendor import bp
-from blueprints.vendor.views import store_required
+from blueprints.vendor.acting import store_required
 from marketplace.services import facilitators
 
 

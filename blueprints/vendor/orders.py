@@ -1,14 +1,13 @@
 """Vendor order desk: tabs by status, order page with its actions, packing slip, ledger, reviews."""
 
-from functools import wraps
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from blueprints.common import paginate, show_errors
 from blueprints.vendor import bp
-from blueprints.vendor.acting import current_store
+from blueprints.vendor.acting import store_required
 from blueprints.vendor.order_forms import (
     ActionForm,
     CancelForm,
@@ -23,21 +22,6 @@ from marketplace.services import fulfilment, ledger, payments, reviews
 from marketplace.services.orderflow import allowed_next
 
 
-def store_required(view):
-    """Signed in with an own store (in g.store); others are sent to open one first."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        g.store = current_store()
-        if g.store is None:
-            flash(_("Open your store first."), "error")
-            return redirect("/vendor/")
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def _checked(form) -> None:
     if not form.validate_on_submit():
         abort(400)
@@ -47,14 +31,20 @@ def _back(order):
     return redirect(url_for("vendor.order_detail", reference=order.reference))
 
 
+@bp.context_processor
+def order_desk_helpers() -> dict:
+    """The order desk's deadline rules, asked by its templates (never restated there)."""
+    return {"order_deadline": fulfilment.deadline, "order_is_late": fulfilment.is_late}
+
+
 @bp.get("/orders")
 @store_required
-def orders():
+def orders(store):
     """The order desk: one tab per status, with counts and deadlines."""
     tab = request.args.get("tab", "new")
-    page = paginate(fulfilment.desk_query(g.store, tab), per_page=20)
+    page = paginate(fulfilment.desk_query(store, tab), per_page=20)
     return render_template("vendor/orders.html", tab=tab, tabs=fulfilment.TABS, page=page,
-                           counts=fulfilment.tab_counts(g.store), now=utcnow(), f=fulfilment)
+                           counts=fulfilment.tab_counts(store), now=utcnow())
 
 
 def _render_detail(order, status: int = 200, **forms):
@@ -62,7 +52,7 @@ def _render_detail(order, status: int = 200, **forms):
     forms.setdefault("cancel_form", CancelForm())
     forms.setdefault("decision_form", DecisionForm())
     return render_template(
-        "vendor/orders_detail.html", order=order, f=fulfilment, now=utcnow(),
+        "vendor/orders_detail.html", order=order, now=utcnow(), cash_due=payments.cash_due(order),
         next_steps=allowed_next(order, current_user), action_form=ActionForm(),
         requests=fulfilment.refund_requests(order),
         payment=order.checkout, **forms), status
@@ -70,14 +60,14 @@ def _render_detail(order, status: int = 200, **forms):
 
 @bp.get("/orders/<reference>")
 @store_required
-def order_detail(reference: str):
+def order_detail(store, reference: str):
     """One order: what to pack, where it goes, its timeline and the next steps."""
     return _render_detail(fulfilment.order_for_vendor(current_user, reference))
 
 
 @bp.post("/orders/<reference>/accept")
 @store_required
-def order_accept(reference: str):
+def order_accept(store, reference: str):
     """Accept a new order (Diproses)."""
     order = fulfilment.order_for_vendor(current_user, reference)
     _checked(ActionForm())
@@ -89,7 +79,7 @@ def order_accept(reference: str):
 
 @bp.post("/orders/<reference>/ship")
 @store_required
-def order_ship(reference: str):
+def order_ship(store, reference: str):
     """Ship with a courier and resi, or set off to deliver it yourself."""
     order = fulfilment.order_for_vendor(current_user, reference)
     form = ShipForm()
@@ -107,7 +97,7 @@ def order_ship(reference: str):
 
 @bp.post("/orders/<reference>/handover")
 @store_required
-def order_handover(reference: str):
+def order_handover(store, reference: str):
     """Picked up by the buyer, or delivered by the seller in person."""
     order = fulfilment.order_for_vendor(current_user, reference)
     _checked(ActionForm())
@@ -119,7 +109,7 @@ def order_handover(reference: str):
 
 @bp.post("/orders/<reference>/deliver")
 @store_required
-def order_deliver(reference: str):
+def order_deliver(store, reference: str):
     """The courier delivered the parcel."""
     order = fulfilment.order_for_vendor(current_user, reference)
     _checked(ActionForm())
@@ -131,7 +121,7 @@ def order_deliver(reference: str):
 
 @bp.post("/orders/<reference>/cash-received")
 @store_required
-def order_cash_received(reference: str):
+def order_cash_received(store, reference: str):
     """COD: the seller collected the cash, so the sale is credited to the store's balance."""
     order = fulfilment.order_for_vendor(current_user, reference)
     _checked(ActionForm())
@@ -143,7 +133,7 @@ def order_cash_received(reference: str):
 
 @bp.post("/orders/<reference>/cancel")
 @store_required
-def order_cancel(reference: str):
+def order_cancel(store, reference: str):
     """Cancel with a reason: stock back, money back when paid."""
     order = fulfilment.order_for_vendor(current_user, reference)
     form = CancelForm()
@@ -157,7 +147,7 @@ def order_cancel(reference: str):
 
 @bp.post("/orders/<reference>/refund-requests/<int:request_id>")
 @store_required
-def order_refund_decision(reference: str, request_id: int):
+def order_refund_decision(store, reference: str, request_id: int):
     """Accept (money back) or reject a buyer's refund request."""
     order = fulfilment.order_for_vendor(current_user, reference)
     refund_request = fulfilment.request_for_order(order, request_id)
@@ -178,39 +168,38 @@ def order_refund_decision(reference: str, request_id: int):
 
 @bp.get("/orders/<reference>/slip")
 @store_required
-def order_slip(reference: str):
+def order_slip(store, reference: str):
     """A printable packing slip: address label and what goes in the parcel."""
     order = fulfilment.order_for_vendor(current_user, reference)
-    return render_template("vendor/orders_slip.html", order=order, address=order.checkout,
-                           f=fulfilment)
+    return render_template("vendor/orders_slip.html", order=order, address=order.checkout)
 
 
 @bp.get("/ledger")
 @store_required
-def ledger_page():
+def ledger_page(store):
     """Balance and ledger entries: what the store earned and what was paid out."""
-    page = paginate(ledger.entries_query(g.store), per_page=30)
+    page = paginate(ledger.entries_query(store), per_page=30)
     return render_template("vendor/orders_ledger.html", page=page,
-                           balance=ledger.balance(g.store),
-                           totals=ledger.totals_by_kind(g.store))
+                           balance=ledger.balance(store),
+                           totals=ledger.totals_by_kind(store))
 
 
 @bp.get("/reviews")
 @store_required
-def store_reviews():
+def store_reviews(store):
     """Reviews of the store's products (?unanswered=1: those without a reply), with a reply
     form where none was given yet."""
     unanswered = request.args.get("unanswered") == "1"
-    page = paginate(reviews.store_reviews_query(g.store, unanswered=unanswered), per_page=20)
+    page = paginate(reviews.store_reviews_query(store, unanswered=unanswered), per_page=20)
     return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm(),
                            unanswered=unanswered)
 
 
 @bp.post("/reviews/<int:review_id>/reply")
 @store_required
-def review_reply(review_id: int):
+def review_reply(store, review_id: int):
     """Reply once to a review of one of the store's products."""
-    review = reviews.review_for_store(g.store, review_id)
+    review = reviews.review_for_store(store, review_id)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -222,6 +211,6 @@ def review_reply(review_id: int):
             db.session.commit()
             flash(_("Your reply is published."), "success")
             return redirect(url_for("vendor.store_reviews"))
-    page = paginate(reviews.store_reviews_query(g.store), per_page=20)
+    page = paginate(reviews.store_reviews_query(store), per_page=20)
     return render_template("vendor/orders_reviews.html", page=page, form=form,
                            failed_id=review_id), 422

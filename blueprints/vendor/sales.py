@@ -1,15 +1,16 @@
 """Vendor sales: dashboard with charts, CSV exports, monthly statement and its public check."""
 
-from flask import Response, g, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
 from blueprints.common import int_arg
 from blueprints.vendor import bp
+from blueprints.vendor.acting import store_required
 from blueprints.vendor.order_forms import VerifyStatementForm
-from blueprints.vendor.orders import store_required
 from marketplace.errors import NotFound
 from marketplace.extensions import limiter
 from marketplace.replica import read_replica
+from marketplace.services import groups
 from marketplace.services import sales as sales_service
 
 CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM = 640, 240, 16, 200
@@ -38,10 +39,10 @@ def _period() -> int:
 
 @bp.get("/sales")
 @store_required
-def sales():
+def sales(store):
     """The sales dashboard: figures vs the previous period, chart, top products, low stock."""
     with read_replica():
-        data = sales_service.dashboard(current_user, g.store, _period(),
+        data = sales_service.dashboard(current_user, store, _period(),
                                        request.args.get("by") or None)
     return render_template("vendor/sales.html", d=data, chart=chart(data.series),
                            periods=sales_service.PERIODS, grains=sales_service.GRAINS)
@@ -54,36 +55,38 @@ def _csv(lines, name: str) -> Response:
 
 @bp.get("/sales/orders.csv")
 @store_required
-def sales_orders_csv():
+def sales_orders_csv(store):
     """Download the period's orders as CSV."""
     period = _period()
-    return _csv(sales_service.orders_csv(current_user, g.store, period),
-                f"pesanan-{g.store.slug}-{period}d.csv")
+    return _csv(sales_service.orders_csv(current_user, store, period),
+                f"pesanan-{store.slug}-{period}d.csv")
 
 
 @bp.get("/sales/products.csv")
 @store_required
-def sales_products_csv():
+def sales_products_csv(store):
     """Download the period's sales by product as CSV."""
     period = _period()
-    return _csv(sales_service.products_csv(current_user, g.store, period),
-                f"penjualan-produk-{g.store.slug}-{period}d.csv")
+    return _csv(sales_service.products_csv(current_user, store, period),
+                f"penjualan-produk-{store.slug}-{period}d.csv")
 
 
 @bp.get("/statements")
 @store_required
-def statements():
+def statements(store):
     """Months a statement can be printed for."""
     return render_template("vendor/statement_list.html",
-                           months=sales_service.statement_months(g.store))
+                           months=sales_service.statement_months(store))
 
 
 @bp.get("/statements/<month>")
 @store_required
-def statement(month: str):
+def statement(store, month: str):
     """A printable monthly sales statement with its verification code."""
-    return render_template("vendor/statement.html",
-                           s=sales_service.statement_for(current_user, g.store, month))
+    s = sales_service.statement_for(current_user, store, month)
+    return render_template("vendor/statement.html", s=s,
+                           shares=groups.statement_shares(store, s.month, s.net),
+                           roles=groups.ROLES)
 
 
 @bp.route("/statements/verify", methods=["GET"])

@@ -1,6 +1,5 @@
 """Views of the vendor area: the owner's store, its settings, products, photos and CSV upload."""
 
-from functools import wraps
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -10,7 +9,7 @@ from sqlalchemy import select
 
 from blueprints.common import paginate, show_errors
 from blueprints.vendor import bp
-from blueprints.vendor.acting import current_store, hide_payout_fields
+from blueprints.vendor.acting import hide_payout_fields, store_required
 from blueprints.vendor.forms import (
     AltTextForm,
     ImageUploadForm,
@@ -31,21 +30,6 @@ from marketplace.services import catalog, product_import, stores
 from marketplace.services.vendor_todo import vendor_todo
 
 PAGE_SIZE = 30
-
-
-def store_required(view):
-    """Log in first; users without a store are sent to open one. Passes `store` to the view."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        store = current_store()
-        if store is None:
-            flash(_("Open your store first."), "info")
-            return redirect(url_for("vendor.open_store"))
-        return view(store, *args, **kwargs)
-
-    return wrapped
 
 
 def _failed(form, exc: ValidationError, template: str, **context):

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from blueprints.webhooks import bp
 from marketplace import stripe_gateway
 from marketplace.extensions import csrf, db
-from marketplace.services import payments
+from marketplace.services import stripe_events
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +24,11 @@ def stripe_webhook():
     except (stripe.SignatureVerificationError, ValueError):
         return jsonify(error="invalid signature"), 400
     try:
-        outcome = payments.handle_stripe_event(payload)
+        outcome = stripe_events.handle_stripe_event(payload)
         db.session.commit()
     except IntegrityError:  # the same event delivered twice at once: the first one acts
         db.session.rollback()
         outcome = "duplicate"
-    except ValueError:
-        db.session.rollback()
-        return jsonify(error="malformed event"), 400
+    if outcome == stripe_events.UNUSABLE:  # recorded; tell the sender it was unusable
+        return jsonify(error="malformed event", outcome=outcome), 400
     return jsonify(received=True, outcome=outcome)

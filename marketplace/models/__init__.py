@@ -16,8 +16,16 @@ from marketplace.models.orders import (
     RefundRequestStatus,
     ShippingMethod,
 )
-from marketplace.models.payments import Payment, Refund, WebhookEvent
+from marketplace.models.payments import (
+    Payment,
+    PaymentIssue,
+    PaymentIssueKind,
+    PaymentIssueStatus,
+    Refund,
+    WebhookEvent,
+)
 from marketplace.models.reviews import Review
+from marketplace.models.search import SynonymGroup
 from marketplace.models.staff import (
     AuditEvent,
     FeaturedSlot,
@@ -36,11 +44,12 @@ from marketplace.models.users import Address, OutboxMessage, User
 __all__ = [
     "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",
     "FeaturedSlot", "IncomeThreshold", "LedgerEntry", "LedgerKind", "Order", "OrderEvent",
-    "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentMethod", "PaymentStatus",
+    "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentIssue", "PaymentIssueKind",
+    "PaymentIssueStatus", "PaymentMethod", "PaymentStatus",
     "Payout", "Product", "ProductImage", "ProductStatus", "Refund", "RefundRequest",
     "RefundRequestStatus", "Report", "ReportStatus",
     "Review", "ShippingMethod", "MonthlyCategorySales", "MonthlyProvinceSales",
     "MonthlyStoreSales",
     "ProgrammeBuyers", "SummaryRefresh", "Store", "StoreStatus", "StoredImage", "User", "Variant",
-    "WebhookEvent",
+    "SynonymGroup", "WebhookEvent",
 ]

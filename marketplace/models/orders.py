@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -30,11 +31,21 @@ class OrderStatus(enum.StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        """The status in the reader's language (buyers, sellers and staff read the same words)."""
+        return _ORDER_STATUS_LABELS[self]
+
 
 class PaymentMethod(enum.StrEnum):
     STRIPE = "stripe"
     BANK_TRANSFER = "bank_transfer"
     COD = "cod"
+
+    @property
+    def label(self) -> str:
+        """The method in the reader's language."""
+        return _PAYMENT_METHOD_LABELS[self]
 
 
 class PaymentStatus(enum.StrEnum):
@@ -44,11 +55,46 @@ class PaymentStatus(enum.StrEnum):
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
 
+    @property
+    def label(self) -> str:
+        """The payment status in the reader's language (never the words of an order status)."""
+        return _PAYMENT_STATUS_LABELS[self]
+
 
 class ShippingMethod(enum.StrEnum):
     SELF_DELIVERY = "self_delivery"
     PICKUP = "pickup"
     COURIER = "courier"
+
+    @property
+    def label(self) -> str:
+        """The delivery method in the reader's language."""
+        return _SHIPPING_METHOD_LABELS[self]
+
+
+# Labels are lazy: each is translated when shown, in the language of whoever reads it.
+_ORDER_STATUS_LABELS = {
+    OrderStatus.AWAITING_PAYMENT: _l("Awaiting payment"), OrderStatus.NEW: _l("New order"),
+    OrderStatus.PROCESSING: _l("Processing"), OrderStatus.SHIPPED: _l("Shipped"),
+    OrderStatus.DELIVERED: _l("Delivered"), OrderStatus.COMPLETED: _l("Completed"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+}
+_PAYMENT_METHOD_LABELS = {
+    PaymentMethod.STRIPE: _l("Card (Visa, Mastercard)"),
+    PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
+    PaymentMethod.COD: _l("Cash on delivery (COD)"),
+}
+_PAYMENT_STATUS_LABELS = {
+    PaymentStatus.PENDING: _l("Not paid yet"), PaymentStatus.PAID: _l("Paid"),
+    PaymentStatus.FAILED: _l("Payment failed"),
+    PaymentStatus.PARTIALLY_REFUNDED: _l("Partly refunded"),
+    PaymentStatus.REFUNDED: _l("Refunded"),
+}
+_SHIPPING_METHOD_LABELS = {
+    ShippingMethod.SELF_DELIVERY: _l("Delivered by the seller"),
+    ShippingMethod.PICKUP: _l("Pick up at the store"),
+    ShippingMethod.COURIER: _l("Courier"),
+}
 
 
 class Cart(db.Model):
@@ -161,6 +207,15 @@ class Order(db.Model):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
     )
 
+    @property
+    def payment_label(self) -> str:
+        """The payment as buyer and seller read it: a COD order not paid yet is paid at the door
+        ("Bayar di tempat"), not a payment anyone waits for online."""
+        if (self.payment_method == PaymentMethod.COD
+                and self.payment_status == PaymentStatus.PENDING):
+            return _l("Pay on delivery")
+        return self.payment_status.label
+
     __table_args__ = (
         CheckConstraint("subtotal > 0", name="subtotal_positive"),
         CheckConstraint("shipping_fee >= 0", name="shipping_fee_not_negative"),
@@ -229,6 +284,19 @@ class RefundRequestStatus(enum.StrEnum):
     REJECTED = "rejected"
     #: The buyer disagreed with a rejection; staff decide (accepted or rejected).
     DISPUTED = "disputed"
+
+    @property
+    def label(self) -> str:
+        """Where the request stands, in the reader's language."""
+        return _REFUND_REQUEST_LABELS[self]
+
+
+_REFUND_REQUEST_LABELS = {
+    RefundRequestStatus.OPEN: _l("Waiting for the seller"),
+    RefundRequestStatus.ACCEPTED: _l("Accepted"),
+    RefundRequestStatus.REJECTED: _l("Rejected"),
+    RefundRequestStatus.DISPUTED: _l("Disputed: staff will decide"),
+}
 
 
 class RefundRequest(db.Model):

@@ -1,8 +1,8 @@
 """The programme's people: facilitators, their caseloads and consent, and account set-up codes."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.clock import utcnow
@@ -103,3 +103,73 @@ def acting_for(facilitator: User, store) -> bool:
     db.session.info.setdefault(ASSISTING_KEY, {})[(facilitator.id, store.id)] = (
         facilitator.name, store.name)
     return True
+
+
+class GroupMember(db.Model):
+    """A household's membership of a group business (KUBE) store, with its share of income.
+
+    A store with member rows is a group store. Leaving sets `left_at`; the row stays as history.
+    """
+
+    __tablename__ = "group_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: "owner", "chair", "treasurer", "secretary" or "member".
+    role: Mapped[str] = mapped_column(String(12))
+    #: Share of the store's income in basis points (10000 = all of it).
+    share_bp: Mapped[int]
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        CheckConstraint("share_bp >= 0 AND share_bp <= 10000", name="share_range"),
+        CheckConstraint("role IN ('owner', 'chair', 'treasurer', 'secretary', 'member')",
+                        name="role_known"),
+    )
+
+
+class TrainingEvent(db.Model):
+    """An entrepreneurship training or technical guidance session (pelatihan, bimtek)."""
+
+    __tablename__ = "training_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    #: "kemensos" (Social Affairs) or "kemenperin" (Industry).
+    ministry: Mapped[str] = mapped_column(String(12))
+    held_on: Mapped[date]
+    online: Mapped[bool] = mapped_column(default=False)
+    #: Where it was held; None when online.
+    place: Mapped[str | None] = mapped_column(String(200))
+    trainer: Mapped[str] = mapped_column(String(120))
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attendance: Mapped[list["TrainingAttendance"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan")
+
+    __table_args__ = (CheckConstraint("ministry IN ('kemensos', 'kemenperin')",
+                                      name="ministry_known"),)
+
+
+class TrainingAttendance(db.Model):
+    """One entrepreneur attended one training event."""
+
+    __tablename__ = "training_attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("training_events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[TrainingEvent] = relationship(back_populates="attendance")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)

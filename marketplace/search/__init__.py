@@ -10,10 +10,11 @@ from marketplace.search.service import (
     SearchResult,
     parse_query,
     search,
+    suggest,
     tokens,
 )
 
 schema.register(db.metadata)
 
 __all__ = ["MAX_PAGE", "PER_PAGE", "SORTS", "SearchQuery", "SearchResult", "parse_query",
-           "schema", "search", "tokens"]
+           "schema", "search", "suggest", "tokens"]

@@ -1,109 +1,71 @@
-"""The two search backends: SQLite FTS5 and PostgreSQL full-text (`indonesian`) + pg_trgm.
+"""The two search backends: SQLite FTS5 and PostgreSQL full-text (`simple`, GIN).
 
-Each turns sanitised words (letters and digits only, see `service.tokens`) into a match
-condition and a rank on an already filtered statement; user text never reaches the query
-syntax of either database, and every value is a bound parameter.
+Both index words as written and are handed the same lists of words to look for (see
+`words.py`), so they find the same products. Each turns groups of words (any word of a group
+matches; every group must, or any) into its own query text, which is always a bound
+parameter; the words are letters and digits only, so no user text reaches either syntax.
 """
 
-from sqlalchemy import Select, bindparam, column, event, func, literal_column, or_, select, table
-from sqlalchemy.pool import Pool
+from sqlalchemy import Select, bindparam, cast, column, literal_column, table, text
+from sqlalchemy.dialects.postgresql import TSQUERY
 
-from marketplace.extensions import db
 from marketplace.models import Product
+from marketplace.search.words import Term
 
-#: How alike a misspelt word and an indexed word must be (trigram Jaccard, as pg_trgm).
-SIMILARITY = 0.4
-#: The same for PostgreSQL's word_similarity (a word against the closest part of a title).
-PG_WORD_SIMILARITY = 0.5
-#: Similar words tried per misspelt word.
-ALTERNATIVES = 3
-
-
-def trigrams(word: str) -> set[str]:
-    """pg_trgm's trigrams of one word: padded with two spaces before and one after."""
-    padded = f"  {word} "
-    return {padded[i:i + 3] for i in range(len(padded) - 2)}
-
-
-def similarity(a: str, b: str) -> float:
-    ta, tb = trigrams(a), trigrams(b)
-    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+Groups = list[list[Term]]
 
 
 class SQLiteBackend:
-    """FTS5 with bm25 ranking (title counts most, then category, store, description)."""
+    """FTS5 (unicode61 without diacritics, prefix indexes of 2-4 letters)."""
 
     index = table("product_search", column("rowid"))
-    vocab = table("product_search_vocab", column("term"))
     fts = literal_column("product_search")
     #: FTS5 walks its matches in rowid order itself, so a window of them needs no sort.
-    newest_first = index.c.rowid.desc()
+    newest = index.c.rowid.desc()
 
-    def _matching(self, stmt: Select, expression: str):
-        stmt = stmt.join(self.index, self.index.c.rowid == Product.id).where(
-            self.fts.op("MATCH")(bindparam("fts_query", expression))
-        )
-        return stmt, func.bm25(self.fts, 10.0, 4.0, 3.0, 1.0)
+    def match(self, stmt: Select, groups: Groups, *, every: bool = True) -> Select:
+        expression = (" AND " if every else " OR ").join(
+            "(" + " OR ".join(f'"{t.word}"' + ("*" if t.prefix else "") for t in group) + ")"
+            for group in groups)
+        return stmt.join(self.index, self.index.c.rowid == Product.id).where(
+            self.fts.op("MATCH")(bindparam("fts_query", expression)))
 
-    def match(self, stmt: Select, terms: list[str]):
-        return self._matching(stmt, " ".join(f'"{t}"*' for t in terms))
-
-    def fuzzy(self, stmt: Select, terms: list[str]):
-        """Replace each word by the indexed words most like it (same first letter)."""
-        ranges = [(t[0], chr(ord(t[0]) + 1)) for t in terms]
-        conditions = [(self.vocab.c.term >= lo) & (self.vocab.c.term < hi) for lo, hi in ranges]
-        vocabulary = list(db.session.scalars(select(self.vocab.c.term).where(or_(*conditions))))
-        groups = []
-        for term in terms:
-            scored = sorted(((similarity(term, w), w) for w in vocabulary
-                             if w[0] == term[0] and abs(len(w) - len(term)) <= 3), reverse=True)
-            best = [w for score, w in scored[:ALTERNATIVES] if score >= SIMILARITY]
-            if not best:
-                return None
-            groups.append("(" + " OR ".join(f'"{w}"' for w in best) + ")")
-        return self._matching(stmt, " AND ".join(groups))
+    def vocabulary(self, connection) -> list[tuple[str, int]]:
+        return list(connection.execute(text("SELECT term, doc FROM product_search_vocab")))
 
 
 class PostgresBackend:
-    """`indonesian` text search (stemmed, GIN index) ranked by ts_rank; pg_trgm for typos."""
+    """A `simple` tsvector per product (title weighted A) in a GIN index."""
 
-    index = table("product_search", column("product_id"), column("document"), column("words"))
-    #: Every match is ranked: PostgreSQL finds them with a bitmap scan of the GIN index anyway.
-    newest_first = None
+    index = table("product_search", column("product_id"), column("document"))
+    newest = Product.id.desc()
 
-    def _matching(self, stmt: Select, condition, rank):
-        # OFFSET 0 keeps the match a subquery of its own, answered from the GIN index; joined
-        # flat, a LIMIT tempts the planner into walking every product in id order instead.
-        matches = (select(self.index.c.product_id, rank.label("rank")).where(condition)
-                   .offset(0).subquery("matches"))
-        return stmt.join(matches, matches.c.product_id == Product.id), matches.c.rank
+    def match(self, stmt: Select, groups: Groups, *, every: bool = True) -> Select:
+        # A cast, not to_tsquery(): the words are already normalised as the index stores them.
+        value = (" & " if every else " | ").join(
+            "(" + " | ".join(f"'{t.word}'" + (":*" if t.prefix else "") for t in group) + ")"
+            for group in groups)
+        return stmt.join(self.index, self.index.c.product_id == Product.id).where(
+            self.index.c.document.op("@@")(cast(bindparam("ts_query", value), TSQUERY)))
 
-    def match(self, stmt: Select, terms: list[str]):
-        # Each word matches as a prefix of a stemmed word ("tenunan" -> "tenun") or of the word
-        # as written (the stemmer turns "keripik" into "ripik", so "kerip" needs the latter).
-        tsquery = None
-        for number, term in enumerate(terms):
-            value = bindparam(f"ts_term_{number}", f"'{term}':*")
-            either = func.to_tsquery(literal_column("'indonesian'::regconfig"), value).op("||")(
-                func.to_tsquery(literal_column("'simple'::regconfig"), value))
-            tsquery = either if tsquery is None else tsquery.op("&&")(either)
-        return self._matching(stmt, self.index.c.document.op("@@")(tsquery),
-                              -func.ts_rank(self.index.c.document, tsquery))
+    #: Documents read to estimate how common each word is (a sample of a large index).
+    SAMPLE_DOCUMENTS = 20_000
 
-    def fuzzy(self, stmt: Select, terms: list[str]):
-        """Products whose title, category or store contain words like these (word_similarity)."""
-        phrase = bindparam("trgm_query", " ".join(terms))
-        return self._matching(stmt, self.index.c.words.op("%>")(phrase),
-                              -func.word_similarity(phrase, self.index.c.words))
-
-
-@event.listens_for(Pool, "connect")
-def _trigram_threshold(dbapi_connection, _record) -> None:
-    """Typos like "kripik" for "keripik" score about 0.57; pg_trgm's default cut is 0.6."""
-    if type(dbapi_connection).__module__.startswith("psycopg"):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute(f"SET pg_trgm.word_similarity_threshold = {PG_WORD_SIMILARITY}")
-        dbapi_connection.commit()
+    def vocabulary(self, connection) -> list[tuple[str, int]]:
+        """Every indexed word, with its number of products in a sample of the index: exact
+        counts would mean a counter row that every product change of a common word locks.
+        Read whole (a small index), it also leaves out the words of deleted products."""
+        return list(connection.execute(text("""
+            WITH sample AS (
+              SELECT CASE WHEN reltuples > :documents THEN 100.0 * :documents / reltuples
+                          ELSE 100 END AS percent
+              FROM pg_class WHERE oid = 'product_search'::regclass)
+            SELECT t.term, coalesce(s.ndoc, 0)
+            FROM product_search_terms t LEFT JOIN ts_stat(format(
+              'SELECT document FROM product_search TABLESAMPLE SYSTEM (%s)',
+              (SELECT percent FROM sample))) s ON s.word = t.term
+            WHERE s.ndoc IS NOT NULL OR (SELECT percent FROM sample) < 100"""),
+            {"documents": self.SAMPLE_DOCUMENTS}))
 
 
 _BACKENDS = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}

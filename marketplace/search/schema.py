@@ -1,5 +1,5 @@
 # ruff: noqa: S608  (fixed DDL text; no user input is ever formatted into it)
-"""Search index DDL for SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm), kept by triggers.
+"""Search index DDL for SQLite (FTS5) and PostgreSQL (tsvector), kept by triggers.
 
 The indexed document of a product joins three tables (title and description from the product,
 the category and its parent's names, the store name), so it is kept in a table of its own and
@@ -67,40 +67,47 @@ SQLITE_DROP = [
 ]
 
 POSTGRES_DDL = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
     """CREATE TABLE IF NOT EXISTS product_search (
         product_id integer PRIMARY KEY REFERENCES products(id) ON DELETE CASCADE,
-        document tsvector NOT NULL,
-        words text NOT NULL
+        document tsvector NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS product_search_document_idx ON product_search USING gin (document)",
-    "CREATE INDEX IF NOT EXISTS product_search_words_idx ON product_search "
-    "USING gin (words gin_trgm_ops)",
+    # Every word ever indexed: the vocabulary typos, roots and completions are looked up in
+    # (SQLite reads its fts5vocab; PostgreSQL's ts_stat would read the whole index). Words
+    # of deleted products stay until the next rebuild: they match nothing.
+    """CREATE TABLE IF NOT EXISTS product_search_terms (
+        term text PRIMARY KEY
+    )""",
+    # Words as FTS5's unicode61 tokenizer (remove_diacritics 2) sees them: lower case, no
+    # diacritics, any run of other characters a separator; so both backends index the same
+    # words, and `simple` keeps them as written (the stemming is done in Python, the same way
+    # for both: see words.py).
+    """CREATE OR REPLACE FUNCTION product_search_words(value text) RETURNS text
+    LANGUAGE sql STABLE AS $$
+      SELECT regexp_replace(lower(unaccent(coalesce(value, ''))), '[^[:alnum:]]+', ' ', 'g')
+    $$""",
     # One function builds the documents of a set of products (weights: title A, category B,
-    # store C, description D; stemmed and as written), so each trigger says only which
-    # products changed.
+    # store C, description D), so each trigger says only which products changed.
     """CREATE OR REPLACE FUNCTION product_search_refresh(ids integer[]) RETURNS void
     LANGUAGE sql AS $$
-      INSERT INTO product_search (product_id, document, words)
+      INSERT INTO product_search (product_id, document)
       SELECT p.id,
-        setweight(to_tsvector('indonesian', p.title), 'A') ||
-        setweight(to_tsvector('indonesian', c.name_id || ' ' || c.name_en || ' ' ||
-                  coalesce(pc.name_id || ' ' || pc.name_en, '')), 'B') ||
-        setweight(to_tsvector('indonesian', s.name), 'C') ||
-        setweight(to_tsvector('indonesian', coalesce(p.description, '')), 'D') ||
-        setweight(to_tsvector('simple', p.title), 'A') ||
-        setweight(to_tsvector('simple', c.name_id || ' ' || c.name_en || ' ' ||
-                  coalesce(pc.name_id || ' ' || pc.name_en, '')), 'B') ||
-        setweight(to_tsvector('simple', s.name), 'C') ||
-        setweight(to_tsvector('simple', coalesce(p.description, '')), 'D'),
-        lower(p.title || ' ' || c.name_id || ' ' || s.name)
+        setweight(to_tsvector('simple', product_search_words(p.title)), 'A') ||
+        setweight(to_tsvector('simple', product_search_words(c.name_id || ' ' || c.name_en ||
+                  ' ' || coalesce(pc.name_id || ' ' || pc.name_en, ''))), 'B') ||
+        setweight(to_tsvector('simple', product_search_words(s.name)), 'C') ||
+        setweight(to_tsvector('simple', product_search_words(p.description)), 'D')
       FROM products p
       JOIN stores s ON s.id = p.store_id
       JOIN categories c ON c.id = p.category_id
       LEFT JOIN categories pc ON pc.id = c.parent_id
       WHERE p.id = ANY(ids)
-      ON CONFLICT (product_id) DO UPDATE
-        SET document = excluded.document, words = excluded.words
+      ON CONFLICT (product_id) DO UPDATE SET document = excluded.document;
+      INSERT INTO product_search_terms (term)
+      SELECT DISTINCT unnest(tsvector_to_array(document))
+      FROM product_search WHERE product_id = ANY(ids)
+      ON CONFLICT (term) DO NOTHING;
     $$""",
     """CREATE OR REPLACE FUNCTION product_search_on_product() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -134,6 +141,16 @@ POSTGRES_DDL = [
     "DROP TRIGGER IF EXISTS product_search_category_au ON categories",
     "CREATE TRIGGER product_search_category_au AFTER UPDATE OF name_id, name_en, parent_id "
     "ON categories FOR EACH ROW EXECUTE FUNCTION product_search_on_category()",
+    # TRUNCATE empties product_search through its foreign key; the vocabulary goes with it.
+    """CREATE OR REPLACE FUNCTION product_search_on_truncate() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      TRUNCATE product_search_terms;
+      RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS product_search_truncate ON products",
+    "CREATE TRIGGER product_search_truncate AFTER TRUNCATE ON products "
+    "FOR EACH STATEMENT EXECUTE FUNCTION product_search_on_truncate()",
 ]
 
 POSTGRES_DROP = [
@@ -143,8 +160,12 @@ POSTGRES_DROP = [
     "DROP TRIGGER IF EXISTS product_search_category_au ON categories",
     "DROP FUNCTION IF EXISTS product_search_on_product()",
     "DROP FUNCTION IF EXISTS product_search_on_store()",
+    "DROP TRIGGER IF EXISTS product_search_truncate ON products",
     "DROP FUNCTION IF EXISTS product_search_on_category()",
+    "DROP FUNCTION IF EXISTS product_search_on_truncate()",
     "DROP FUNCTION IF EXISTS product_search_refresh(integer[])",
+    "DROP FUNCTION IF EXISTS product_search_words(text)",
+    "DROP TABLE IF EXISTS product_search_terms",
     "DROP TABLE IF EXISTS product_search",
 ]
 
@@ -165,7 +186,7 @@ def _table_exists(connection: Connection, name: str) -> bool:
 
 
 def install(connection: Connection) -> None:
-    """Create the search index, its triggers (and pg_trgm), then index existing products."""
+    """Create the search index and its triggers, then index existing products."""
     for statement in _statements(connection, drop=False):
         connection.execute(text(statement))
     rebuild(connection)
@@ -187,6 +208,7 @@ def rebuild(connection: Connection) -> int:
         connection.execute(text("INSERT INTO product_search(product_search) VALUES ('optimize')"))
     else:
         connection.execute(text("DELETE FROM product_search"))
+        connection.execute(text("DELETE FROM product_search_terms"))
         connection.execute(text("SELECT product_search_refresh(ARRAY(SELECT id FROM products))"))
     return connection.execute(text("SELECT count(*) FROM product_search")).scalar_one()
 
@@ -204,7 +226,17 @@ def register(metadata) -> None:
 
 def _after_create(metadata, connection, **kw) -> None:
     install(connection)
+    _forget()
 
 
 def _before_drop(metadata, connection, **kw) -> None:
     uninstall(connection)
+    _forget()
+
+
+def _forget() -> None:
+    # A database created or dropped under the same URL must not answer from the last one's
+    # vocabulary.
+    from marketplace.search.service import forget_cached_words
+
+    forget_cached_words()

@@ -6,20 +6,40 @@ not hidden by moderation, store verified.
 """
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Select, event, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm.attributes import get_history
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
-from marketplace.models import Category, Product, ProductStatus, Store, StoreStatus
+from marketplace.models import (
+    Category,
+    Product,
+    ProductStatus,
+    Store,
+    StoreStatus,
+    SynonymGroup,
+)
 from marketplace.money import MAX_PRICE
 from marketplace.regions import PROVINCES
 from marketplace.search import backends
+from marketplace.search.synonyms import CACHE as SYNONYM_CACHE
+from marketplace.search.synonyms import synonym_map
+from marketplace.search.words import (
+    MAX_QUERY_CHARS,
+    Cached,
+    Reading,
+    Term,
+    Vocabulary,
+    read,
+    tokens,
+    typo_budget,
+    words_in,
+)
 
 PER_PAGE = 24
 #: No listing goes deeper than this many results (page 417 of 24).
@@ -28,19 +48,10 @@ MAX_PAGE = math.ceil(COUNT_CAP / PER_PAGE)
 #: Results are counted only this many pages beyond the current one ("more than 264"), so a
 #: count costs about what the page itself costs, however many products match.
 COUNT_AHEAD_PAGES = 10
-#: Relevance ranks at most this many of the newest matches (see `_run`).
-RANK_WINDOW = 1000
-MAX_QUERY_CHARS = 200
-MAX_TERMS = 8
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "best_selling")
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words of a query, without any search syntax (quotes, *, NEAR, OR...)."""
-    words = _WORD.findall((text or "")[:MAX_QUERY_CHARS].lower())
-    return [w[:40] for w in words][:MAX_TERMS]
+#: The indexed words of each database, per process; reloaded after 30 s or when this process
+#: changes a product's, store's or category's text (see `_forget_words`).
+VOCABULARY = Cached(ttl=30)
 
 
 @dataclass(frozen=True)
@@ -71,10 +82,14 @@ class SearchResult:
     total: int
     query: SearchQuery
     limit: int = COUNT_CAP
-    #: True when the words matched nothing and similar words (typo fallback) were used.
+    #: True when the words as typed matched nothing and corrected words were used.
     fuzzy: bool = False
     #: Messages about input that was ignored or corrected (shown above the results).
     notices: list[str] = field(default_factory=list)
+    #: True when no product has every word and products with some of them are listed.
+    partial: bool = False
+    #: "Did you mean": the query with its misspelt words corrected, when that finds more.
+    suggestion: str | None = None
 
     @property
     def capped(self) -> bool:
@@ -186,14 +201,12 @@ def visible_ids(province: str | None = None) -> Select:
 def cards(ids: Select, order: tuple) -> list[Product]:
     """Load the products of one page of `ids` (already ordered and limited) for cards.
 
-    `order` is applied again outside, on the page's few rows; it may name the subquery's
-    `score` column as the string "score".
+    `order` is applied again outside, on the page's few rows.
     """
     page = ids.subquery("page")
-    outer = [page.c.score if column == "score" else column for column in order]
     stmt = (select(Product).join(page, page.c.id == Product.id).join(Product.store)
             .options(contains_eager(Product.store), joinedload(Product.cover_image))
-            .order_by(*outer))
+            .order_by(*order))
     return list(db.session.scalars(stmt).unique())
 
 
@@ -220,61 +233,189 @@ ORDER = {
 }
 
 
-def _run(stmt: Select, rank, query: SearchQuery, window_order=None) -> tuple[
-        list[Product], int, int]:
-    """One page of rows, then a bounded count only when the page alone cannot tell it.
-
-    `rank` (lower is better) orders by relevance when the sort asks for it. Returns the
-    items, the count and the limit it was counted to.
-    """
+def _run(stmt: Select, query: SearchQuery) -> tuple[list[Product], int, int]:
+    """One page of rows in the query's sort order (newest without one), then a bounded
+    count only when the page alone cannot tell it. Returns the items, the count and the
+    limit it was counted to."""
     offset = (query.page - 1) * query.per_page
-    if query.sort in ORDER or rank is None:
-        order = ORDER.get(query.sort, ORDER["newest"])
-        page = stmt.order_by(*order)
-    elif window_order is None:
-        order = ("score", Product.id.desc())
-        page = stmt.add_columns(rank.label("score")).order_by(rank, Product.id.desc())
-    else:
-        # Relevance is scored on the newest RANK_WINDOW matches only: scoring every match of a
-        # common word (thousands) costs more than the rest of the page together.
-        window = (stmt.add_columns(rank.label("score")).order_by(window_order)
-                  .limit(max(RANK_WINDOW, offset + query.per_page)).subquery("window"))
-        order = ("score", Product.id.desc())
-        page = select(window.c.id, window.c.score).order_by(window.c.score, window.c.id.desc())
-    items = cards(page.limit(query.per_page).offset(offset), order)
+    order = ORDER.get(query.sort, ORDER["newest"])
+    items = cards(stmt.order_by(*order).limit(query.per_page).offset(offset), order)
     limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
     if len(items) < query.per_page and (items or offset == 0):
         return items, offset + len(items), limit
+    return items, _count(stmt, limit, ordered=True), limit
+
+
+def _count(stmt: Select, limit: int, ordered: bool = False) -> int:
+    """How many rows `stmt` has, counted up to `limit` + 1."""
     # Without words, ordering by the listing index makes SQLite walk products first (the
     # cheap way to stop after `limit` rows) instead of walking every product of every store.
-    ids = stmt.order_by(*(ORDER["newest"] if rank is None else ())).limit(limit + 1).subquery()
-    return items, db.session.scalar(select(func.count()).select_from(ids)), limit
+    ids = stmt.order_by(*(ORDER["newest"] if ordered else ())).limit(limit + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids))
+
+
+def _vocabulary(backend) -> Vocabulary:
+    return VOCABULARY.get(str(db.engine.url),
+                          lambda: Vocabulary(backend.vocabulary(db.session.connection())))
+
+
+class _Wanted:
+    """One reading's words as sets, for checking many texts quickly."""
+
+    def __init__(self, terms: list[Term]) -> None:
+        self.words = frozenset(t.word for t in terms)
+        self.prefixes = tuple(t.word for t in terms if t.prefix)
+
+    def found_in(self, words: frozenset[str]) -> bool:
+        return not self.words.isdisjoint(words) or bool(
+            self.prefixes and any(w.startswith(self.prefixes) for w in words))
+
+
+def _relevance(readings: list[Reading], every: bool):
+    """The sort key of a match, lower first (Meilisearch's order of rules): words matched
+    (when not all must), no typo over typos, words in the title, whole words as typed (in
+    the title, then anywhere) over prefixes, roots and variants; then in stock, sales,
+    rating, newest."""
+    wanted = [_Wanted(r.all) for r in readings]
+    literal = [_Wanted(r.literal) for r in readings] if any(r.typos for r in readings) else []
+    typed = frozenset(r.typed for r in readings)
+
+    def key(row) -> tuple:
+        title = words_in(row.title)
+        found = title.union(*(words_in(t) for t in row[2:8] if t))
+        rating = row.rating_sum * 100 // row.rating_count if row.rating_count else 0
+        return (
+            0 if every else sum(not w.found_in(found) for w in wanted),
+            not all(w.found_in(found) for w in literal),
+            sum(not w.found_in(title) for w in wanted),
+            # "tenun" ranks Kain Tenun above Syal Tenunan, which it begins or shares a root
+            # with.
+            len(typed - title), len(typed - found),
+            row.stock_total <= 0, -row.sold_count, -rating, -row.id,
+        )
+
+    return key
+
+
+def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
+          every: bool = True) -> tuple[list[Product], int, int]:
+    """A page of the products matching the readings; by relevance, a window of the newest
+    matches is ranked in Python on their texts, the same way for both databases."""
+    matched = backend.match(stmt, [r.all for r in readings], every=every)
+    if query.sort in ORDER:
+        return _run(matched, query)
+    offset = (query.page - 1) * query.per_page
+    limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
+    # Relevance ranks the newest matches up to one beyond what is counted (ten pages ahead),
+    # which also tells the capped count: ranking every match of a common word (tens of
+    # thousands) would cost more than the rest of the page together.
+    size = limit + 1
+    shop, category, parent = aliased(Store), aliased(Category), aliased(Category)
+    window = (matched.add_columns(
+        Product.title, Product.description, shop.name, category.name_id, category.name_en,
+        parent.name_id, parent.name_en, Product.stock_total, Product.sold_count,
+        Product.rating_sum, Product.rating_count)
+        .join(shop, shop.id == Product.store_id)
+        .join(category, category.id == Product.category_id)
+        .outerjoin(parent, parent.id == category.parent_id)
+        .order_by(backend.newest).limit(size))
+    rows = db.session.execute(window).all()
+    rows.sort(key=_relevance(readings, every))
+    items = _products([row.id for row in rows[offset:offset + query.per_page]])
+    return items, len(rows), limit
+
+
+def _products(ids: list[int]) -> list[Product]:
+    """These products, for cards, in this order."""
+    if not ids:
+        return []
+    stmt = (select(Product).join(Product.store).where(Product.id.in_(ids))
+            .options(contains_eager(Product.store), joinedload(Product.cover_image)))
+    found = {p.id: p for p in db.session.scalars(stmt).unique()}
+    return [found[i] for i in ids if i in found]
 
 
 def search(query: SearchQuery) -> SearchResult:
     """List public products matching the query's words and filters, one page at a time.
 
-    Words match title, description, category and store name, each as a prefix; when they
-    match nothing, similar indexed words are tried (typos such as "kripik").
+    Each word matches title, description, category and store name as written, by its root,
+    by a curated variant spelling, or with the typos its length allows; the last word also as
+    a prefix. When that finds nothing, short words may have a typo too, and then products with
+    only some of the words are listed. Exact matches come before corrected ones.
     """
     backend = backends.for_dialect(db.engine.dialect.name)
     stmt = _filtered(query)
-    terms = query.terms
-    if not terms:
+    words = query.terms
+    if not words:
         if query.text and not any(c.isalnum() for c in query.text):
             return SearchResult([], 0, query, notices=[_("Type a word to search for.")])
-        items, total, limit = _run(stmt, None, replace(query, sort=_no_text_sort(query.sort)))
+        items, total, limit = _run(stmt, replace(query, sort=_no_text_sort(query.sort)))
         return SearchResult(items, total, query, limit)
-    matched, rank = backend.match(stmt, terms)
-    items, total, limit = _run(matched, rank, query, backend.newest_first)
-    if total or query.page > 1:
-        return SearchResult(items, total, query, limit)
-    fuzzy = backend.fuzzy(stmt, terms)
-    if fuzzy is None:
-        return SearchResult([], 0, query)
-    items, total, limit = _run(*fuzzy, query, backend.newest_first)
-    return SearchResult(items, total, query, limit, fuzzy=bool(total))
+    vocabulary, variants = _vocabulary(backend), synonym_map()
+    readings = read(words, vocabulary, variants)
+    items, total, limit = _find(backend, stmt, readings, query)
+    if not total:
+        relaxed = read(words, vocabulary, variants, relaxed=True)
+        if any(r.typos for r in relaxed):
+            readings = relaxed
+            items, total, limit = _find(backend, stmt, readings, query)
+    result = SearchResult(items, total, query, limit)
+    if not total and len(words) > 1:
+        items, total, limit = _find(backend, stmt, readings, query, every=False)
+        result = SearchResult(items, total, query, limit, partial=bool(total))
+    if total and any(r.correction for r in readings):
+        literal = _count(backend.match(stmt, [r.literal for r in readings],
+                                       every=not result.partial), limit)
+        result.fuzzy = not literal
+        if min(total, limit) > literal:
+            result.suggestion = " ".join(r.correction or r.typed for r in readings)
+    return result
+
+
+def suggest(text: str, categories: list[Category], locale: str, limit: int = 6) -> dict:
+    """Completions of what a buyer is typing: the commonest indexed words that start with
+    (or, failing that, nearly start with) the last word, after the words before it; and the
+    categories whose names have a word starting with it."""
+    words = tokens(text)
+    if not words or len(words[-1]) < 2:
+        return {"completions": [], "categories": []}
+    backend = backends.for_dialect(db.engine.dialect.name)
+    vocabulary, last = _vocabulary(backend), words[-1]
+    found = vocabulary.completions(last, limit) or [
+        term for _distance, term in vocabulary.typos(last, typo_budget(last), prefix=True)
+    ][:limit]
+    head = " ".join(words[:-1])
+    named = [c for c in categories
+             if any(w.startswith(last) for w in tokens(f"{c.name_id} {c.name_en}"))]
+    return {
+        "completions": [f"{head} {term}".strip() for term in found],
+        "categories": [{"name": c.name_for(locale), "slug": c.slug} for c in named[:4]],
+    }
 
 
 def _no_text_sort(sort: str) -> str:
     return "newest" if sort == "relevance" else sort
+
+
+#: The columns whose change can add words to the index (or synonyms to the list).
+_INDEXED = {Product: ("title", "description", "category_id", "store_id"), Store: ("name",),
+            Category: ("name_id", "name_en", "parent_id"), SynonymGroup: ("words",)}
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_words(session: Session, _context) -> None:
+    """Reload this process's vocabulary and synonyms after it changed their sources, so a
+    buyer sees at once what a vendor or staff member just saved (other processes within the
+    caches' 30 s)."""
+    changed = [obj for obj in (*session.new, *session.deleted) if type(obj) in _INDEXED]
+    changed += [obj for obj in session.dirty if type(obj) in _INDEXED and any(
+        get_history(obj, name).has_changes() for name in _INDEXED[type(obj)])]
+    if changed:
+        forget_cached_words()
+
+
+def forget_cached_words() -> None:
+    """Drop this process's vocabulary and synonyms (after changes made behind the ORM's
+    back, such as bulk loads or emptying tables)."""
+    VOCABULARY.invalidate()
+    SYNONYM_CACHE.invalidate()

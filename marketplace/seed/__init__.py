@@ -11,7 +11,21 @@ from marketplace.seed import stores as stores_step
 
 
 def seed_demo(stores: int, products: int, orders: int, progress: bool = True) -> Iterator[str]:
-    """Run every seeding step and commit after each; yields lines to print."""
+    """Run every seeding step; yields the log, then the demo logins last, where a person who
+    just ran `make run` looks for them (the steps' lines that start with "Demo ")."""
+    logins = []
+    for line in _steps(stores, products, orders, progress):
+        if line.startswith("Demo "):
+            logins.append(line)
+        else:
+            yield line
+    yield ""
+    yield "Demo logins:"
+    yield from (f"  {line}" for line in logins)
+
+
+def _steps(stores: int, products: int, orders: int, progress: bool) -> Iterator[str]:
+    """Every seeding step, committing after each."""
     yield from base.seed_base()
     db.session.commit()
     yield from stores_step.seed_stores(stores, products, progress)

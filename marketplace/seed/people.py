@@ -1,14 +1,16 @@
 """Seed step: a facilitator (pendamping) with a caseload in Jawa Tengah, consent given by some,
-and one entrepreneur registered by phone whose store the facilitator opened for her."""
+one entrepreneur registered by phone whose store the facilitator opened for her, a group
+business (KUBE) with member households, and a training with its attendance."""
 
 from collections.abc import Iterator
+from datetime import date
 
 from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Category, Store, User
 from marketplace.seed.base import DEMO_ACCOUNTS, DEMO_PASSWORD
-from marketplace.services import catalog, facilitators, onboarding
+from marketplace.services import accounts, catalog, facilitators, groups, onboarding, training
 from marketplace.services.accounts import find_user_by_email
 
 FACILITATOR_EMAIL = "pendamping@contoh.id"
@@ -28,10 +30,12 @@ def seed_people() -> Iterator[str]:
         owners = db.session.scalars(select(User).join(Store, Store.owner_id == User.id)
                                     .where(Store.province_code == PROVINCE)
                                     .order_by(Store.id).limit(CASELOAD_SIZE))
+        owners = list(owners)
         for number, owner in enumerate(owners):
             facilitators.invite(owner, code)
             if number % 2 == 0:
                 facilitators.set_consent(owner, True)
+        _seed_group_and_training(staff, facilitator, owners)
         db.session.flush()
     yield f"Demo facilitator: {FACILITATOR_EMAIL} / {DEMO_PASSWORD}"
     assisted = db.session.scalar(select(User).where(User.phone == ASSISTED_PHONE))
@@ -50,3 +54,19 @@ def seed_people() -> Iterator[str]:
         db.session.flush()
         yield (f"Demo entrepreneur registered by phone: {ASSISTED_PHONE} (her facilitator "
                "gives her a code to set her password)")
+
+
+def _seed_group_and_training(staff: User, facilitator: User, owners: list[User]) -> None:
+    if owners:
+        kube = db.session.scalar(select(Store).where(Store.owner_id == owners[0].id))
+        groups.set_member(owners[0], kube, owners[0].email, "owner", 5000)
+        for number, (role, share) in enumerate((("treasurer", 3000), ("member", 2000)), 1):
+            member = accounts.create_user(f"anggota{number}@contoh.id", DEMO_PASSWORD, "buyer",
+                                          name=f"Anggota KUBE {number}")
+            groups.set_member(owners[0], kube, member.email, role, share)
+    event = training.create_event(
+        staff, topic="Pengemasan dan label produk pangan", ministry="kemenperin",
+        held_on=date(2026, 9, 15), online=False, place="Balai Desa Kedungwuni",
+        trainer="Tim Bimtek Kemenperin", province_code=PROVINCE)
+    for owner in owners[:2]:
+        training.record_attendance(facilitator, event, owner.email)

@@ -261,7 +261,9 @@ def _add_products(wanted: int, progress: bool) -> tuple[int, int]:
                 chosen = values[:rng.randrange(2, len(values) + 1)] if values else [None]
                 prices = [base + 5000 * i + 1000 * (number % 7) for i in range(len(chosen))]
                 stocks = [rng.randrange(0, 60) for _ in chosen]
-                active = number % 8 != 0
+                # One product in eight is a draft, spread over the kinds (number % 8 alone
+                # would make every product of one kind a draft).
+                active = (number // len(kinds)) % 8 != 7
                 food = slug in FOOD
                 rows.append({
                     "store_id": store_ids[number % len(store_ids)],

@@ -27,8 +27,6 @@ from marketplace.mail import page_link, queue_email
 from marketplace.models import (
     Order,
     OrderStatus,
-    PaymentMethod,
-    PaymentStatus,
     Refund,
     RefundRequest,
     RefundRequestStatus,
@@ -54,17 +52,6 @@ COURIERS = ("JNE", "J&T Express", "SiCepat", "POS Indonesia", "AnterAja", "Ninja
             "TIKI", "Lion Parcel", "Wahana", "GoSend", "GrabExpress")
 _RESI = re.compile(r"^[A-Z0-9][A-Z0-9-]{5,39}$")
 
-STATUS_LABELS = {
-    S.AWAITING_PAYMENT: _l("Awaiting payment"), S.NEW: _l("New order"),
-    S.PROCESSING: _l("Processing"), S.SHIPPED: _l("Shipped"), S.DELIVERED: _l("Delivered"),
-    S.COMPLETED: _l("Completed"), S.CANCELLED: _l("Cancelled"),
-}
-REQUEST_LABELS = {
-    RefundRequestStatus.OPEN: _l("Waiting for the seller"),
-    RefundRequestStatus.ACCEPTED: _l("Accepted"),
-    RefundRequestStatus.REJECTED: _l("Rejected"),
-    RefundRequestStatus.DISPUTED: _l("Disputed: staff will decide"),
-}
 
 
 # --- loading, scoped to the actor -------------------------------------------------------------
@@ -109,11 +96,16 @@ def ship_by(order: Order):
     return as_utc(order.accepted_at) + SHIP_WITHIN
 
 
+def deadline(order: Order):
+    """The order's next deadline for the seller (accept, then ship), or None."""
+    return respond_by(order) or ship_by(order)
+
+
 def is_late(order: Order, now=None) -> bool:
     """Past its respond or ship deadline."""
     now = now or utcnow()
-    deadline = respond_by(order) or ship_by(order)
-    return deadline is not None and now > deadline
+    due = deadline(order)
+    return due is not None and now > due
 
 
 # --- notifications ----------------------------------------------------------------------------
@@ -312,6 +304,27 @@ def _open_request(order: Order) -> RefundRequest | None:
         RefundRequest.status.in_((RefundRequestStatus.OPEN, RefundRequestStatus.DISPUTED))))
 
 
+def _check_refund_request_possible(order: Order) -> None:
+    """:raises Conflict: not accepted yet or already complete, nothing paid, or one is open."""
+    if order.status not in (S.PROCESSING, S.SHIPPED, S.DELIVERED):
+        raise Conflict(_("A refund can be requested once the seller has accepted the order "
+                         "and before it is complete. A new order can simply be cancelled."))
+    if refundable(order) <= 0:
+        raise Conflict(_("Nothing has been paid for this order yet, so there is nothing to "
+                         "refund."))
+    if _open_request(order) is not None:
+        raise Conflict(_("A refund request for this order is already open."))
+
+
+def can_request_refund(order: Order) -> bool:
+    """Whether the buyer may ask for a refund now (the rule `request_refund` enforces)."""
+    try:
+        _check_refund_request_possible(order)
+    except Conflict:
+        return False
+    return True
+
+
 def request_refund(buyer: User, order: Order, reason: str, amount: int | None = None
                    ) -> RefundRequest:
     """The buyer asks for money back before the order is complete; the seller decides.
@@ -324,15 +337,8 @@ def request_refund(buyer: User, order: Order, reason: str, amount: int | None = 
         raise PermissionDenied()
     reason = clean_text(reason, 1000, "reason")
     lock(order)  # one open request per order, also when the form is sent twice
-    if order.status not in (S.PROCESSING, S.SHIPPED, S.DELIVERED):
-        raise Conflict(_("A refund can be requested once the seller has accepted the order "
-                         "and before it is complete. A new order can simply be cancelled."))
+    _check_refund_request_possible(order)
     available = refundable(order)
-    if available <= 0:
-        raise Conflict(_("Nothing has been paid for this order yet, so there is nothing to "
-                         "refund."))
-    if _open_request(order) is not None:
-        raise Conflict(_("A refund request for this order is already open."))
     amount = available if amount is None else amount
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= available:
         raise ValidationError(_("Enter an amount from Rp1 to %(max)s.",
@@ -481,18 +487,3 @@ def desk_query(store: Store, tab: str):
         return query.order_by(Order.created_at, Order.id)
     return query.order_by(Order.created_at.desc(), Order.id.desc())
 
-PAYMENT_LABELS = {
-    PaymentStatus.PENDING: _l("Not paid yet"), PaymentStatus.PAID: _l("Paid"),
-    PaymentStatus.FAILED: _l("Payment failed"),
-    PaymentStatus.PARTIALLY_REFUNDED: _l("Partly refunded"),
-    PaymentStatus.REFUNDED: _l("Refunded"),
-}
-METHOD_LABELS = {
-    PaymentMethod.STRIPE: _l("Card"), PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
-    PaymentMethod.COD: _l("Cash on delivery (COD)"),
-}
-SHIPPING_LABELS = {
-    ShippingMethod.COURIER: _l("Courier"),
-    ShippingMethod.SELF_DELIVERY: _l("Delivered by the seller"),
-    ShippingMethod.PICKUP: _l("Picked up by the buyer"),
-}

@@ -5,15 +5,12 @@ conditional UPDATE, so a webhook and the buyer's return page racing each other r
 sale once. Calls to Stripe carry deterministic idempotency keys (see `stripe_gateway`).
 """
 
-import json
 import logging
-from contextlib import suppress
 from datetime import timedelta
 
 import stripe
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import stripe_gateway as gateway
@@ -32,24 +29,19 @@ from marketplace.models import (
     Order,
     OrderStatus,
     Payment,
+    PaymentIssue,
+    PaymentIssueKind,
+    PaymentIssueStatus,
     PaymentMethod,
     PaymentStatus,
     User,
-    WebhookEvent,
 )
-from marketplace.money import from_stripe_amount
+from marketplace.money import to_stripe_amount
 from marketplace.permissions import can, require
 from marketplace.services import audit, ledger, notifications, orderflow, paymentflow, refunds
 from marketplace.validation import clean_text
 
 log = logging.getLogger(__name__)
-
-PAYMENT_LABELS = {
-    PaymentStatus.PENDING: _l("Awaiting payment"), PaymentStatus.PAID: _l("Paid"),
-    PaymentStatus.FAILED: _l("Not paid (cancelled)"),
-    PaymentStatus.PARTIALLY_REFUNDED: _l("Partly refunded"),
-    PaymentStatus.REFUNDED: _l("Refunded"),
-}
 
 #: Test payment methods offered when the card gateway is a local fake (STRIPE_API_BASE).
 TEST_PAYMENT_METHODS = ("pm_card_visa", "pm_card_chargeCustomerFail")
@@ -113,13 +105,12 @@ def payment_by_id(payment_id: int) -> Payment:
 
 # --- the money came in ------------------------------------------------------------------------
 
-def confirm_payment(payment: Payment, actor: User | None = None, note: str | None = None,
-                    paid_amount: int | None = None) -> bool:
+def confirm_payment(payment: Payment, actor: User | None = None,
+                    note: str | None = None) -> bool:
     """Mark the payment paid, its waiting orders new (Pesanan Baru), credit each store; once.
 
-    Returns False when it was already paid (a duplicate notice changes nothing). Orders that
-    were cancelled meanwhile (expired) are not revived: if `paid_amount` (what the provider
-    took) is more than the orders still open, the difference is given back.
+    Returns False when it was no longer pending (a duplicate notice changes nothing). Orders
+    that were cancelled meanwhile are not revived (card money for them: `card_money_arrived`).
     """
     now = utcnow()
     try:
@@ -127,12 +118,10 @@ def confirm_payment(payment: Payment, actor: User | None = None, note: str | Non
     except InvalidTransition:
         return False
     checkout = payment.checkout
-    covered = 0
     for order in checkout.orders:
         orderflow.lock(order)  # a cancel racing this payment: one of the two goes first
         if order.status == OrderStatus.CANCELLED:
             continue
-        covered += order.total
         if order.status == OrderStatus.AWAITING_PAYMENT:
             orderflow.transition(order, OrderStatus.NEW, actor, note or _("Payment received"))
             notifications.new_order_for_store(order)
@@ -142,24 +131,126 @@ def confirm_payment(payment: Payment, actor: User | None = None, note: str | Non
     audit.record(actor, "payment.paid", payment, before={"status": "pending"},
                  after={"status": "paid", "amount": payment.amount,
                         "method": payment.method.value, "provider_ref": payment.provider_ref})
-    if paid_amount is not None and paid_amount > covered:
-        _refund_late_payment(payment, paid_amount - covered)
     notifications.payment_received(checkout)
     db.session.flush()
     return True
 
 
-def _refund_late_payment(payment: Payment, amount: int) -> None:
-    """Money arrived for orders already cancelled: give it back (card) or flag it for staff."""
-    provider_ref = None
-    if payment.method == PaymentMethod.STRIPE and payment.provider_ref:
-        with suppress(PaymentError):  # flagged below for staff to give back by hand
-            provider_ref = refunds.card_refund(payment, amount, payment.checkout.reference,
-                                               "late-refund")
-    payment.failure_message = _("Paid after the order was cancelled: %(amount)d rupiah to "
-                                "give back.", amount=amount)
-    audit.record(None, "payment.late", payment, after={"amount": amount,
-                                                       "refund": provider_ref})
+def card_money_arrived(payment: Payment, intent_id: str | None, received_minor: int,
+                       currency: str) -> str:
+    """Stripe says a card payment for this checkout succeeded: book it, or make sure it goes back.
+
+    Paid means the amount and currency equal what the checkout asked for; anything else is
+    recorded for staff and the orders stay unpaid ("mismatch"). Money no order can take any
+    more (the orders were cancelled, or the checkout was already paid by another payment) is
+    refunded through Stripe, or queued for staff when that fails ("refunded" / "queued").
+    The same money reported again changes nothing ("noop"). Returns one of those words.
+    """
+    payment = _lock_payment(payment.checkout)
+    if payment.provider_ref is None and intent_id:
+        payment.provider_ref = intent_id
+    intent_id = intent_id or payment.provider_ref
+    expected = payment.requested_amount or payment.amount
+    if payment.status != PaymentStatus.PENDING:
+        if intent_id == payment.provider_ref and payment.status != PaymentStatus.FAILED:
+            return "noop"  # e.g. checkout.session.completed, then payment_intent.succeeded
+        return _give_back(payment, intent_id, received_minor, currency, expected, None,
+                          _("Card money arrived after the order was cancelled or paid."))
+    if currency != gateway.CURRENCY or received_minor != to_stripe_amount(expected):
+        return _record_issue(payment, PaymentIssueKind.MISMATCH, PaymentIssueStatus.OPEN,
+                             intent_id, received_minor, currency, expected, None,
+                             _("Stripe reported a different amount or currency than the "
+                               "checkout asked for; the orders stay unpaid."))
+    open_total = 0
+    for order in payment.checkout.orders:
+        orderflow.lock(order)
+        if order.status != OrderStatus.CANCELLED:
+            open_total += order.total
+    if open_total == 0:
+        return _give_back(payment, intent_id, received_minor, currency, expected, None,
+                          _("Card money arrived after every order was cancelled."))
+    confirm_payment(payment)
+    if expected > open_total:
+        _give_back(payment, intent_id, received_minor, currency, expected,
+                   expected - open_total,
+                   _("Part of the card money was for an order cancelled before it arrived."))
+    return "paid"
+
+
+def _give_back(payment: Payment, intent_id: str | None, received_minor: int, currency: str,
+               expected: int, amount: int | None, note: str) -> str:
+    """Refund card money nothing can take (all of it when `amount` is None), or queue it."""
+    if db.session.scalar(select(PaymentIssue.id).where(
+            PaymentIssue.provider_ref == (intent_id or ""),
+            PaymentIssue.kind == PaymentIssueKind.UNCLAIMED)) is not None:
+        return "noop"  # already given back (or queued) for this very payment
+    try:
+        refund_ref = refunds.card_refund(intent_id, amount, payment.checkout.reference,
+                                         f"unclaimed-{intent_id}")
+    except PaymentError:
+        return _record_issue(payment, PaymentIssueKind.UNCLAIMED, PaymentIssueStatus.OPEN,
+                             intent_id, received_minor, currency, expected, None,
+                             note + " " + _("The automatic refund failed: give it back by "
+                                            "hand."))
+    return _record_issue(payment, PaymentIssueKind.UNCLAIMED, PaymentIssueStatus.REFUNDED,
+                         intent_id, received_minor, currency, expected, refund_ref, note)
+
+
+def _record_issue(payment: Payment, kind: PaymentIssueKind, status: PaymentIssueStatus,
+                  intent_id: str | None, received_minor: int, currency: str, expected: int,
+                  refund_ref: str | None, note: str) -> str:
+    outcome = ("mismatch" if kind == PaymentIssueKind.MISMATCH
+               else "refunded" if status == PaymentIssueStatus.REFUNDED else "queued")
+    if db.session.scalar(select(PaymentIssue.id).where(
+            PaymentIssue.provider_ref == (intent_id or ""), PaymentIssue.kind == kind)):
+        return outcome  # the same money reported twice is one issue
+    issue = PaymentIssue(payment_id=payment.id, kind=kind, status=status,
+                         provider_ref=intent_id or "", received_minor=received_minor,
+                         currency=currency[:10], expected_amount=expected,
+                         refund_ref=refund_ref, note=note)
+    db.session.add(issue)
+    db.session.flush()
+    audit.record(None, f"payment.{kind.value}", payment, after={
+        "issue": issue.id, "status": status.value, "received_minor": received_minor,
+        "currency": currency, "expected": expected, "refund": refund_ref,
+        "provider_ref": intent_id})
+    return outcome
+
+
+def payment_issues(staff: User) -> list[PaymentIssue]:
+    """Card money staff must look at (open, oldest first), then the last 20 handled ones.
+
+    :raises PermissionDenied: not staff.
+    """
+    require(staff, "staff.work")
+    open_ones = db.session.scalars(select(PaymentIssue).where(
+        PaymentIssue.status == PaymentIssueStatus.OPEN).order_by(PaymentIssue.id)).all()
+    handled = db.session.scalars(select(PaymentIssue).where(
+        PaymentIssue.status != PaymentIssueStatus.OPEN)
+        .order_by(PaymentIssue.id.desc()).limit(20)).all()
+    return [*open_ones, *handled]
+
+
+def resolve_issue(staff: User, issue_id: int, note: str) -> PaymentIssue:
+    """Staff gave the money back by hand (or settled it otherwise) and say how.
+
+    :raises PermissionDenied: not staff.
+    :raises NotFound: no such issue.
+    :raises ValidationError: no note.
+    :raises Conflict: not open any more.
+    """
+    require(staff, "staff.work")
+    issue = db.session.get(PaymentIssue, issue_id, with_for_update=True)
+    if issue is None:
+        raise NotFound()
+    note = clean_text(note, 1000, "note")
+    if issue.status != PaymentIssueStatus.OPEN:
+        raise Conflict(_("This payment problem was already handled."))
+    issue.status, issue.resolution = PaymentIssueStatus.RESOLVED, note
+    issue.resolved_by_id, issue.resolved_at = staff.id, utcnow()
+    audit.record(staff, "payment.issue_resolved", issue, after={"note": note})
+    db.session.flush()
+    return issue
 
 
 # --- cards (Stripe) ---------------------------------------------------------------------------
@@ -219,7 +310,8 @@ def pay_by_card(buyer: User, checkout: Checkout, payment_method: str) -> Payment
                 intent = None
         if intent is None:
             payment.attempts += 1
-            intent = gateway.create_payment_intent(checkout.reference, amount_due(checkout),
+            payment.requested_amount = amount_due(checkout)
+            intent = gateway.create_payment_intent(checkout.reference, payment.requested_amount,
                                                    payment_method, payment.attempts)
             payment.provider_ref = intent.id
             db.session.flush()
@@ -253,9 +345,10 @@ def start_hosted_card_payment(buyer: User, checkout: Checkout, success_url: str,
     :raises NotFound, ValidationError, Conflict: as `pay_by_card`.
     :raises PaymentError: Stripe unreachable or failing.
     """
-    _check_card_payable(buyer, checkout)
+    payment = _check_card_payable(buyer, checkout)
+    payment.requested_amount = amount_due(checkout)
     try:
-        session = gateway.create_checkout_session(checkout.reference, amount_due(checkout),
+        session = gateway.create_checkout_session(checkout.reference, payment.requested_amount,
                                                   success_url, cancel_url, buyer.email)
     except stripe.StripeError as exc:
         raise PaymentError(_("The card service did not answer. Nothing was charged; please "
@@ -285,7 +378,7 @@ def refresh_card_payment(buyer: User, checkout: Checkout) -> Payment:
 
 def _apply_intent_status(payment: Payment, intent) -> None:
     if intent.status == "succeeded":
-        confirm_payment(payment, paid_amount=from_stripe_amount(intent.amount))
+        card_money_arrived(payment, intent.id, intent.amount, intent.currency)
     elif intent.status == "requires_action":
         payment.failure_message = _("Your bank asks you to confirm this payment (3-D Secure).")
     elif intent.status == "requires_payment_method":
@@ -293,61 +386,6 @@ def _apply_intent_status(payment: Payment, intent) -> None:
         payment.failure_message = _("The card was declined. Try another card or pay by bank "
                                     "transfer.") if error else None
     db.session.flush()
-
-
-def _intent_reference(obj: dict) -> tuple[str | None, str | None]:
-    """(PaymentIntent id, checkout reference) from an intent or a Checkout Session object."""
-    if obj.get("object") == "checkout.session":
-        return obj.get("payment_intent"), obj.get("client_reference_id")
-    return obj.get("id"), (obj.get("metadata") or {}).get("checkout")
-
-
-def handle_stripe_event(payload: bytes) -> str:
-    """Act on a verified Stripe event (raw body), recording its id in the same transaction.
-
-    Returns what happened: "duplicate", "ignored", "unknown", "paid", "failed" or "noop".
-    Only moves a payment forward: a failure after success, or a repeat, changes nothing.
-    """
-    event = json.loads(payload)
-    event_id, kind = str(event.get("id", "")), str(event.get("type", ""))[:100]
-    if not event_id:
-        return "ignored"
-    seen = db.session.scalar(select(WebhookEvent.id).where(WebhookEvent.event_id == event_id))
-    if seen is not None:
-        return "duplicate"
-    db.session.add(WebhookEvent(provider="stripe", event_id=event_id, type=kind))
-    db.session.flush()  # the unique id is claimed now: a concurrent copy fails here
-    handlers = {"payment_intent.succeeded": "paid", "checkout.session.completed": "paid",
-                "payment_intent.payment_failed": "failed"}
-    if kind not in handlers:
-        return "ignored"
-    obj = (event.get("data") or {}).get("object") or {}
-    intent_id, reference = _intent_reference(obj)
-    payment = None
-    if intent_id:
-        payment = db.session.scalar(select(Payment).where(Payment.provider_ref == intent_id))
-    if payment is None and reference:
-        payment = db.session.scalar(
-            select(Payment).join(Checkout).where(Checkout.reference == reference,
-                                                 Payment.method == PaymentMethod.STRIPE))
-        if payment is not None and payment.provider_ref is None and intent_id:
-            payment.provider_ref = intent_id
-    if payment is None:
-        log.info("Stripe event %s for an unknown payment", event_id)
-        return "unknown"
-    if handlers[kind] == "paid":
-        if kind == "checkout.session.completed" and obj.get("payment_status") != "paid":
-            return "noop"
-        amount = obj.get("amount_total") if "amount_total" in obj else obj.get("amount")
-        paid = from_stripe_amount(int(amount)) if isinstance(amount, int) else None
-        return "paid" if confirm_payment(payment, paid_amount=paid) else "noop"
-    if payment.status == PaymentStatus.PENDING:
-        error = obj.get("last_payment_error") or {}
-        payment.failure_message = clean_text(
-            error.get("message") or _("The card was declined."), 500, "message")
-        db.session.flush()
-        return "failed"
-    return "noop"
 
 
 # --- bank transfer ----------------------------------------------------------------------------
@@ -418,6 +456,23 @@ def reject_transfer(staff: User, payment: Payment, note: str) -> Payment:
 
 # --- cash on delivery -------------------------------------------------------------------------
 
+def _check_cash_due(order: Order) -> None:
+    """:raises Conflict: not a COD order waiting for cash, or the goods not handed over yet."""
+    if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.PENDING:
+        raise Conflict(_("This order is not waiting for cash."))
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        raise Conflict(_("Record the cash when you hand the goods over."))
+
+
+def cash_due(order: Order) -> bool:
+    """Whether the seller can record the COD cash now (the rule `record_cash_received` keeps)."""
+    try:
+        _check_cash_due(order)
+    except Conflict:
+        return False
+    return True
+
+
 def record_cash_received(vendor: User, order: Order) -> Order:
     """The seller received the cash for a COD order at delivery: the sale is credited, once.
 
@@ -426,10 +481,7 @@ def record_cash_received(vendor: User, order: Order) -> Order:
     """
     if not can(vendor, "order.sell", order):
         raise NotFound()
-    if order.payment_method != PaymentMethod.COD or order.payment_status != PaymentStatus.PENDING:
-        raise Conflict(_("This order is not waiting for cash."))
-    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
-        raise Conflict(_("Record the cash when you hand the goods over."))
+    _check_cash_due(order)
     now = utcnow()
     payment = db.session.scalar(select(Payment).where(Payment.checkout_id == order.checkout_id)
                                 .with_for_update())  # orders of one checkout, one at a time
@@ -496,8 +548,8 @@ def _stripe_says_paid(payment: Payment, cancel: bool) -> bool:
     try:
         intent = gateway.retrieve_payment_intent(payment.provider_ref)
         if intent.status == "succeeded":
-            confirm_payment(payment, paid_amount=from_stripe_amount(intent.amount))
-            return True
+            return card_money_arrived(payment, intent.id, intent.amount,
+                                      intent.currency) == "paid"
         if cancel and intent.status not in ("canceled",):
             gateway.cancel_payment_intent(payment.checkout.reference, intent.id)
     except stripe.InvalidRequestError as exc:

@@ -3,6 +3,9 @@
 Order figures come from a materialised monthly summary (`refresh_summaries`, run by
 `flask programme refresh` or the dashboard's refresh button), so the dashboard reads a few
 thousand summary rows instead of every order. Months are calendar months in Asia/Jakarta.
+After the first build a refresh is incremental: only the store-months whose orders or ledger
+entries changed since the last refresh are recomputed, then their stores' streaks, and their
+provinces' and months' roll-ups.
 
 Definitions: an order counts when it was placed and is neither cancelled nor left unpaid
 (GMV = those orders' totals, by the month they were placed). Net sales are a store's ledger
@@ -12,21 +15,27 @@ line, the line in force on the month's first day) in N consecutive calendar mont
 """
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text
 
-from marketplace.clock import JAKARTA, to_jakarta, utcnow
+from marketplace.clock import JAKARTA, as_utc, to_jakarta, utcnow
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
     Category,
     IncomeThreshold,
+    LedgerEntry,
     MonthlyCategorySales,
     MonthlyProvinceSales,
     MonthlyStoreSales,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
     ProgrammeBuyers,
     Store,
     StoreStatus,
@@ -78,11 +87,17 @@ _TMP = "tmp_counted_orders"
 REFRESH_STEPS = 7
 
 
-def refresh_summaries(actor: User | None = None, on_step=None) -> SummaryRefresh:
-    """Rebuild the monthly summaries from orders, order lines and the ledger.
+#: A change this long before the last refresh ended is looked at again: a long refresh may not
+#: have seen a transaction that committed while it ran.
+REFRESH_OVERLAP = timedelta(minutes=15)
 
-    Aggregates run in SQL over one pass of the counted orders (a temporary table); the
-    graduation streaks are then added per store and month. Runs in the caller's transaction:
+
+def refresh_summaries(actor: User | None = None, on_step=None,
+                      full: bool = False) -> SummaryRefresh:
+    """Bring the monthly summaries up to date with orders, order lines and the ledger.
+
+    The first refresh (or `full`) rebuilds everything; later ones recompute only what changed
+    since the previous refresh (see `_refresh_changed`). Runs in the caller's transaction:
     readers see the old figures until it commits.
 
     :raises PermissionDenied: an actor who is not staff.
@@ -95,6 +110,25 @@ def refresh_summaries(actor: User | None = None, on_step=None) -> SummaryRefresh
         if on_step is not None:
             on_step()
 
+    previous = None if full else last_refresh()
+    if previous is None:
+        rows = _rebuild_all(step)
+    else:
+        since = (as_utc(previous.created_at) - timedelta(milliseconds=previous.duration_ms)
+                 - REFRESH_OVERLAP)
+        rows = _refresh_changed(since, step)
+    refresh = SummaryRefresh(actor_id=getattr(actor, "id", None), rows=rows,
+                             duration_ms=int((time.perf_counter() - started) * 1000))
+    db.session.add(refresh)
+    db.session.flush()
+    if actor is not None:
+        audit.record(actor, "programme.refresh", refresh, None, {"rows": rows})
+    return refresh
+
+
+def _rebuild_all(step) -> int:
+    """Every summary from scratch: one SQL pass over the counted orders (a temporary table);
+    the graduation streaks are then added per store and month."""
     for model in (MonthlyStoreSales, MonthlyProvinceSales, MonthlyCategorySales,
                   ProgrammeBuyers):
         db.session.execute(delete(model))
@@ -147,32 +181,223 @@ def refresh_summaries(actor: User | None = None, on_step=None) -> SummaryRefresh
     step()
     execute(text(f"DROP TABLE {_TMP}"))
     step()
-    refresh = SummaryRefresh(actor_id=getattr(actor, "id", None), rows=rows,
-                             duration_ms=int((time.perf_counter() - started) * 1000))
-    db.session.add(refresh)
-    db.session.flush()
-    if actor is not None:
-        audit.record(actor, "programme.refresh", refresh, None, {"rows": rows})
-    return refresh
+    return rows
+
+
+# --- incremental refresh --------------------------------------------------------------------
+
+_NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.AWAITING_PAYMENT)
+_NET_KINDS = ("sale", "fee", "refund")
+_CHUNK = 500
+
+
+def _month_bounds(index: int) -> tuple[datetime, datetime]:
+    """The UTC instants a Jakarta month (by index) starts and ends."""
+    return _utc_month_start(index), _utc_month_start(index + 1)
+
+
+def _jakarta_month(value: datetime) -> int:
+    return month_index(to_jakarta(value).date())
+
+
+def _chunks(values) -> list[list]:
+    values = sorted(values)
+    return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def _changed_store_months(since: datetime) -> dict[int, set[int]]:
+    """Store -> month indexes whose figures may differ from the summary.
+
+    An order changes what it counts for when it is placed, paid or cancelled (each stamps
+    its time); net sales change when a ledger entry is written (entries are never changed).
+    """
+    changed: dict[int, set[int]] = defaultdict(set)
+    for store_id, created_at in db.session.execute(
+            select(Order.store_id, Order.created_at).where(or_(
+                Order.created_at >= since, Order.paid_at >= since,
+                Order.cancelled_at >= since))):
+        changed[store_id].add(_jakarta_month(created_at))
+    for store_id, created_at in db.session.execute(
+            select(LedgerEntry.store_id, LedgerEntry.created_at).where(
+                LedgerEntry.created_at >= since, LedgerEntry.kind.in_(_NET_KINDS))):
+        changed[store_id].add(_jakarta_month(created_at))
+    return changed
+
+
+def _store_month_figures(changed: dict[int, set[int]]) -> dict[tuple[int, int], dict]:
+    """Fresh figures of the changed store-months, from orders and the ledger."""
+    first = _utc_month_start(min(min(months) for months in changed.values()))
+    figures: dict[tuple[int, int], dict] = {}
+
+    def row(store_id: int, index: int) -> dict | None:
+        if index not in changed[store_id]:
+            return None
+        return figures.setdefault((store_id, index), {
+            "orders": 0, "gmv": 0, "buyers": set(), "net_sales": 0})
+
+    for stores in _chunks(changed):
+        for store_id, created_at, buyer_id, total in db.session.execute(
+                select(Order.store_id, Order.created_at, Order.buyer_id, Order.total).where(
+                    Order.store_id.in_(stores), Order.created_at >= first,
+                    Order.status.not_in(_NOT_COUNTED))):
+            if (item := row(store_id, _jakarta_month(created_at))) is not None:
+                item["orders"] += 1
+                item["gmv"] += total
+                item["buyers"].add(buyer_id)
+        for store_id, created_at, amount in db.session.execute(
+                select(LedgerEntry.store_id, LedgerEntry.created_at, LedgerEntry.amount).where(
+                    LedgerEntry.store_id.in_(stores), LedgerEntry.created_at >= first,
+                    LedgerEntry.kind.in_(_NET_KINDS))):
+            if (item := row(store_id, _jakarta_month(created_at))) is not None:
+                item["net_sales"] += amount
+    return figures
+
+
+def _refresh_changed(since: datetime, step) -> int:
+    """Recompute what changed since `since`: the changed store-months, the streaks of their
+    stores, and the province, category and buyer roll-ups of their provinces and months."""
+    changed = _changed_store_months(since)
+    step()
+    if not changed:
+        for _ in range(REFRESH_STEPS - 1):
+            step()
+        return 0
+    figures = _store_month_figures(changed)
+    provinces = dict(db.session.execute(
+        select(Store.id, Store.province_code).where(Store.id.in_(list(changed)))).all())
+    step()
+    # A month's streak depends on the month before, so each changed store's rows are written
+    # again from its first changed month on; the row before that seeds the streaks.
+    first = {store_id: min(months) for store_id, months in changed.items()}
+    columns = [MonthlyStoreSales.store_id, MonthlyStoreSales.month,
+               MonthlyStoreSales.month_index, MonthlyStoreSales.province_code,
+               MonthlyStoreSales.orders, MonthlyStoreSales.gmv, MonthlyStoreSales.buyers,
+               MonthlyStoreSales.net_sales, *(getattr(MonthlyStoreSales, f"streak_{kind}")
+                                              for kind in THRESHOLD_KINDS)]
+    rows, seeds = [], {}
+    for stores in _chunks(changed):
+        for row in db.session.execute(select(*columns).where(
+                MonthlyStoreSales.store_id.in_(stores),
+                MonthlyStoreSales.month_index >= min(first[s] for s in stores) - 1)):
+            item = dict(row._mapping)
+            if item["month_index"] < first[item["store_id"]]:
+                if item["month_index"] == first[item["store_id"]] - 1:
+                    seeds[item["store_id"]] = item
+            elif item["month_index"] not in changed[item["store_id"]]:
+                rows.append(item)
+        by_first: dict[int, list[int]] = defaultdict(list)
+        for store_id in stores:
+            by_first[first[store_id]].append(store_id)
+        for index, ids in by_first.items():
+            db.session.execute(delete(MonthlyStoreSales).where(
+                MonthlyStoreSales.store_id.in_(ids), MonthlyStoreSales.month_index >= index))
+    for (store_id, index), item in figures.items():
+        rows.append({"store_id": store_id, "month": month_of_index(index), "month_index": index,
+                     "province_code": provinces[store_id], "orders": item["orders"],
+                     "gmv": item["gmv"], "buyers": len(item["buyers"]),
+                     "net_sales": item["net_sales"]})
+    written = _write_store_months(rows, seeds)
+    step()
+    place_months: dict[int, set[str]] = defaultdict(set)
+    for store_id, months in changed.items():
+        for index in months:
+            place_months[index].add(provinces[store_id])
+    for index, codes in sorted(place_months.items()):
+        for code in sorted(codes):
+            written += _rollup_provinces(code, month_of_index(index))
+    step()
+    for index, codes in sorted(place_months.items()):
+        written += _refresh_categories(index, sorted(codes))
+    step()
+    for index, codes in sorted(place_months.items()):
+        written += _refresh_month_buyers(index, sorted(codes))
+    step()
+    written += _refresh_all_time_buyers(sorted(set(provinces.values())))
+    step()
+    return written
+
+
+def _counted_in_month(index: int):
+    low, high = _month_bounds(index)
+    return and_(Order.created_at >= low, Order.created_at < high,
+                Order.status.not_in(_NOT_COUNTED))
+
+
+def _refresh_categories(index: int, codes: list[str]) -> int:
+    """Units and value per top-level category of one month, for these provinces."""
+    month = month_of_index(index)
+    db.session.execute(delete(MonthlyCategorySales).where(
+        MonthlyCategorySales.month == month, MonthlyCategorySales.province_code.in_(codes)))
+    top = func.coalesce(Category.parent_id, Category.id)
+    source = (
+        select(literal(month, MonthlyCategorySales.month.type), Store.province_code, top,
+               func.sum(OrderLine.quantity), func.sum(OrderLine.line_total))
+        .select_from(Order).join(Store, Store.id == Order.store_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .join(Category, Category.id == Product.category_id)
+        .where(_counted_in_month(index), Store.province_code.in_(codes))
+        .group_by(Store.province_code, top))
+    table = MonthlyCategorySales.__table__
+    return db.session.execute(insert(table).from_select(
+        ["month", "province_code", "category_id", "units", "gmv"], source)).rowcount or 0
+
+
+def _replace_buyers(rows: list[dict], where) -> int:
+    db.session.execute(delete(ProgrammeBuyers).where(where))
+    if rows:
+        db.session.execute(insert(ProgrammeBuyers.__table__), rows)
+    return len(rows)
+
+
+def _refresh_month_buyers(index: int, codes: list[str]) -> int:
+    """Distinct buyers of one month: per changed province, and over all provinces."""
+    month = month_of_index(index)
+    distinct = func.count(func.distinct(Order.buyer_id))
+    per_place = db.session.execute(
+        select(Store.province_code, distinct).join(Store, Store.id == Order.store_id)
+        .where(_counted_in_month(index), Store.province_code.in_(codes))
+        .group_by(Store.province_code)).all()
+    everywhere = db.session.scalar(select(distinct).where(_counted_in_month(index))) or 0
+    rows = [{"province_code": code, "month": month, "buyers": n} for code, n in per_place]
+    rows += [{"province_code": None, "month": month, "buyers": everywhere}] if everywhere else []
+    return _replace_buyers(rows, and_(ProgrammeBuyers.month == month, or_(
+        ProgrammeBuyers.province_code.in_(codes), ProgrammeBuyers.province_code.is_(None))))
+
+
+def _refresh_all_time_buyers(codes: list[str]) -> int:
+    """Distinct buyers over all months: per changed province, and over all provinces (one
+    count a buyer's new order can change however old the rest of the data is)."""
+    counted = Order.status.not_in(_NOT_COUNTED)
+    distinct = func.count(func.distinct(Order.buyer_id))
+    per_place = db.session.execute(
+        select(Store.province_code, distinct).join(Store, Store.id == Order.store_id)
+        .where(counted, Store.province_code.in_(codes)).group_by(Store.province_code)).all()
+    everywhere = db.session.scalar(select(distinct).where(counted)) or 0
+    rows = [{"province_code": code, "month": None, "buyers": n} for code, n in per_place]
+    rows.append({"province_code": None, "month": None, "buyers": everywhere})
+    return _replace_buyers(rows, and_(ProgrammeBuyers.month.is_(None), or_(
+        ProgrammeBuyers.province_code.in_(codes), ProgrammeBuyers.province_code.is_(None))))
 
 
 def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _write_store_months(rows: list[dict]) -> int:
+def _write_store_months(rows: list[dict], seeds: dict[int, dict] | None = None) -> int:
     """Insert store-month rows with their income lines and streaks (see `_add_streaks`)."""
-    _add_streaks(rows)
+    _add_streaks(rows, seeds or {})
     for start in range(0, len(rows), 10_000):
         db.session.execute(insert(MonthlyStoreSales.__table__), rows[start:start + 10_000])
     return len(rows)
 
 
-def _add_streaks(rows: list[dict]) -> None:
+def _add_streaks(rows: list[dict], seeds: dict[int, dict]) -> None:
     """For each kind of line: the amount in force and the run of months at or above it.
 
     The line in force is the regency's (matched without case) if there is one, else the
-    province's, on the first day of the month.
+    province's, on the first day of the month. `seeds` holds, per store, the summary row of
+    the month before its first row here, when that row is kept (an incremental refresh).
     """
     lines: dict[tuple, list] = {}
     for line in db.session.scalars(select(IncomeThreshold)):
@@ -193,6 +418,8 @@ def _add_streaks(rows: list[dict]) -> None:
     rows.sort(key=lambda r: (r["store_id"], r["month_index"]))
     previous: dict | None = None
     for row in rows:
+        if previous is None or previous["store_id"] != row["store_id"]:
+            previous = seeds.get(row["store_id"])
         regency = (regencies.get(row["store_id"]) or "").strip().lower() or None
         follows = (previous is not None and previous["store_id"] == row["store_id"]
                    and previous["month_index"] == row["month_index"] - 1)
@@ -215,17 +442,24 @@ _ROLLUP_SQL = """
            SUM(CASE WHEN streak_umk > 0 THEN 1 ELSE 0 END),
            SUM(CASE WHEN streak_poverty_line > 0 THEN 1 ELSE 0 END)
     FROM monthly_store_sales WHERE (:province = '' OR province_code = :province)
+      AND (:one_month = 0 OR month = :month)
     GROUP BY month, province_code
 """
 
 
-def _rollup_provinces(province_code: str | None = None) -> int:
-    """Rebuild the per-province monthly rows from the store-month rows (one province or all)."""
+def _rollup_provinces(province_code: str | None = None, month: date | None = None) -> int:
+    """Rebuild the per-province monthly rows from the store-month rows (one province or all;
+    one month or all: a month's row depends on that month's store rows only)."""
     removal = delete(MonthlyProvinceSales)
     if province_code:
         removal = removal.where(MonthlyProvinceSales.province_code == province_code)
+    if month is not None:
+        removal = removal.where(MonthlyProvinceSales.month == month)
     db.session.execute(removal)
-    return db.session.execute(text(_ROLLUP_SQL), {"province": province_code or ""}).rowcount or 0
+    return db.session.execute(text(_ROLLUP_SQL).bindparams(
+        bindparam("month", type_=MonthlyProvinceSales.month.type)), {
+        "province": province_code or "", "one_month": int(month is not None),
+        "month": month}).rowcount or 0
 
 
 def recompute_graduation(province_code: str | None = None) -> int:

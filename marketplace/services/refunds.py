@@ -27,19 +27,20 @@ def refundable(order: Order) -> int:
     return order.total - order.refunded_amount
 
 
-def card_refund(payment: Payment, amount: int, reference: str, action: str) -> str:
-    """Give `amount` rupiah of a card payment back through Stripe; returns Stripe's refund id.
+def card_refund(intent_id: str | None, amount: int | None, reference: str, action: str) -> str:
+    """Give `amount` rupiah (all, when None) of a card payment back through Stripe.
 
-    `reference` and `action` make the idempotency key: the same refund asked twice is one.
+    Returns Stripe's refund id. `reference` and `action` make the idempotency key: the same
+    refund asked twice is one.
 
     :raises PaymentError: card payments are off, or Stripe refused or could not be reached.
     """
-    if not current_app.config.get("STRIPE_SECRET_KEY") or not payment.provider_ref:
+    if not current_app.config.get("STRIPE_SECRET_KEY") or not intent_id:
         raise PaymentError(_("This card payment cannot be refunded automatically."))
     try:
-        refund = gateway.refund_payment_intent(reference, payment.provider_ref, amount, action)
+        refund = gateway.refund_payment_intent(reference, intent_id, amount, action)
     except stripe.StripeError as exc:
-        log.warning("Stripe refund of %s failed: %s", payment.provider_ref, exc)
+        log.warning("Stripe refund of %s failed: %s", intent_id, exc)
         raise PaymentError(_("The card refund failed. Nothing was changed; please try again "
                              "later.")) from exc
     return refund.id
@@ -78,7 +79,8 @@ def refund_order(actor: User | None, order: Order, amount: int, reason: str) -> 
     provider_ref = None
     if order.payment_method == PaymentMethod.STRIPE:
         # last, so nothing can fail after the money has gone back
-        provider_ref = card_refund(payment, amount, order.reference, f"refund-{before}-{amount}")
+        provider_ref = card_refund(payment.provider_ref, amount, order.reference,
+                                   f"refund-{before}-{amount}")
     refund = Refund(order_id=order.id, payment_id=payment.id, amount=amount,
                     provider_ref=provider_ref, reason=reason, actor_id=getattr(actor, "id", None))
     db.session.add(refund)

@@ -5,9 +5,11 @@ hook, also when staff moderation hides or shows a review, so the product page sh
 without reading the reviews.
 """
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import event, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from marketplace.clock import utcnow
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -17,6 +19,7 @@ from marketplace.models import (
     OrderLine,
     OrderStatus,
     Product,
+    ProductStatus,
     Review,
     Store,
     User,
@@ -167,14 +170,48 @@ def reply_to_review(vendor: User, review: Review, text: str) -> Review:
     return review
 
 
-def product_reviews(product_id: int, limit: int = 10) -> list[Review]:
-    """Visible reviews of a product, newest first, for the product page (one query)."""
-    from sqlalchemy.orm import joinedload
+#: Orders of the reviews shown to buyers: newest first, or the most helpful first (with a
+#: photo, then with a written text, longest first; the newest among equals).
+REVIEW_SORTS = ("newest", "helpful")
+REVIEWS_PER_PAGE = 5
 
-    return list(db.session.scalars(
-        select(Review).options(joinedload(Review.buyer), joinedload(Review.image))
-        .where(Review.product_id == product_id, Review.hidden.is_(False))
-        .order_by(Review.created_at.desc(), Review.id.desc()).limit(limit)))
+
+@dataclass
+class ReviewPage:
+    """One page of visible reviews, for the product or store page."""
+
+    items: list[Review]
+    page: int
+    sort: str
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def review_page(product_id: int | None = None, store_id: int | None = None, page: int = 1,
+                sort: str = "newest", per_page: int = REVIEWS_PER_PAGE) -> ReviewPage:
+    """Visible reviews of a product, or of every public product of a store, in one query
+    (buyer, photo and product come with it). An unknown sort or page reads as the first."""
+    sort = sort if sort in REVIEW_SORTS else "newest"
+    page = page if isinstance(page, int) and 0 < page < 10_000 else 1
+    stmt = (select(Review)
+            .options(joinedload(Review.buyer), joinedload(Review.image),
+                     joinedload(Review.product))
+            .where(Review.hidden.is_(False)))
+    if product_id is not None:
+        stmt = stmt.where(Review.product_id == product_id)
+    else:
+        stmt = stmt.join(Review.product).where(Product.store_id == store_id,
+                                               Product.status == ProductStatus.ACTIVE,
+                                               Product.hidden.is_(False))
+    if sort == "helpful":
+        stmt = stmt.order_by(Review.image_id.is_(None), func.length(Review.text).desc())
+    stmt = stmt.order_by(Review.created_at.desc(), Review.id.desc())
+    rows = list(db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page + 1)))
+    return ReviewPage(items=rows[:per_page], page=page, sort=sort,
+                      has_next=len(rows) > per_page)
 
 
 def reviews_by_line(order: Order) -> dict[int, Review]:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from marketplace.models import Category, User
+from marketplace.models import Category, Product, ProductStatus, Store, StoreStatus, User
 
 
 def test_users_create_any_role(app, db):
@@ -23,6 +23,21 @@ def test_seed_demo_is_idempotent(app, db):
                                 "--orders", "2"])
     assert first.exit_code == 0, first.output
     assert "staf@kemensos.go.id" in first.output
+    # The logins come last, after the seeding log, where `make run` leaves them on screen.
+    tail = first.output.rstrip("\n").split("\n")
+    start = tail.index("Demo logins:")
+    assert all(line.startswith("  Demo ") for line in tail[start + 1:])
+    assert not any(line.startswith("Demo ") for line in tail[:start])
+    assert len(tail) - start > 4
+    # The demo shows its features: vendors featured on the home page, keripik on sale.
+    home = app.test_client().get("/").get_data(as_text=True)
+    featured = home[home.index('id="featured-title"'):home.index('id="categories-title"')]
+    assert featured.count("/s/") >= 2
+    assert "produk" in app.test_client().get("/search?q=keripik").get_data(as_text=True)
+    on_sale = select(func.count(func.distinct(Product.category_id))).join(Product.store).where(
+        Store.status == StoreStatus.VERIFIED)
+    assert (db.session.scalar(on_sale.where(Product.status == ProductStatus.ACTIVE))
+            == db.session.scalar(on_sale))  # no kind of product of a verified store is all drafts
     counts = (db.session.scalar(select(func.count()).select_from(Category)),
               db.session.scalar(select(func.count()).select_from(User)))
     second = runner.invoke(args=["seed-demo", "--quiet", "--stores", "2", "--products", "6",

@@ -6,7 +6,15 @@ from sqlalchemy import select
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.models import AuditEvent, Product, User
 from marketplace.permissions import can
-from marketplace.services import accounts, catalog, facilitators, onboarding, stores
+from marketplace.services import (
+    accounts,
+    catalog,
+    facilitators,
+    groups,
+    onboarding,
+    stores,
+    training,
+)
 from tests.fixtures.accounts import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -205,7 +213,8 @@ def test_seed_demo_prints_a_facilitator_login_with_a_caseload(app, db):
     from marketplace.seed.people import FACILITATOR_EMAIL
 
     runner = app.test_cli_runner()
-    args = ["seed-demo", "--quiet", "--stores", "6", "--products", "2", "--orders", "2"]
+    # Seeded stores go round ten provinces: the eleventh is the second in Central Java (33).
+    args = ["seed-demo", "--quiet", "--stores", "12", "--products", "1", "--orders", "2"]
     first = runner.invoke(args=args)
     assert first.exit_code == 0, first.output
     assert f"Demo facilitator: {FACILITATOR_EMAIL} / " in first.output
@@ -213,6 +222,8 @@ def test_seed_demo_prints_a_facilitator_login_with_a_caseload(app, db):
     cases = facilitators.caseload(facilitator)
     assert any(c.store and c.store.name == "Keripik Bu Wati" for c in cases)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assist"))
+    assert any(len(groups.members(c.store)) == 3 for c in cases if c.store)
+    assert len(training.events(facilitator)) == 1
     second = runner.invoke(args=args)
     assert second.exit_code == 0, second.output
     assert len(facilitators.caseload(facilitator)) == len(cases)

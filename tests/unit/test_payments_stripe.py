@@ -17,7 +17,7 @@ from marketplace.models import (
     PaymentStatus,
     Variant,
 )
-from marketplace.services import payments
+from marketplace.services import payments, stripe_events
 
 
 @pytest.fixture
@@ -157,9 +157,10 @@ def test_lost_answer_is_settled_by_the_webhook_by_checkout_reference(app, db, ca
         stripe_gateway.confirm_payment_intent(checkout.reference, intent.id, 1)
     event = {"id": "evt_lost_answer", "type": "payment_intent.succeeded",
              "data": {"object": {"id": intent.id, "object": "payment_intent",
+                                 "amount": intent.amount, "currency": intent.currency,
                                  "metadata": {"checkout": checkout.reference}}}}
     with app.test_request_context():
-        assert payments.handle_stripe_event(json.dumps(event).encode()) == "paid"
+        assert stripe_events.handle_stripe_event(json.dumps(event).encode()) == "paid"
         db.session.commit()
         with pytest.raises(Conflict):
             payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")

@@ -31,7 +31,7 @@ def test_review_rules(db, order_in, make_user):
         reviews.create_review(order.buyer, line, 4)
     db.session.rollback()
     assert _rating(db, line.product_id) == (5, 1)
-    assert reviews.product_reviews(line.product_id) == [review]
+    assert reviews.review_page(line.product_id).items == [review]
 
 
 def test_not_before_delivery_and_not_for_others(db, order_in, make_user):

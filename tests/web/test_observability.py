@@ -42,3 +42,18 @@ def test_the_page_nginx_shows_for_a_too_large_upload_is_the_apps_own(client):
     page = client.get("/errors/413")
     assert page.status_code == 413
     assert "10 MB" in page.get_data(as_text=True) and "<html" in page.get_data(as_text=True)
+
+
+def test_catalogue_pages_keep_serving_with_redis_down(database_url, media_dir, db):
+    from marketplace import create_app
+    from tests.conftest import settings_for_tests
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    settings = settings_for_tests(database_url, media_dir)
+    settings.update(CACHE_REDIS_URL=dead, REDIS_URL=dead, PAGE_CACHE_SECONDS=60,
+                    TESTING=False)
+    client = create_app(settings).test_client()
+    for path in ("/", "/search?q=keripik"):
+        assert client.get(path).status_code == 200, path
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["redis"] == "unreachable"

@@ -28,21 +28,23 @@ TRIES = 20
 STOCK, BOUGHT = 10, 2
 
 
-def _race(app, requests: list[tuple[int, str, dict]]) -> list[tuple[int, str]]:
-    """POST every (user id, path, form) at the same moment from its own thread and client."""
-    results: list[tuple[int, str]] = []
+def _race(app, requests: list[tuple]) -> list[tuple[int, str]]:
+    """POST every (user id or None, path, form or raw body[, headers]) at the same moment, each
+    from its own thread and client; the answers come back in the order of `requests`."""
+    results: list[tuple[int, str]] = [(0, "")] * len(requests)
     start = threading.Barrier(len(requests))
 
-    def act(user_id: int, path: str, form: dict) -> None:
+    def act(index: int, user_id: int | None, path: str, data, headers=None) -> None:
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+        if user_id is not None:
+            with client.session_transaction() as session:
+                session["_user_id"] = str(user_id)
+                session["_fresh"] = True
         start.wait()
-        response = client.post(path, data=form)
-        results.append((response.status_code, response.get_data(as_text=True)))
+        response = client.post(path, data=data, headers=headers)
+        results[index] = (response.status_code, response.get_data(as_text=True))
 
-    threads = [threading.Thread(target=act, args=r) for r in requests]
+    threads = [threading.Thread(target=act, args=(i, *r)) for i, r in enumerate(requests)]
     for t in threads:
         t.start()
     for t in threads:
@@ -173,3 +175,55 @@ def test_seller_accepting_one_refund_request_twice_at_once_refunds_once(app, db,
                                  .where(Refund.order_id == order_id)) == 1
     print(f"\nrefund race[{db_kind}]: tries={TRIES // 2} codes={dict(outcomes)}")
     assert set(outcomes) == {(302, 409)}, outcomes
+
+
+def test_card_money_racing_the_buyers_cancel_is_booked_or_given_back(app, db, db_kind,
+                                                                     stripe_on, make_product,
+                                                                     make_order):
+    import json
+
+    import stripe
+
+    from marketplace import stripe_gateway
+    from marketplace.models import PaymentIssue
+    from tests.fixtures.orders import signed
+
+    remote = stripe.StripeClient("sk_test_pasar", base_addresses={"api": stripe_on.base},
+                                 max_network_retries=0)
+    ends: Counter = Counter()
+    for n in range(TRIES // 2):
+        product = make_product(price=34000, stock=STOCK)
+        checkout = make_order(items=[(product, BOUGHT)], method=PaymentMethod.STRIPE)
+        order_id, buyer_id, ref = checkout.orders[0].id, checkout.buyer_id, checkout.reference
+        with app.test_request_context():  # the buyer paid on Stripe's hosted page
+            intent = stripe_gateway.create_payment_intent(ref, checkout.total, "pm_card_visa", 1)
+            intent = stripe_gateway.confirm_payment_intent(ref, intent.id, 1)
+        body = json.dumps({"id": f"evt_race_{n}", "type": "checkout.session.completed",
+                           "data": {"object": {
+                               "id": f"cs_race_{n}", "object": "checkout.session",
+                               "payment_status": "paid", "amount_total": intent.amount,
+                               "currency": "idr", "client_reference_id": ref,
+                               "payment_intent": intent.id}}})
+        db.session.commit()
+        (cancelled, _), (hook, _) = _race(app, [
+            (buyer_id, f"/checkout/{ref}/cancel", {}),
+            (None, "/webhooks/stripe", body, signed(body)),
+        ])
+        codes = {"cancel": cancelled, "webhook": hook}
+        db.session.rollback()
+        order = db.session.get(Order, order_id)
+        refunded = [r.amount for r in remote.v1.refunds.list(
+            {"payment_intent": intent.id}).auto_paging_iter()]
+        issues = db.session.scalar(select(func.count()).select_from(PaymentIssue))
+        assert codes["webhook"] == 200 and codes["cancel"] in (302, 409), codes
+        if order.status == OrderStatus.NEW and not refunded and codes["cancel"] == 409:
+            ends["paid"] += 1
+        elif (order.status == OrderStatus.CANCELLED and refunded == [intent.amount]
+              and issues == 1):
+            ends["cancelled, money back"] += 1
+        else:
+            ends[f"inconsistent: {order.status} refunds={refunded} codes={codes}"] += 1
+        db.session.execute(PaymentIssue.__table__.delete())
+        db.session.commit()
+    print(f"\ncard race[{db_kind}]: tries={TRIES // 2} end states={dict(ends)}")
+    assert set(ends) <= {"paid", "cancelled, money back"}, ends

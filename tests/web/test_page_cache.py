@@ -104,7 +104,7 @@ def test_a_new_review_shows_on_the_next_anonymous_request(app, db, order_in, pag
     create_review(order.buyer, line, 4, "Renyah sekali")
     db.session.commit()
     assert catalog_version() != before
-    assert "Nilai 4.0 dari 5 oleh 1 pembeli" in visitor.get(url).get_data(as_text=True)
+    assert "Nilai 4,0 dari 5 oleh 1 pembeli" in visitor.get(url).get_data(as_text=True)
 
 
 def test_a_rolled_back_change_keeps_the_cached_pages(app, db, make_product, page_cache_on):

@@ -1,0 +1,82 @@
+"""Search service time in-process, per kind of query, on the `make bench` data set.
+
+Usage: python -m bench.search_queries [--db sqlite|postgres] [--size 100k|1m] [--runs 200]
+Times `marketplace.search.search` itself (no HTTP, no template) so that figures are not
+drowned by the queueing of a loaded, shared machine; `make bench` gives the HTTP view.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+KINDS = {
+    "common word": [{"q": "keripik"}, {"q": "batik"}, {"q": "kain"}, {"q": "tenun"}],
+    "rare word": [{"q": "andaliman"}],
+    "prefix": [{"q": "kerip"}, {"q": "batik tu"}, {"q": "sel"}],
+    "typo": [{"q": "robsuta"}, {"q": "sonkget"}, {"q": "keripk"}, {"q": "btik"}],
+    "variant/root": [{"q": "kripik"}, {"q": "batiknya"}, {"q": "tenunan"}],
+    "multi-word typo": [{"q": "kain tennun"}, {"q": "sendk kayu"}, {"q": "kopi robsuta"}],
+    "filtered": [{"q": "batik", "province": "33", "min_price": "50000",
+                  "max_price": "300000", "in_stock": "1"},
+                 {"q": "kain tenun", "category": "tenun-ikat", "in_stock": "1"},
+                 {"q": "keripik", "province": "32", "sort": "price_asc"}],
+    "page 5": [{"q": "keripik", "page": "5"}],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--size", choices=("100k", "1m"), default="100k")
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.run import database_url
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.search import parse_query, search
+    from marketplace.services.discovery import all_categories
+
+    url, stop = database_url(args.db, args.size)
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+        with app.test_request_context():
+            categories = all_categories()
+            print(f"search service, in-process: {args.db} {args.size}, {args.runs} queries "
+                  "per kind\n")
+            # CPU time: what a query costs this process, without the waits for a core that
+            # other work on a shared machine adds to the wall-clock figures.
+            print(f"| {'kind':<16} | {'p50 ms':>7} | {'p95 ms':>7} | {'cpu p50':>7} | "
+                  f"{'cpu p95':>7} | {'results':>8} |")
+            print(f"|{'-' * 18}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 10}|")
+            for kind, variants in KINDS.items():
+                times, cpu, totals = [], [], []
+                for number in range(args.runs + 3):
+                    query, _notices = parse_query(variants[number % len(variants)], categories)
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    result = search(query)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    elapsed_cpu = (time.process_time() - started_cpu) * 1000
+                    db.session.rollback()
+                    if number >= 3:  # the first few fill the vocabulary and page caches
+                        times.append(elapsed)
+                        cpu.append(elapsed_cpu)
+                        totals.append(result.total)
+                times.sort()
+                cpu.sort()
+                p95 = times[int(len(times) * 0.95) - 1]
+                cpu95 = cpu[int(len(cpu) * 0.95) - 1]
+                print(f"| {kind:<16} | {statistics.median(times):>7.1f} | {p95:>7.1f} | "
+                      f"{statistics.median(cpu):>7.1f} | {cpu95:>7.1f} | "
+                      f"{int(statistics.median(totals)):>8} |")
+    finally:
+        if stop:
+            stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Training records, outcomes and the people figures: the same pages for staff (every province)
+and for facilitators (their own province); each blueprint registers them with its role guard."""
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from blueprints.common import show_errors
+from blueprints.forms import Form
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.regions import province_choices, province_name
+from marketplace.services import programme_people, training
+
+
+class EventForm(Form):
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
+    ministry = SelectField(_l("Organised by"), choices=list(training.MINISTRIES.items()))
+    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    online = BooleanField(_l("Online"))
+    place = StringField(_l("Place (if not online)"), validators=[Optional(), Length(max=200)])
+    trainer = StringField(_l("Trainer"), validators=[DataRequired(), Length(max=120)])
+    province_code = SelectField(_l("Province"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
+
+
+class AttendanceForm(Form):
+    person = StringField(_l("Participant's email or phone number"),
+                         validators=[DataRequired(), Length(max=254)])
+
+
+def _here(endpoint: str, **values) -> str:
+    return url_for(f"{request.blueprint}.{endpoint}", **values)
+
+
+def training_events():
+    """Training events with attendance counts; record a new one."""
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = training.create_event(current_user, **{
+                name: getattr(form, name).data for name in (
+                    "topic", "ministry", "held_on", "online", "place", "trainer",
+                    "province_code")})
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Training recorded. Now add who attended."), "success")
+            return redirect(_here("training_event", event_id=event.id))
+    return render_template("pendamping/training_events.html", form=form,
+                           events=training.events(current_user), ministries=training.MINISTRIES,
+                           province_name=province_name), 422 if form.is_submitted() else 200
+
+
+def training_event(event_id: int):
+    """One training: who attended; add a participant by email or phone."""
+    event = training.get_event(current_user, event_id)
+    form = AttendanceForm()
+    if form.validate_on_submit():
+        try:
+            training.record_attendance(current_user, event, form.person.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Attendance recorded."), "success")
+            return redirect(_here("training_event", event_id=event.id))
+    return render_template("pendamping/training_event.html", event=event, form=form,
+                           ministries=training.MINISTRIES,
+                           province_name=province_name), 422 if form.is_submitted() else 200
+
+
+def people_figures():
+    """Facilitator figures, households above the line and training outcomes, by province."""
+    province = request.args.get("province", "")
+    return render_template(
+        "pendamping/figures.html", province=province, provinces=province_choices(),
+        rows=programme_people.facilitator_figures(current_user, province),
+        households=programme_people.households(current_user, province),
+        outcomes=training.outcomes(current_user, province), province_name=province_name)
+
+
+def people_figures_csv():
+    """The facilitator figures as CSV; names and emails only if an admin ticks the box."""
+    body = programme_people.facilitators_csv(
+        current_user, request.args.get("province", ""),
+        include_personal=request.args.get("personal") == "1")
+    return Response("\ufeff" + body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=pendamping.csv"})
+
+
+def training_outcomes_csv():
+    """Trained vs not-yet-trained outcomes as CSV, with the caveat; no personal data."""
+    body = training.outcomes_csv(current_user, request.args.get("province", ""))
+    return Response("\ufeff" + body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=pelatihan.csv"})
+
+
+def add_routes(bp, guard, prefix: str) -> None:
+    """Register these pages on a blueprint behind its role guard (`prefix`: its words)."""
+    for rule, view, methods in (
+        ("", training_events, ["GET", "POST"]),
+        ("/<int:event_id>", training_event, ["GET", "POST"]),
+        ("/figures", people_figures, ["GET"]),
+        ("/figures.csv", people_figures_csv, ["GET"]),
+        ("/outcomes.csv", training_outcomes_csv, ["GET"]),
+    ):
+        bp.add_url_rule(f"/{prefix}{rule}", view.__name__, guard(view), methods=methods)

@@ -1,0 +1,70 @@
+"""The group business (KUBE) page: member households, their roles and shares, with history."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import DecimalField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from blueprints.common import show_errors
+from blueprints.forms import Form
+from blueprints.vendor import bp
+from blueprints.vendor.views import store_required
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.services import groups
+
+
+class MemberForm(Form):
+    person = StringField(_l("Member's email or phone number"),
+                         validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=list(groups.ROLES.items()))
+    share = DecimalField(_l("Share of the income (%)"), places=2,
+                         validators=[DataRequired(), NumberRange(min=0.01, max=100)])
+
+
+class RemoveMemberForm(Form):
+    """Only the CSRF token."""
+
+
+def _page(store, form, status: int = 200):
+    return render_template("vendor/group.html", store=store, form=form,
+                           current=groups.members(store),
+                           history=groups.members(store, include_past=True),
+                           roles=groups.ROLES, remove=RemoveMemberForm()), status
+
+
+@bp.route("/group", methods=["GET", "POST"])
+@store_required
+def group(store):
+    """Members of the group business and their shares; add a member or change a share."""
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            groups.set_member(current_user, store, form.person.data, form.role.data,
+                              int(round(form.share.data * 100)))
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return _page(store, form, 422)
+        db.session.commit()
+        flash(_("Member saved."), "success")
+        return redirect(url_for("vendor.group"))
+    return _page(store, form, 422 if form.is_submitted() else 200)
+
+
+@bp.post("/group/<int:member_id>/remove")
+@store_required
+def remove_member(store, member_id: int):
+    """A member household leaves the group (kept in the history)."""
+    if RemoveMemberForm().validate_on_submit():
+        try:
+            groups.remove_member(current_user, store, member_id)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(url_for("vendor.group")), 303
+        db.session.commit()
+        flash(_("The member has left the group."), "success")
+    return redirect(url_for("vendor.group"))

@@ -1,0 +1,237 @@
+"""What a typed word may mean: the indexed words it matches exactly, by its Indonesian root or
+a curated variant spelling, or as a typo (Damerau–Levenshtein), chosen in Python from the
+index's own vocabulary so that SQLite and PostgreSQL match exactly the same words.
+
+The databases index words as written (lower-cased, without diacritics); every derivation is
+decided here, once, and handed to the backend as plain lists of words.
+"""
+
+import re
+import time
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 8
+MAX_WORD_CHARS = 40
+#: Derived words kept per typed word (closest first, then most common): enough for every
+#: plausible reading, few enough to keep the database's boolean query small.
+MAX_TYPO_WORDS = 12
+MAX_ROOT_WORDS = 24
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Lower case without diacritics, as both indexes store words ("Kué" -> "kue")."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=50_000)
+def words_in(text: str) -> frozenset[str]:
+    """The words of a text as the indexes split it (cached: the same names and descriptions
+    come back in every search)."""
+    return frozenset(_WORD.findall(normalise(text)))
+
+
+def tokens(text: str) -> list[str]:
+    """Words of a query, without any search syntax (quotes, *, NEAR, OR, :, -...)."""
+    words = _WORD.findall(normalise((text or "")[:MAX_QUERY_CHARS]))
+    return [w[:MAX_WORD_CHARS] for w in words][:MAX_TERMS]
+
+
+def typo_budget(word: str, relaxed: bool = False) -> int:
+    """Typos forgiven in a word: 0 under 5 letters (1 when `relaxed`: nothing matched),
+    1 for 5-8 letters, 2 from 9 (Meilisearch's and Typesense's defaults). Numbers: none."""
+    if word.isdigit():
+        return 0
+    if len(word) >= 9:
+        return 2
+    if len(word) >= 5:
+        return 1
+    return 1 if relaxed and len(word) >= 3 else 0
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """The Indonesian root of a word (Nazief–Adriani, PySastrawi): "batiknya" -> "batik"."""
+    if word.isdigit() or len(word) < 4:
+        return word
+    return _stemmer().stem(word) or word
+
+
+def _root_candidates(root: str) -> tuple[str, ...]:
+    """Parts that a derived form of `root` must contain: the root itself, or the root without
+    its first letter, which me-/pe- swallow (tenun -> menenun, pukul -> memukul, sapu ->
+    menyapu)."""
+    if len(root) > 3 and root[0] in "ktps":
+        return root, root[1:]
+    return (root,)
+
+
+class Vocabulary:
+    """The indexed words with the number of products each appears in."""
+
+    def __init__(self, counts: Iterable[tuple[str, int]]) -> None:
+        self.docs: dict[str, int] = {}
+        for term, docs in counts:
+            self.docs[term] = self.docs.get(term, 0) + int(docs or 0)
+        #: Words a typo may lead to: letters only (typos in numbers mean other numbers).
+        self.words = sorted(t for t in self.docs if not any(c.isdigit() for c in t))
+        self._roots: dict[str, tuple[str, ...]] = {}
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.docs
+
+    def has_prefix(self, prefix: str) -> bool:
+        return any(t.startswith(prefix) for t in self._from(prefix))
+
+    def _from(self, prefix: str) -> list[str]:
+        import bisect
+
+        start = bisect.bisect_left(self.words, prefix)
+        end = bisect.bisect_left(self.words, prefix + "\U0010ffff")
+        return self.words[start:end]
+
+    def completions(self, prefix: str, limit: int) -> list[str]:
+        """Indexed words starting with `prefix`, the most common first."""
+        found = self._from(prefix)
+        if prefix.isdigit():
+            found = [t for t in self.docs if t.startswith(prefix)]
+        return sorted(found, key=lambda t: (-self.docs[t], t))[:limit]
+
+    def same_root(self, word: str) -> tuple[str, ...]:
+        """Indexed words with the root of `word` ("tenunan" -> tenun, ditenun, menenun...)."""
+        root = stem(word)
+        if root not in self._roots:
+            parts = _root_candidates(root)
+            found = [t for t in self.words if any(p in t for p in parts) and stem(t) == root]
+            found.sort(key=lambda t: (-self.docs[t], t))
+            self._roots[root] = tuple(found[:MAX_ROOT_WORDS])
+        return self._roots[root]
+
+    def typos(self, word: str, budget: int, prefix: bool) -> list[tuple[int, str]]:
+        """(distance, word) for indexed words within `budget` typos of `word`; with `prefix`,
+        also words whose beginning is (the buyer is still typing)."""
+        if budget == 0:
+            return []
+        found: dict[str, int] = {}
+        for _choice, distance, index in process.extract(
+                word, self.words, scorer=DamerauLevenshtein.distance, score_cutoff=budget,
+                limit=None):
+            found[self.words[index]] = distance
+        if prefix:
+            starts = [t[:len(word)] for t in self.words]
+            for _choice, distance, index in process.extract(
+                    word, starts, scorer=DamerauLevenshtein.distance, score_cutoff=budget,
+                    limit=None):
+                term = self.words[index]
+                found[term] = min(found.get(term, distance), distance)
+        ranked = sorted(((d, t) for t, d in found.items() if d > 0 and t != word),
+                        key=lambda dt: (dt[0], -self.docs[dt[1]], dt[1]))
+        return ranked[:MAX_TYPO_WORDS]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One indexed word to look for; `prefix`: any word starting with it."""
+
+    word: str
+    prefix: bool = False
+
+
+@dataclass
+class Reading:
+    """Everything one typed word may match, from the most to the least literal."""
+
+    typed: str
+    exact: list[Term]
+    #: Same root (stemmer) and curated variant spellings / synonyms.
+    variants: list[Term] = field(default_factory=list)
+    typos: list[Term] = field(default_factory=list)
+    #: The likeliest intended word when the typed one is not in the index (else None).
+    correction: str | None = None
+
+    @property
+    def all(self) -> list[Term]:
+        return self.exact + self.variants + self.typos
+
+    @property
+    def literal(self) -> list[Term]:
+        return self.exact + self.variants
+
+
+def read(words: list[str], vocabulary: Vocabulary, synonyms: dict[str, tuple[str, ...]],
+         relaxed: bool = False) -> list[Reading]:
+    """The readings of a query's words; the last word is also a prefix (still being typed).
+
+    `relaxed` forgives one typo in short words too (used when the strict reading finds
+    nothing).
+    """
+    readings = []
+    for number, word in enumerate(words):
+        last = number == len(words) - 1
+        prefix = last and len(word) >= 2
+        exact = [Term(word, prefix)]
+        seen = {word}
+        variants: list[Term] = []
+        for alternative in (*synonyms.get(word, ()), *synonyms.get(stem(word), ())):
+            for term in (alternative, *vocabulary.same_root(alternative)):
+                if term not in seen:
+                    seen.add(term)
+                    variants.append(Term(term))
+        for term in vocabulary.same_root(word):
+            if term not in seen:
+                seen.add(term)
+                variants.append(Term(term))
+        typos = []
+        known = word in vocabulary or (prefix and vocabulary.has_prefix(word)) or bool(variants)
+        correction = None
+        # A word being typed that already begins indexed words is not read as a misspelt
+        # beginning of others ("sumba" is not "samba(l)").
+        for _distance, term in vocabulary.typos(word, typo_budget(word, relaxed),
+                                                prefix and not known):
+            if correction is None and not known:
+                correction = term
+            if term not in seen:
+                seen.add(term)
+                typos.append(Term(term))
+        readings.append(Reading(word, exact, variants, typos, correction))
+    return readings
+
+
+class Cached:
+    """A value loaded from the database, shared by a process, reloaded when older than
+    `ttl` seconds or after this process changed what it depends on (`invalidate`)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._values: dict[object, tuple[float, int, object]] = {}
+        self._generation = 0
+
+    def get(self, key, load):
+        now = time.monotonic()
+        hit = self._values.get(key)
+        if hit and hit[1] == self._generation and now - hit[0] < self.ttl:
+            return hit[2]
+        value = load()
+        self._values[key] = (now, self._generation, value)
+        return value
+
+    def invalidate(self) -> None:
+        self._generation += 1
