@@ -31,7 +31,7 @@ PARAMS = [
     "page", "q", "subject_id", "threshold", "store_id", "variant_id", "quantity", "period",
     "status", "tab", "by", "code", "month", "start", "end", "since", "until", "amount",
     "position", "ids", "next", "email", "action", "subject_type", "product_id", "lang",
-    "expected_subtotal", "months", "effective_from", "sort", "category",
+    "expected_subtotal", "months", "effective_from", "sort", "category", "rpage", "reviews",
 ]
 _PARAM = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
