@@ -4,11 +4,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.common import show_errors, staff_required
+from blueprints.forms import Form
 from blueprints.staff import bp
 from blueprints.staff.forms import ActionForm
 from marketplace.errors import ValidationError
@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.search import synonyms
 
 
-class SynonymForm(FlaskForm):
+class SynonymForm(Form):
     words = StringField(_l("Words that mean the same, separated by commas"),
                         description=_l("For example: keripik, kripik"),
                         validators=[DataRequired(), Length(max=400)])

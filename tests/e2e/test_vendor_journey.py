@@ -21,10 +21,10 @@ def test_open_store_verify_list_product_and_see_it_public(page, live_server, a11
     page.get_by_label("Email").fill(seller.email)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
-    expect(page.get_by_role("link", name="Toko saya")).to_be_visible()
+    expect(page.get_by_role("link", name="Buka toko")).to_be_visible()  # no store yet
     a11y.check()
 
-    page.get_by_role("link", name="Toko saya").click()
+    page.get_by_role("link", name="Buka toko").click()
     expect(page.get_by_role("heading", name="Buka toko Anda")).to_be_visible()
     a11y.check()
     page.get_by_label("Nama toko").fill("Keripik Bu Sri")
@@ -37,6 +37,7 @@ def test_open_store_verify_list_product_and_see_it_public(page, live_server, a11
     page.get_by_label("Nama pemilik rekening").fill("Sri Wahyuni")
     page.get_by_role("button", name="Buka toko saya").click()
     expect(page.get_by_text("Menunggu verifikasi")).to_be_visible()
+    expect(page.get_by_role("link", name="Toko saya")).to_be_visible()
     a11y.check()
 
     db.session.rollback()  # see what the live server committed
