@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
-from blueprints.vendor import activity, group, orders, sales, views  # noqa: E402,F401
+from blueprints.vendor import activity, group, materials, orders, sales, views  # noqa: E402,F401

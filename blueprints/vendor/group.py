@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from blueprints.common import show_errors
 from blueprints.forms import Form
 from blueprints.vendor import bp
-from blueprints.vendor.views import store_required
+from blueprints.vendor.acting import store_required
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import groups

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.clock import utcnow
@@ -173,3 +173,106 @@ class TrainingAttendance(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+
+class SupplierProfile(db.Model):
+    """A raw-material supplier's business; staff verify it before its offers are shown."""
+
+    __tablename__ = "supplier_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    business_name: Mapped[str] = mapped_column(String(120))
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    #: E.164, for the wa.me contact link.
+    whatsapp: Mapped[str] = mapped_column(String(20))
+    #: "pending", "verified" or "rejected".
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (CheckConstraint("status IN ('pending', 'verified', 'rejected')",
+                                      name="status_known"),)
+
+
+class MaterialNeed(db.Model):
+    """Raw material an entrepreneur needs: what, how much, where, by when."""
+
+    __tablename__ = "material_needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Lower-cased and trimmed, so demand adds up across entrepreneurs.
+    material: Mapped[str] = mapped_column(String(80))
+    quantity: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(10))
+    province_code: Mapped[str] = mapped_column(String(2))
+    needed_by: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+
+class MaterialOffer(db.Model):
+    """A verified supplier's offer of a raw material to a province, priced per unit."""
+
+    __tablename__ = "material_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier_profiles.id"), index=True)
+    material: Mapped[str] = mapped_column(String(80))
+    unit: Mapped[str] = mapped_column(String(10))
+    #: Rupiah per unit.
+    unit_price: Mapped[int]
+    min_quantity: Mapped[int] = mapped_column(default=1)
+    province_code: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    supplier: Mapped[SupplierProfile] = relationship()
+
+    __table_args__ = (CheckConstraint("unit_price > 0", name="unit_price_positive"),
+                      CheckConstraint("min_quantity > 0", name="min_quantity_positive"),
+                      Index("ix_material_offers_place", "province_code", "material"))
+
+
+class GroupPurchase(db.Model):
+    """A group purchase staff arrange for one material in one province; entrepreneurs join."""
+
+    __tablename__ = "group_purchases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material: Mapped[str] = mapped_column(String(80))
+    unit: Mapped[str] = mapped_column(String(10))
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    participants: Mapped[list["GroupPurchaseMember"]] = relationship(
+        back_populates="purchase", cascade="all, delete-orphan")
+
+
+class GroupPurchaseMember(db.Model):
+    """An entrepreneur joined a group purchase for a quantity."""
+
+    __tablename__ = "group_purchase_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("group_purchases.id",
+                                                        ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    quantity: Mapped[int]
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    purchase: Mapped[GroupPurchase] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("purchase_id", "user_id"),
+                      CheckConstraint("quantity > 0", name="quantity_positive"))

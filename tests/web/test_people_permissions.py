@@ -17,6 +17,7 @@ from marketplace.models.people import (
     Caseload,
     FacilitatorProfile,
     GroupMember,
+    GroupPurchase,
     SetupCode,
     TrainingAttendance,
     TrainingEvent,
@@ -62,6 +63,8 @@ ROUTES = [
      lambda w: {"person": "081234560004"}),
     ("staff_training", "POST", "/staff/training", lambda w: EVENT),
     ("staff_figures_personal", "GET", "/staff/training/figures.csv?personal=1", None),
+    ("staff_materials", "POST", "/staff/materials",
+     lambda w: {"material": "Gula Aren", "unit": "kg", "province_code": "33"}),
 ]
 ACTORS = ["facilitator", "other_region", "no_consent", "withdrawn", "member_other_group",
           "supplier", "buyer", "staff", "anonymous"]
@@ -158,7 +161,7 @@ def _actor(w, name, make_facilitator):
 
 def _snapshot() -> dict:
     counted = (User, Store, Product, Caseload, FacilitatorProfile, SetupCode, AuditEvent,
-               GroupMember, TrainingEvent, TrainingAttendance)
+               GroupMember, TrainingEvent, TrainingAttendance, GroupPurchase)
     rows = {model.__name__: _db.session.scalar(select(func.count()).select_from(model))
             for model in counted}
     rows["members"] = sorted((m.id, m.share_bp, m.left_at is None)
@@ -200,7 +203,7 @@ def test_matrix(client, login, world, make_facilitator, actor, key):
 
 
 def test_matrix_size():
-    assert len(ROUTES) * len(ACTORS) == 135
+    assert len(ROUTES) * len(ACTORS) == 144
 
 
 def test_acting_facilitator_cannot_change_the_payout_account(client, login, world):

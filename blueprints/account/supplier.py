@@ -1,0 +1,95 @@
+"""Raw-material suppliers: apply (staff verify), then post offers to provinces."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import IntegerField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from blueprints.account import bp
+from blueprints.common import show_errors
+from blueprints.forms import Form
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.regions import province_choices, province_name
+from marketplace.services import materials
+
+
+def _provinces(field) -> None:
+    field.choices = [("", _l("Choose a province"))] + province_choices()
+
+
+class SupplierForm(Form):
+    business_name = StringField(_l("Business name"), validators=[DataRequired(),
+                                                                 Length(max=120)])
+    province_code = SelectField(_l("Province"), validators=[DataRequired()])
+    whatsapp = TelField(_l("WhatsApp number"), validators=[DataRequired(), Length(max=30)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _provinces(self.province_code)
+
+
+class OfferForm(Form):
+    material = StringField(_l("Material"), validators=[DataRequired(), Length(max=80)])
+    unit = SelectField(_l("Unit"), choices=list(materials.UNITS.items()))
+    unit_price = IntegerField(_l("Price per unit (Rp)"),
+                              validators=[DataRequired(), NumberRange(min=1)])
+    min_quantity = IntegerField(_l("Smallest order"), default=1,
+                                validators=[DataRequired(), NumberRange(min=1)])
+    province_code = SelectField(_l("Province supplied"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _provinces(self.province_code)
+
+
+def _page(status: int = 200, **forms):
+    forms.setdefault("form", SupplierForm())
+    forms.setdefault("offer_form", OfferForm())
+    return render_template("account/supplier.html", profile=materials.supplier_of(current_user),
+                           offers=materials.offers_of(current_user), units=materials.UNITS,
+                           province_name=province_name, **forms), status
+
+
+@bp.route("/supplier", methods=["GET", "POST"])
+@login_required
+def supplier():
+    """Apply as a raw-material supplier, or see the application and offers."""
+    form = SupplierForm()
+    if form.validate_on_submit():
+        try:
+            materials.apply_as_supplier(current_user, business_name=form.business_name.data,
+                                        province_code=form.province_code.data,
+                                        whatsapp=form.whatsapp.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return _page(422, form=form)
+        db.session.commit()
+        flash(_("Thank you. Staff will check your business before your offers are shown."),
+              "success")
+        return redirect(url_for("account.supplier"))
+    return _page(422 if request.method == "POST" else 200, form=form)
+
+
+@bp.post("/supplier/offers")
+@login_required
+def supplier_offer():
+    """A verified supplier posts an offer."""
+    form = OfferForm()
+    if form.validate_on_submit():
+        try:
+            materials.post_offer(current_user, material=form.material.data,
+                                 unit=form.unit.data, unit_price=form.unit_price.data,
+                                 min_quantity=form.min_quantity.data,
+                                 province_code=form.province_code.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Offer posted."), "success")
+            return redirect(url_for("account.supplier"))
+    return _page(422, offer_form=form)

@@ -1,0 +1,72 @@
+"""Staff pages for raw materials: verify suppliers, demand by region and material, group
+purchases."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from blueprints.common import show_errors, staff_required
+from blueprints.forms import Form
+from blueprints.staff import bp
+from marketplace.errors import ValidationError
+from marketplace.extensions import db
+from marketplace.regions import province_choices, province_name
+from marketplace.services import materials
+
+
+class PurchaseForm(Form):
+    material = StringField(_l("Material"), validators=[DataRequired(), Length(max=80)])
+    unit = SelectField(_l("Unit"), choices=list(materials.UNITS.items()))
+    province_code = SelectField(_l("Province"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note for entrepreneurs"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
+
+
+class DecisionForm(Form):
+    """Only the CSRF token."""
+
+
+@bp.route("/materials", methods=["GET", "POST"])
+@staff_required
+def raw_materials():
+    """Suppliers to verify, demand added up by province and material, group purchases."""
+    province = request.args.get("province", "")
+    form = PurchaseForm()
+    if form.validate_on_submit():
+        try:
+            materials.open_group_purchase(current_user, material=form.material.data,
+                                          unit=form.unit.data,
+                                          province_code=form.province_code.data,
+                                          note=form.note.data or "")
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Group purchase opened."), "success")
+            return redirect(url_for("staff.raw_materials"))
+    return render_template(
+        "staff/materials.html", form=form, decision=DecisionForm(), province=province,
+        provinces=province_choices(), province_name=province_name, units=materials.UNITS,
+        queue=materials.supplier_queue(current_user),
+        demand=materials.demand(current_user, province),
+        purchases=materials.group_purchases(current_user, province),
+    ), 422 if form.is_submitted() else 200
+
+
+@bp.post("/materials/suppliers/<int:profile_id>/<any(verify, reject):decision>")
+@staff_required
+def decide_supplier(profile_id: int, decision: str):
+    """Verify or reject a supplier's application."""
+    if DecisionForm().validate_on_submit():
+        materials.decide_supplier(current_user, profile_id, decision == "verify")
+        db.session.commit()
+        flash(_("Supplier verified.") if decision == "verify" else _("Supplier rejected."),
+              "success")
+    return redirect(url_for("staff.raw_materials"))
