@@ -16,6 +16,8 @@ from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter, ValidationError
 
 from marketplace import models, permissions
 from marketplace.config import INSTANCE, ROOT, Config
@@ -25,6 +27,7 @@ from marketplace.extensions import babel, cache, csrf, db, limiter, login_manage
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
 from marketplace.services import audit
+from marketplace.validation import db_int
 
 BLUEPRINTS = (
     "main", "auth", "account", "catalog", "vendor", "shop", "webhooks", "staff", "media", "api",
@@ -51,7 +54,11 @@ def create_app(config: object | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     logging.basicConfig(level=logging.INFO)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -83,6 +90,26 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
 
 
+class IdConverter(BaseConverter):
+    """`<int:...>` limited to what an INTEGER column holds: a larger id is a 404, never a
+    database overflow (PostgreSQL's int4 ends at 2^31 - 1)."""
+
+    regex = r"\d+"
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        number = db_int(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
+def register_converters(app: Flask) -> None:
+    # Replaces the built-in `int`, so every route (and every future one) is range-checked.
+    app.url_map.converters["int"] = IdConverter
 def register_metrics(app: Flask) -> None:
     """/metrics in Prometheus format, answered only to METRICS_ALLOWED addresses (else 404)."""
     allowed = [ipaddress.ip_network(net.strip(), strict=False)
@@ -173,6 +200,15 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from blueprints.i18n import LANG_COOKIE, requested_language
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """NUL in the path, query or form: PostgreSQL cannot store it, so no view sees it."""
+        fields = (*request.args.items(multi=True), *request.form.items(multi=True))
+        if "\x00" in request.path or any("\x00" in k + v for k, v in fields):
+            return _error_response(400, _("The request contains a character that is not "
+                                          "allowed. Please check and try again."))
+        return None
 
     @app.before_request
     def remember_request() -> None:

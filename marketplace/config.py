@@ -101,7 +101,14 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    #: Failed logins to one account from one IP (an attacker locks out only themselves).
+    LOGIN_LIMIT_PER_ACCOUNT_IP = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_IP", "5 per 15 minutes")
+    #: Failed logins to one account from all IPs together: slow enough for a distributed guess.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "50 per hour")
+    REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "10 per hour")
+    #: How many reverse proxies (nginx, a load balancer) stand in front of the app: ProxyFix
+    #: then takes the client's IP and scheme from that many X-Forwarded-* hops. 0: none.
+    TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
 
     #: Networks (comma-separated CIDR) that may read /metrics; everyone else gets a 404.
     METRICS_ALLOWED = os.environ.get("METRICS_ALLOWED", "127.0.0.1/32,::1/128")

@@ -47,6 +47,12 @@ class OutOfStock(Conflict):
     default_message = _l("Out of stock (stok habis).")
 
 
+class ServiceUnavailable(DomainError):
+    """Something the action needs is not configured or not reachable; try again later."""
+
+    status_code = 503
+
+
 class PaymentError(DomainError):
     status_code = 402
     default_message = _l("The payment could not be completed. Please try again.")

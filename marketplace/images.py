@@ -14,10 +14,12 @@ What an upload goes through, in order:
 5. EXIF orientation is applied, colour is converted to sRGB (CMYK and ICC profiles
    included, 16-bit PNGs scaled down to 8 bits), and all metadata (EXIF, GPS, XMP, ICC,
    comments) is dropped: the output is re-encoded from pixels;
-6. 320/640/1280 px wide WebP renditions (never upscaled) are written under the SHA-256 of the
-   sanitised pixels through `marketplace.storage` (a local directory by default, S3-compatible
-   object storage when configured), in its public area, or its private one for uploads only
-   some people may see (transfer proofs); an identical upload reuses the same row.
+6. 320/640/1280 px wide WebP renditions (never upscaled; a very tall picture such as a long
+   receipt screenshot is scaled down until it is at most 16383 px high, WebP's limit) are
+   written under the SHA-256 of the sanitised pixels through `marketplace.storage` (a local
+   directory by default, S3-compatible object storage when configured), in its public area,
+   or its private one for uploads only some people may see (transfer proofs); an identical
+   upload reuses the same row.
 """
 
 import hashlib
@@ -43,6 +45,8 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 WIDTHS = (320, 640, 1280)
 WEBP_QUALITY = 80
+#: WebP holds at most this many pixels on a side; taller (or wider) pictures are scaled to fit.
+WEBP_MAX_SIDE = 16383
 #: Files and rows younger than this are left alone by `delete_unreferenced`: an upload writes its
 #: files before its transaction commits, and a form may attach an image a little later.
 GRACE = timedelta(hours=6)
@@ -156,9 +160,11 @@ def _decode(data: bytes, field: str) -> tuple[Image.Image, int, int]:
 
 
 def _rendition_size(width: int, height: int, target: int) -> tuple[int, int]:
-    if width <= target:
+    if width <= target and height <= WEBP_MAX_SIDE:
         return width, height
-    return target, max(1, round(height * target / width))
+    if height * min(target, width) <= WEBP_MAX_SIDE * width:  # the width decides
+        return target, max(1, round(height * target / width))
+    return max(1, round(width * WEBP_MAX_SIDE / height)), WEBP_MAX_SIDE
 
 
 def _encode(img: Image.Image, size: tuple[int, int]) -> bytes:
@@ -208,7 +214,7 @@ def rendition_widths(image: StoredImage) -> list[tuple[int, int]]:
     """(nominal width used in the file name, actual pixel width) for each distinct rendition."""
     seen, result = set(), []
     for nominal in WIDTHS:
-        actual = min(nominal, image.width)
+        actual = _rendition_size(image.width, image.height, nominal)[0]
         if actual not in seen:
             seen.add(actual)
             result.append((nominal, actual))

@@ -12,7 +12,7 @@ import smtplib
 from contextlib import nullcontext
 from email.message import EmailMessage
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -26,16 +26,23 @@ log = logging.getLogger(__name__)
 _PENDING_KEY = "outbox_pending"
 
 
-def page_link(endpoint: str, **values) -> str:
-    """The absolute address of a page, for an email: the request's host, else SERVER_NAME.
+#: Where links in email point when SERVER_NAME is unset: the local run (`make run`).
+LOCAL_SERVER_NAME = "127.0.0.1:5000"
 
-    A command run without SERVER_NAME (e.g. the demo seed) builds it against localhost, so the
-    email still names the exact page.
-    """
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, _external=True, **values)
+
+def page_link(endpoint: str, **values) -> str:
+    """The absolute address of a page, for an email: from SERVER_NAME and PREFERRED_URL_SCHEME,
+    never from the request's Host header, which whoever sends the request chooses."""
+    config = current_app.config
+    adapter = current_app.url_map.bind(config.get("SERVER_NAME") or LOCAL_SERVER_NAME,
+                                       url_scheme=config["PREFERRED_URL_SCHEME"])
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def email_links_configured() -> bool:
+    """False in production (https) without SERVER_NAME: links would point at the local run."""
+    config = current_app.config
+    return bool(config.get("SERVER_NAME")) or config["PREFERRED_URL_SCHEME"] != "https"
 
 
 def queue_email(to: str | None, subject: str, body: str) -> OutboxMessage | None:

@@ -1,5 +1,8 @@
 """Field rules shared by services: email, Indonesian phone numbers, passwords."""
 
+import unicodedata
+from datetime import date
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -14,13 +17,38 @@ COMMON_PASSWORDS = frozenset(
     }
 )
 
+#: The largest number an INTEGER column holds on PostgreSQL (int4): ids, amounts, counts.
+MAX_INT = 2**31 - 1
+#: Days the site can deal in: year 1 or 9999 overflow once shifted between Jakarta and UTC.
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def db_int(text: str) -> int | None:
+    """`text` as a number if it is plain digits that fit an INTEGER column, else None (so it
+    never reaches the database, and int() never sees 4,300+ digits)."""
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_INT)):
+        return None
+    number = int(text)
+    return number if number <= MAX_INT else None
+
+
+def is_sane_date(value: date) -> bool:
+    return EARLIEST_DATE <= value <= LATEST_DATE
+
+
+def canonical_email(value: str | None) -> str:
+    """The one spelling of an address that is stored and looked up: NFKC (full-width
+    `ｐｅｍｂｅｌｉ@contoh.id` is `pembeli@contoh.id`), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", value or "").strip().casefold()
+
 
 def normalise_email(value: str, field: str = "email") -> str:
+    """:raises ValidationError: not an email address."""
     try:
-        result = validate_email((value or "").strip(), check_deliverability=False)
+        result = validate_email(canonical_email(value), check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationError(_("Enter a valid email address."), field=field) from exc
-    return result.normalized.lower()
+    return canonical_email(result.normalized)
 
 
 def normalise_phone(value: str, field: str = "phone") -> str:

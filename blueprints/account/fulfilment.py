@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import IntegerField, RadioField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.account import bp
-from blueprints.common import safe_next, show_errors
+from blueprints.common import IntegerField, safe_next, show_errors
 from blueprints.forms import Form
 from marketplace.errors import ValidationError
 from marketplace.extensions import db

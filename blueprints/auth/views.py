@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from blueprints.auth import bp
@@ -17,16 +18,31 @@ from marketplace.errors import ValidationError
 from marketplace.extensions import db, limiter
 from marketplace.services import accounts
 from marketplace.services.cart import merge_guest_cart
+from marketplace.validation import canonical_email
 
 
 def _account_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
+    return "login-account:" + canonical_email(request.form.get("email"))
 
 
+def _account_ip_key() -> str:
+    return f"{_account_key()}|{get_remote_address()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+# Three limits (README, "Login limits"): per client IP; per (account, IP), so whoever guesses a
+# vendor's password locks out only themselves; and a slower one per account over every IP,
+# counting failures only, which bounds a distributed guess without letting one attacker
+# lock the owner out.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_IP"], methods=["POST"],
+               key_func=_account_ip_key, deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key)
+               key_func=_account_key, deduct_when=_failed)
 def login():
     """Log in; unknown email and wrong password get the same message."""
     form = LoginForm()
@@ -43,6 +59,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"])
 def register():
     """Create a buyer account and log in."""
     form = RegisterForm()
@@ -82,10 +99,7 @@ def forgot_password():
     """Email a reset link; the answer is the same whether or not the email is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(
-            form.email.data,
-            lambda token: url_for("auth.reset_password", token=token, _external=True),
-        )
+        accounts.request_password_reset(form.email.data)
         db.session.commit()
         flash(_("If an account uses that email, we have sent it a link to reset the password."),
               "success")

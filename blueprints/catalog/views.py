@@ -5,6 +5,7 @@ from flask_babel import get_locale
 
 from blueprints.catalog import bp
 from blueprints.catalog.caching import cached_page, newest, page_cache
+from blueprints.common import int_arg
 from marketplace.search import parse_query, search, suggest
 from marketplace.search.service import subtree_ids
 from marketplace.services import discovery, reviews
@@ -49,7 +50,7 @@ def product(product_id: int, slug: str | None = None):
 def _reviews(**subject) -> reviews.ReviewPage:
     """The page of reviews asked for by ?reviews=<sort>&rpage=<n>."""
     return reviews.review_page(**subject, sort=request.args.get("reviews", "newest"),
-                               page=request.args.get("rpage", 1, type=int))
+                               page=int_arg("rpage", 1))
 
 
 @bp.get("/s/<slug>")

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.common import safe_next, show_errors
+from blueprints.common import int_arg, safe_next, show_errors
 from blueprints.shop import bp
 from blueprints.shop.forms import (
     AddToCartForm,
@@ -103,7 +103,7 @@ def checkout():
             current_user, _cart(), form.address(), _method(form.method.data), _shipping(shipping),
             {g.store.id: request.form.get(f"note-{g.store.id}") for g in view.groups},
             save_address=form.save_address.data,
-            expected_subtotal=_int(form.expected_subtotal.data))
+            expected_subtotal=int_arg("expected_subtotal", values=request.form, minimum=0))
     except ValidationError as exc:
         db.session.rollback()
         show_errors(form, exc)
@@ -134,10 +134,6 @@ def _shipping(raw: dict) -> dict:
 
 def _method(value) -> PaymentMethod | None:
     return PaymentMethod(value) if value in {m.value for m in PaymentMethod} else None
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 @bp.route("/checkout/<reference>")

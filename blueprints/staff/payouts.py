@@ -2,15 +2,15 @@
 
 import uuid
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from blueprints.common import show_errors, staff_required
+from blueprints.common import IntegerField, int_arg, show_errors, staff_required
 from blueprints.forms import Form
 from blueprints.staff import bp
 from marketplace.errors import NotFound, ValidationError
@@ -43,8 +43,7 @@ class DisputeDecisionForm(Form):
 
 
 def _threshold() -> int:
-    value = request.args.get("threshold", "")
-    return int(value) if value.isdigit() else DEFAULT_THRESHOLD
+    return int_arg("threshold", DEFAULT_THRESHOLD, minimum=0)
 
 
 def _payouts_page(form=None, failed_store=None, status: int = 200):

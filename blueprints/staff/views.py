@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.common import admin_required, show_errors, staff_required
+from blueprints.common import admin_required, int_arg, show_errors, staff_required
 from blueprints.staff import bp
 from blueprints.staff.forms import (
     ActionForm,
@@ -163,7 +163,7 @@ def _feature_form() -> FeatureForm:
     form = FeatureForm()
     if form.is_submitted():
         stores = verification.verified_stores(current_user,
-                                              ids=[request.form.get("store_id", type=int)])
+                                              ids=[int_arg("store_id", values=request.form)])
     else:
         stores = verification.verified_stores(current_user, request.args.get("q", "")[:100])
         # A feature usually starts now and runs a month: both dates come filled in.
@@ -303,7 +303,7 @@ def audit():
     """The audit log, filterable; read-only."""
     form = AuditFilterForm(request.args)
     form.validate()
-    page = request.args.get("page", 1, type=int) or 1
+    page = int_arg("page", 1)
     events = audit_log.audit_events(
         current_user, actor=form.actor.data or "", action=form.action.data or "",
         subject_type=form.subject_type.data or "",

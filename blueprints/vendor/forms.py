@@ -4,18 +4,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
-    HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
+from blueprints.common import DateField, IntegerField
 from blueprints.forms import Form, SubForm
 from marketplace.models import ProductStatus
 from marketplace.regions import province_choices
@@ -80,7 +79,7 @@ class ShippingForm(Form):
 class VariantRow(SubForm):
     """One line of the variant table (without its own CSRF token)."""
 
-    variant_id = HiddenField()
+    variant_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     option1 = StringField(_l("Option 1 value"), validators=[Optional(), Length(max=40)])
     option2 = StringField(_l("Option 2 value"), validators=[Optional(), Length(max=40)])
     sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
@@ -123,7 +122,7 @@ class ProductForm(Form):
         self.category_id.choices = [(0, _l("Choose a category"))] + categories
 
     def values(self) -> dict:
-        rows = [{"id": int(row.variant_id.data) if (row.variant_id.data or "").isdigit() else None,
+        rows = [{"id": row.variant_id.data,
                  "option1": row.option1.data, "option2": row.option2.data,
                  "sku": row.sku.data, "price": row.price.data,
                  "stock": row.stock.data if row.stock.data is not None else 0}

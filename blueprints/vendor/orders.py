@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.common import show_errors
+from blueprints.common import paginate, show_errors
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
 from blueprints.vendor.order_forms import (
@@ -42,7 +42,7 @@ def order_desk_helpers() -> dict:
 def orders(store):
     """The order desk: one tab per status, with counts and deadlines."""
     tab = request.args.get("tab", "new")
-    page = db.paginate(fulfilment.desk_query(store, tab), per_page=20, error_out=False)
+    page = paginate(fulfilment.desk_query(store, tab), per_page=20)
     return render_template("vendor/orders.html", tab=tab, tabs=fulfilment.TABS, page=page,
                            counts=fulfilment.tab_counts(store), now=utcnow())
 
@@ -178,7 +178,7 @@ def order_slip(store, reference: str):
 @store_required
 def ledger_page(store):
     """Balance and ledger entries: what the store earned and what was paid out."""
-    page = db.paginate(ledger.entries_query(store), per_page=30, error_out=False)
+    page = paginate(ledger.entries_query(store), per_page=30)
     return render_template("vendor/orders_ledger.html", page=page,
                            balance=ledger.balance(store),
                            totals=ledger.totals_by_kind(store))
@@ -190,8 +190,7 @@ def store_reviews(store):
     """Reviews of the store's products (?unanswered=1: those without a reply), with a reply
     form where none was given yet."""
     unanswered = request.args.get("unanswered") == "1"
-    page = db.paginate(reviews.store_reviews_query(store, unanswered=unanswered), per_page=20,
-                       error_out=False)
+    page = paginate(reviews.store_reviews_query(store, unanswered=unanswered), per_page=20)
     return render_template("vendor/orders_reviews.html", page=page, form=ReplyForm(),
                            unanswered=unanswered)
 
@@ -212,6 +211,6 @@ def review_reply(store, review_id: int):
             db.session.commit()
             flash(_("Your reply is published."), "success")
             return redirect(url_for("vendor.store_reviews"))
-    page = db.paginate(reviews.store_reviews_query(store), per_page=20, error_out=False)
+    page = paginate(reviews.store_reviews_query(store), per_page=20)
     return render_template("vendor/orders_reviews.html", page=page, form=form,
                            failed_id=review_id), 422

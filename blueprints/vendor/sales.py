@@ -3,6 +3,7 @@
 from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
+from blueprints.common import int_arg
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
 from blueprints.vendor.order_forms import VerifyStatementForm
@@ -33,8 +34,7 @@ def chart(series: list, value: str = "revenue") -> dict:
 
 
 def _period() -> int:
-    value = request.args.get("period", "30")
-    return int(value) if value.isdigit() else 0
+    return int_arg("period", 30, minimum=0)
 
 
 @bp.get("/sales")

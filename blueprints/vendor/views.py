@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.common import show_errors
+from blueprints.common import paginate, show_errors
 from blueprints.vendor import bp
 from blueprints.vendor.acting import hide_payout_fields, store_required
 from blueprints.vendor.forms import (
@@ -158,9 +158,8 @@ def shipping(store):
 @store_required
 def products(store):
     """The product list with quick price/stock edits (filter by status, search by name)."""
-    page = db.paginate(catalog.products_of(store, request.args.get("status"),
-                                           request.args.get("q")),
-                       per_page=PAGE_SIZE, error_out=False)
+    page = paginate(catalog.products_of(store, request.args.get("status"), request.args.get("q")),
+                    per_page=PAGE_SIZE)
     return render_template("vendor/products.html", store=store, page=page,
                            quick=QuickEditForm(), remove=RemoveForm())
 

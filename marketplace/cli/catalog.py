@@ -9,9 +9,10 @@ from sqlalchemy import select
 from marketplace.clock import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.models import Store, User
+from marketplace.models import Store
 from marketplace.permissions import is_staff
 from marketplace.search import schema
+from marketplace.services.accounts import find_user_by_email
 from marketplace.services.featured import active_slots, schedule_feature
 
 featured = AppGroup("featured", help="Schedule the featured vendors of the home page.")
@@ -36,7 +37,7 @@ def _when(value: str) -> datetime:
 @click.option("--staff", "staff_email", required=True, help="Email of the staff member.")
 def set_featured(slug, position, starts_at, ends_at, note, staff_email) -> None:
     """Feature the verified store SLUG at a position for a time window."""
-    staff = db.session.scalar(select(User).where(User.email == staff_email.strip().lower()))
+    staff = find_user_by_email(staff_email)
     if not is_staff(staff):
         raise click.ClickException(f"{staff_email} is not a staff account.")
     store = db.session.scalar(select(Store).where(Store.slug == slug))

@@ -5,13 +5,12 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from marketplace import images
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.models import User
 from marketplace.permissions import is_staff
+from marketplace.services.accounts import find_user_by_email
 from marketplace.services.product_import import ImportErrors, check_rows, import_products
 from marketplace.services.stores import store_by_slug
 from marketplace.services.verification import verify_store
@@ -31,7 +30,7 @@ def _fail(exc: DomainError) -> click.ClickException:
 @click.option("--note", default=None, help="Note kept with the decision.")
 def verify(slug: str, staff_email: str, note: str | None) -> None:
     """Verify a pending store so its active products become public."""
-    staff = db.session.scalar(select(User).where(User.email == staff_email.strip().lower()))
+    staff = find_user_by_email(staff_email)
     if not is_staff(staff):
         raise click.ClickException(f"{staff_email} is not a staff account.")
     try:

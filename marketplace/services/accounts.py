@@ -7,13 +7,14 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.clock import utcnow
-from marketplace.errors import PermissionDenied, ValidationError
+from marketplace.errors import PermissionDenied, ServiceUnavailable, ValidationError
 from marketplace.extensions import db
-from marketplace.mail import queue_email
+from marketplace.mail import email_links_configured, page_link, queue_email
 from marketplace.models import User
 from marketplace.permissions import can
 from marketplace.services import audit
 from marketplace.validation import (
+    canonical_email,
     check_password_strength,
     clean_text,
     normalise_email,
@@ -35,7 +36,7 @@ def hash_password(password: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    return db.session.scalar(select(User).where(User.email == canonical_email(email)))
 
 
 def register_user(email: str, name: str, password: str, phone: str | None = None,
@@ -129,13 +130,19 @@ def _fingerprint(user: User) -> str:
     return user.password_hash[-12:]
 
 
-def request_password_reset(email: str, reset_url_for) -> None:
-    """Email a signed, expiring reset link if the account exists; silent otherwise."""
+def request_password_reset(email: str) -> None:
+    """Email a signed, expiring reset link if the account exists; silent otherwise.
+
+    :raises ServiceUnavailable: production without SERVER_NAME (the link would be wrong).
+    """
+    if not email_links_configured():
+        raise ServiceUnavailable(_("Password reset by email is not available right now. "
+                                   "Please try again later or contact us."))
     user = find_user_by_email(email) if email else None
     if user is None or not user.active:
         return
     token = _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
-    link = reset_url_for(token)
+    link = page_link("auth.reset_password", token=token)
     queue_email(
         user.email,
         _("Reset your Pasar Mandiri password"),

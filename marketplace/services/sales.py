@@ -38,6 +38,7 @@ from marketplace.models import (
     Variant,
 )
 from marketplace.permissions import can
+from marketplace.validation import db_int, is_sane_date
 
 PERIODS = (7, 30, 90, 365)
 GRAINS = ("day", "week", "month")
@@ -364,6 +365,8 @@ def parse_month(text: str) -> date:
         month = datetime.strptime(text or "", "%Y-%m").date()
     except ValueError as exc:
         raise NotFound() from exc
+    if not is_sane_date(month):
+        raise NotFound()
     return month
 
 
@@ -437,14 +440,15 @@ def verify_statement(code: str) -> Statement:
     :raises NotFound: malformed, unknown or altered code (one message for all, on purpose).
     """
     parts = "".join((code or "").split()).upper().split("-")
-    if len(parts) != 7 or parts[0] != "PMS" or not parts[1].isdigit():
+    store_id = db_int(parts[1]) if len(parts) == 7 and parts[0] == "PMS" else None
+    if store_id is None:
         raise NotFound(_("This verification code is not valid."))
-    store = db.session.get(Store, int(parts[1]))
+    store = db.session.get(Store, store_id)
     try:
         month = datetime.strptime(parts[2], "%Y%m").date()
     except ValueError:
         month = None
-    if store is None or month is None:
+    if store is None or month is None or not is_sane_date(month):
         raise NotFound(_("This verification code is not valid."))
     statement = build_statement(store, month)
     if not hmac.compare_digest("".join(parts[3:]), _signature(statement)):

@@ -115,6 +115,19 @@ def test_small_photos_are_never_upscaled(db):
                              f"/media/{image.sha256}-640.webp 500w")
 
 
+@pytest.mark.parametrize(("width", "height"), [(100, 20000), (1000, 30000), (20000, 100)])
+def test_very_tall_or_wide_photos_are_scaled_to_fit_webp(db, width, height):
+    """A long receipt screenshot: WebP holds at most 16383 px a side, so it is scaled down."""
+    image = store_image(photo_bytes(width, height, fmt="PNG"))
+    assert (image.width, image.height) == (width, height)
+    for nominal, actual in images.rendition_widths(image):
+        rendition = _rendition(image, nominal)
+        assert max(rendition.size) <= images.WEBP_MAX_SIDE and rendition.width == actual
+        assert rendition.size == images.display_size(image, nominal)
+    tall = _rendition(image, 1280)
+    assert abs(tall.width / tall.height / (width / height) - 1) < 0.1  # the shape is kept
+
+
 def test_the_same_photo_twice_is_stored_once(db):
     data = photo_bytes(640, 480)
     first = store_image(data)

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.models import OutboxMessage, User
@@ -51,6 +52,24 @@ def test_duplicate_registration_is_refused(client, db, make_user):
     assert user_count(db) == 1
 
 
+@pytest.mark.parametrize("look_alike",
+                         ["ｓｒｉ@ｃｏｎｔｏｈ.ｉｄ", "  Sri@Contoh.ID ", "ＳＲＩ@contoh.id"])
+def test_look_alike_emails_are_the_same_account(client, db, make_user, look_alike):
+    """Full-width, padded or upper-case spellings are normalised (NFKC, trim, case-fold)."""
+    make_user(email="sri@contoh.id")
+    response = register(client, email=look_alike)
+    assert response.status_code == 422
+    assert "sudah terdaftar" in response.get_data(as_text=True)
+    assert user_count(db) == 1
+    login = client.post("/login", data={"email": look_alike, "password": PASSWORD})
+    assert login.status_code == 302
+
+
+def test_a_full_width_email_is_stored_in_its_plain_spelling(client, db):
+    assert register(client, email="ｐｅｍｂｅｌｉ@contoh.id").status_code == 302
+    assert db.session.scalar(select(User.email)) == "pembeli@contoh.id"
+
+
 def test_wrong_password_and_unknown_email_get_the_same_message(client, buyer):
     wrong = client.post("/login", data={"email": buyer.email, "password": "Salah12345"})
     unknown = client.post("/login", data={"email": "nobody@contoh.id", "password": "Salah12345"})
@@ -90,7 +109,7 @@ def _reset_link(db, email) -> str:
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.to == email).order_by(OutboxMessage.id.desc())
     ).first()
-    return re.search(r"http://localhost(/password/reset/\S+)", message.body).group(1)
+    return re.search(r"http://127.0.0.1:5000(/password/reset/\S+)", message.body).group(1)
 
 
 def test_password_reset_by_emailed_token(client, db, buyer):
@@ -105,6 +124,38 @@ def test_password_reset_by_emailed_token(client, db, buyer):
     reuse = client.post(link, data={"password": "Lain2026kata", "confirm": "Lain2026kata"})
     assert reuse.status_code == 400
     assert "tidak berlaku" in reuse.get_data(as_text=True)
+
+
+def test_reset_links_use_the_configured_server_name_never_the_host_header(app, client, db,
+                                                                          buyer):
+    app.config.update(SERVER_NAME="pasarmandiri.id", PREFERRED_URL_SCHEME="https")
+    try:
+        response = client.post("/password/forgot", data={"email": buyer.email},
+                               headers={"Host": "evil.example"})
+    finally:
+        app.config.update(SERVER_NAME=None, PREFERRED_URL_SCHEME="http")
+    assert response.status_code == 302
+    body = db.session.scalar(select(OutboxMessage.body))
+    assert "evil.example" not in body
+    assert re.search(r"https://pasarmandiri\.id/password/reset/\S+", body)
+
+
+def test_without_server_name_dev_links_point_at_the_local_run(client, db, buyer):
+    client.post("/password/forgot", data={"email": buyer.email},
+                headers={"Host": "evil.example"})
+    body = db.session.scalar(select(OutboxMessage.body))
+    assert "evil.example" not in body and "http://127.0.0.1:5000/password/reset/" in body
+
+
+def test_production_without_server_name_refuses_to_send_reset_mail(app, client, db, buyer):
+    app.config.update(PREFERRED_URL_SCHEME="https")
+    try:
+        response = client.post("/password/forgot", data={"email": buyer.email})
+    finally:
+        app.config.update(PREFERRED_URL_SCHEME="http")
+    assert response.status_code == 503
+    assert "tidak tersedia" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_reset_for_unknown_email_says_the_same_and_sends_nothing(client, db):

@@ -54,7 +54,7 @@ def test_the_new_order_email_links_to_the_order_page(db, make_order, make_produc
     owner_mail = db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.to == order.store.owner.email,
         OutboxMessage.subject.contains(order.reference)))
-    assert f"http://localhost/vendor/orders/{order.reference}" in owner_mail.body
+    assert f"http://127.0.0.1:5000/vendor/orders/{order.reference}" in owner_mail.body
     assert "Buka untuk menerima" in owner_mail.body
 
 

@@ -1,0 +1,141 @@
+"""Every route, fuzzed: extreme integers, odd dates, NUL bytes and unicode in path and query
+parameters (and form values on POST routes), anonymous and logged in, never answer 5xx."""
+
+import os
+import re
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from marketplace import create_app
+from tests.conftest import settings_for_tests
+from tests.fixtures.accounts import PASSWORD
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+RUN = {"cases": 0}
+
+EXTREME_INTS = [
+    "0", "1", "-1", "2147483647", "2147483648", "4294967296", "9223372036854775807",
+    "9223372036854775808", "18446744073709551616", "9" * 40, "9" * 5000, "00000000001",
+    "１２", "٣", "1e9", "0x10",
+]
+ODD_TEXT = [
+    "\x00", "a\x00b", "%00", "0001-01", "0001-01-01", "9999-12", "9999-12-31", "10000-01",
+    "2026-00", "2026-13", "0000-00", "-0001-01", "2026-02-30", "ｐｅｍｂｅｌｉ@contoh.id",
+    "𝟗𝟗", "\u202e", "\ufeff", "..", "../etc/passwd", "a" * 3000, " ", "",
+]
+#: Query and form names the views read, plus a few that views might read one day.
+PARAMS = [
+    "page", "q", "subject_id", "threshold", "store_id", "variant_id", "quantity", "period",
+    "status", "tab", "by", "code", "month", "start", "end", "since", "until", "amount",
+    "position", "ids", "next", "email", "action", "subject_type", "product_id", "lang",
+    "expected_subtotal", "months", "effective_from", "sort", "category", "rpage", "reviews",
+]
+_PARAM = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+
+values = st.one_of(
+    st.sampled_from(EXTREME_INTS + ODD_TEXT),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.text(max_size=24),
+)
+query = st.dictionaries(st.sampled_from(PARAMS), values, max_size=5)
+
+
+def _rules():
+    app = create_app(settings_for_tests("sqlite://", "/nonexistent"))
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            found.append(pytest.param(rule.rule, method, id=f"{method} {rule.rule}"))
+    return found
+
+
+def _path_strategy(rule: str):
+    """A strategy for concrete paths of `rule`, each parameter drawn by its converter."""
+    parts: list = []
+    last = 0
+    for match in _PARAM.finditer(rule):
+        parts.append(st.just(rule[last:match.start()]))
+        converter, arguments = match.group(1), match.group(2)
+        if converter == "any":
+            choices = [c.strip().strip("'\"") for c in arguments.split(",")]
+            parts.append(st.sampled_from(choices))
+        elif converter == "int":
+            parts.append(st.one_of(st.sampled_from(EXTREME_INTS),
+                                   st.integers(0, 2**70).map(str)).map(lambda v: quote(v, "")))
+        else:
+            parts.append(values.filter(bool).map(lambda v: quote(v, "")))
+        last = match.end()
+    parts.append(st.just(rule[last:]))
+    return st.tuples(*parts).map("".join)
+
+
+def _sweep(rule: str):
+    """Deterministic cases first: every extreme value in every parameter at once."""
+    for value in EXTREME_INTS + ODD_TEXT:
+        def fill(match, value=value):
+            converter, arguments = match.group(1), match.group(2)
+            if converter == "any":
+                return arguments.split(",")[0].strip().strip("'\"")
+            if converter == "int" and value not in EXTREME_INTS:
+                return "1"
+            return quote(value, "") or "x"
+
+        yield _PARAM.sub(fill, rule), dict.fromkeys(PARAMS, value)
+
+
+@pytest.fixture
+def actors(app, db, make_user, make_product, make_order):
+    """Logged-in test clients: a vendor with a product and an order, and a staff admin."""
+    product = make_product()
+    make_order(items=[(product, 1)])
+    clients = {"anonymous": app.test_client()}
+    for name, user in (("vendor", product.store.owner), ("admin", make_user("admin"))):
+        clients[name] = app.test_client()
+        clients[name].user = user
+        _log_in(clients[name])
+    return clients
+
+
+def _log_in(client) -> None:
+    response = client.post("/login", data={"email": client.user.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_cases():
+    yield
+    print(f"\nroute fuzz: {RUN['cases']} requests")
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("actor", ["anonymous", "vendor", "admin"])
+@pytest.mark.parametrize(("rule", "method"), _rules())
+def test_no_route_answers_5xx_to_extreme_input(actors, actor, rule, method):
+    client = actors[actor]
+
+    def send(path: str, params: dict) -> None:
+        RUN["cases"] += 1
+        if method == "GET":
+            response = client.get(path, query_string=urlencode(params))
+        else:
+            response = client.post(path, data=params)
+        assert response.status_code < 500, (method, path, params, response.status_code)
+        if actor != "anonymous" and rule == "/logout":
+            _log_in(client)
+
+    for path, params in _sweep(rule):
+        send(path, params)
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
+    @given(path=_path_strategy(rule), params=query)
+    def probe(path, params):
+        send(path, params)
+
+    probe()
