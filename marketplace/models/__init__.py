@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
+from marketplace.models.api import ApiToken, ApiTokenKind, IdempotentRequest
 from marketplace.models.catalog import Category, Product, ProductImage, ProductStatus, Variant
 from marketplace.models.ledger import LedgerEntry, LedgerKind, Payout
 from marketplace.models.orders import (
@@ -42,6 +43,7 @@ from marketplace.models.stores import CourierRate, Store, StoredImage, StoreStat
 from marketplace.models.users import Address, OutboxMessage, User
 
 __all__ = [
+    "ApiToken", "ApiTokenKind", "IdempotentRequest",
     "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",
     "FeaturedSlot", "IncomeThreshold", "LedgerEntry", "LedgerKind", "Order", "OrderEvent",
     "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentIssue", "PaymentIssueKind",
