@@ -8,6 +8,7 @@ not hidden by moderation, store verified.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
 
 from flask_babel import gettext as _
@@ -24,6 +25,7 @@ from marketplace.models import (
     Product,
     ProductStatus,
     Store,
+    StoredImage,
     StoreStatus,
     SynonymGroup,
 )
@@ -84,7 +86,7 @@ class SearchQuery:
 
 @dataclass
 class SearchResult:
-    items: list[Product]
+    items: list["ProductCard"]
     #: Matching products, counted up to `limit`.
     total: int
     query: SearchQuery
@@ -205,16 +207,78 @@ def visible_ids(province: str | None = None) -> Select:
                                     Product.hidden.is_(False), store_ok.exists())
 
 
-def cards(ids: Select, order: tuple) -> list[Product]:
-    """Load the products of one page of `ids` (already ordered and limited) for cards.
+@dataclass(frozen=True, slots=True)
+class CardImage:
+    """What a card's picture needs of a stored image."""
+
+    id: int
+    sha256: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardStore:
+    """What a card (and the API's product summary) shows of the store."""
+
+    id: int
+    slug: str
+    name: str
+    province_code: str
+    regency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """A product as a grid card shows it: read by one Core select with its store and first
+    image, never as a full ORM graph (that cost ~5 ms a page of 24)."""
+
+    id: int
+    slug: str
+    title: str
+    price_min: int
+    price_max: int
+    stock_total: int
+    sold_count: int
+    rating_sum: int
+    rating_count: int
+    updated_at: datetime
+    store: CardStore
+    cover_image: CardImage | None
+
+
+_CARD_COLUMNS = (
+    Product.id, Product.slug, Product.title, Product.price_min, Product.price_max,
+    Product.stock_total, Product.sold_count, Product.rating_sum, Product.rating_count,
+    Product.updated_at, Store.id, Store.slug, Store.name, Store.province_code, Store.regency,
+    StoredImage.id, StoredImage.sha256, StoredImage.width, StoredImage.height,
+)
+
+
+def _card_select() -> Select:
+    return (select(*_CARD_COLUMNS).join(Store, Store.id == Product.store_id)
+            .outerjoin(StoredImage, StoredImage.id == Product.cover_image_id))
+
+
+def _card(row) -> ProductCard:
+    (product_id, slug, title, price_min, price_max, stock_total, sold_count, rating_sum,
+     rating_count, updated_at, store_id, store_slug, store_name, province_code, regency,
+     image_id, sha256, width, height) = row
+    return ProductCard(
+        product_id, slug, title, price_min, price_max, stock_total, sold_count, rating_sum,
+        rating_count, updated_at,
+        CardStore(store_id, store_slug, store_name, province_code, regency),
+        CardImage(image_id, sha256, width, height) if image_id is not None else None)
+
+
+def cards(ids: Select, order: tuple) -> list[ProductCard]:
+    """The cards of one page of `ids` (already ordered and limited).
 
     `order` is applied again outside, on the page's few rows.
     """
     page = ids.subquery("page")
-    stmt = (select(Product).join(page, page.c.id == Product.id).join(Product.store)
-            .options(contains_eager(Product.store), joinedload(Product.cover_image))
-            .order_by(*order))
-    return list(db.session.scalars(stmt).unique())
+    stmt = _card_select().join(page, page.c.id == Product.id).order_by(*order)
+    return [_card(row) for row in db.session.execute(stmt)]
 
 
 def _filtered(query: SearchQuery) -> Select:
@@ -240,7 +304,7 @@ ORDER = {
 }
 
 
-def _run(stmt: Select, query: SearchQuery) -> tuple[list[Product], int, int]:
+def _run(stmt: Select, query: SearchQuery) -> tuple[list[ProductCard], int, int]:
     """One page of rows in the query's sort order (newest without one), then a bounded
     count only when the page alone cannot tell it. Returns the items, the count and the
     limit it was counted to."""
@@ -320,7 +384,7 @@ _SHOP, _CATEGORY, _PARENT = aliased(Store), aliased(Category), aliased(Category)
 
 
 def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
-          every: bool = True) -> tuple[list[Product], int, int]:
+          every: bool = True) -> tuple[list[ProductCard], int, int]:
     """A page of the products matching the readings; by relevance, a window of the newest
     matches is ranked in Python on their texts, the same way for both databases."""
     matched = backend.match(stmt, [r.all for r in readings], every=every)
@@ -347,13 +411,12 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
     return items, len(rows), limit
 
 
-def _products(ids: list[int]) -> list[Product]:
-    """These products, for cards, in this order."""
+def _products(ids: list[int]) -> list[ProductCard]:
+    """The cards of these products, in this order."""
     if not ids:
         return []
-    stmt = (select(Product).join(Product.store).where(Product.id.in_(ids))
-            .options(contains_eager(Product.store), joinedload(Product.cover_image)))
-    found = {p.id: p for p in db.session.scalars(stmt).unique()}
+    found = {card.id: card for card in map(_card, db.session.execute(
+        _card_select().where(Product.id.in_(ids))))}
     return [found[i] for i in ids if i in found]
 
 
