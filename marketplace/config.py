@@ -70,6 +70,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Flask-Login's check of the browser's address and user agent: "basic" marks a session seen
+    # from elsewhere as not fresh. "strong" would log out every phone whose mobile-data address
+    # changes (most of them, many times a day); ending sessions is done with the session version.
+    SESSION_PROTECTION = "basic"
     # Uploads are images (10 MB) and CSV files; a little room for the form around them.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a buyer may leave the checkout open for hours on a slow phone

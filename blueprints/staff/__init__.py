@@ -12,5 +12,6 @@ from blueprints.staff import (  # noqa: E402,F401
     payouts,
     people,
     synonyms,
+    users,
     views,
 )

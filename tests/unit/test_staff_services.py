@@ -35,7 +35,9 @@ def audit_count(db) -> int:
 
 
 def outbox(db, to):
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == to)))
+    # Oldest first: PostgreSQL returns rows in no fixed order once the sender has updated them.
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to == to)
+                                   .order_by(OutboxMessage.id)))
 
 
 # --- verification -----------------------------------------------------------------------------
