@@ -1,7 +1,7 @@
 """Data exchange: the PKH graduate roster (NIKs as keyed hashes only) matched to stores, outbound event subscriptions, events and deliveries.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 00:50:52.663606
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
