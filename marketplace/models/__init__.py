@@ -2,6 +2,14 @@
 
 from marketplace.models.api import ApiToken, ApiTokenKind, IdempotentRequest
 from marketplace.models.catalog import Category, Product, ProductImage, ProductStatus, Variant
+from marketplace.models.exchange import (
+    DeliveryStatus,
+    EventDelivery,
+    EventSubscription,
+    OutboundEvent,
+    RosterHousehold,
+    RosterImport,
+)
 from marketplace.models.ledger import LedgerEntry, LedgerKind, Payout
 from marketplace.models.orders import (
     Cart,
@@ -44,6 +52,8 @@ from marketplace.models.users import Address, OutboxMessage, User
 
 __all__ = [
     "ApiToken", "ApiTokenKind", "IdempotentRequest",
+    "DeliveryStatus", "EventDelivery", "EventSubscription", "OutboundEvent", "RosterHousehold",
+    "RosterImport",
     "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",
     "FeaturedSlot", "IncomeThreshold", "LedgerEntry", "LedgerKind", "Order", "OrderEvent",
     "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentIssue", "PaymentIssueKind",
