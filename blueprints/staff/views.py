@@ -370,7 +370,8 @@ def programme_dashboard():
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
     return render_template("staff/programme.html", form=form, board=board,
-                           action_form=ActionForm())
+                           action_form=ActionForm(),
+                           refreshing=programme.refresh_in_progress())
 
 
 @bp.post("/programme/refresh")
@@ -379,8 +380,12 @@ def refresh_programme():
     """Rebuild the monthly summaries now."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    programme.refresh_summaries(current_user)
-    return _done(_("The figures are up to date."), "staff.programme_dashboard")
+    task = programme.queue_refresh(current_user)
+    db.session.commit()  # the job starts now (at once when jobs run inline)
+    if task.state == "done":
+        return _done(_("The figures are up to date."), "staff.programme_dashboard")
+    return _done(_("The figures are being refreshed in the background; the new figures appear "
+                   "on this page when it is done."), "staff.programme_dashboard")
 
 
 @bp.route("/programme/thresholds", methods=["GET", "POST"])
