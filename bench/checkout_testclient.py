@@ -96,7 +96,7 @@ def main() -> None:
         client = app.test_client()
         for user_id in chunk:
             with client.session_transaction() as session:
-                session["_user_id"] = str(user_id)
+                session["_user_id"] = f"{user_id}:0"  # a new account: session version 0
                 session["_fresh"] = True
             response = client.post("/checkout", data=form)
             if response.status_code != 302:

@@ -192,7 +192,7 @@ def run(args, url: str, folder: Path) -> None:
         db.session.remove()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(owner_id)
+        session["_user_id"] = f"{owner_id}:0"  # session version 0 of a seeded account
         session["_fresh"] = True
     print("Whole request GET /vendor/sales (server time: view + SQL + template):")
     for period in (7, 30, 90, 365):

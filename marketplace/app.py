@@ -19,14 +19,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, ValidationError
 
-from marketplace import models, permissions
+from marketplace import permissions
 from marketplace.config import INSTANCE, ROOT, Config
 from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
 from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
-from marketplace.services import audit
+from marketplace.services import accounts, audit
 from marketplace.validation import db_int
 
 BLUEPRINTS = (
@@ -75,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    login_manager.session_protection = app.config["SESSION_PROTECTION"]
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
@@ -86,8 +87,8 @@ def register_extensions(app: Flask) -> None:
     register_metrics(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        return accounts.session_user(session_id)
 
 
 class IdConverter(BaseConverter):

@@ -70,6 +70,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Flask-Login's check of the browser's address and user agent: "basic" marks a session seen
+    # from elsewhere as not fresh. "strong" would log out every phone whose mobile-data address
+    # changes (most of them, many times a day); ending sessions is done with the session version.
+    SESSION_PROTECTION = "basic"
     # Uploads are images (10 MB) and CSV files; a little room for the form around them.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a buyer may leave the checkout open for hours on a slow phone
@@ -116,6 +120,12 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+
+    #: Key of the HMAC-SHA256 under which NIKs (PKH roster, store owners) are kept. No default:
+    #: without it the roster import and NIK matching refuse to run (503) rather than hash under
+    #: a guessable key. Only `make run` supplies a demo key (see the Makefile). Changing it
+    #: orphans every stored hash: the roster must then be imported again.
+    NIK_HASH_KEY = os.environ.get("NIK_HASH_KEY")
 
     #: Hours an unpaid card or transfer order keeps its stock before it expires.
     UNPAID_ORDER_TTL_HOURS = _int_env("UNPAID_ORDER_TTL_HOURS", 24)

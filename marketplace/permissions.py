@@ -64,6 +64,13 @@ def _admin(actor, _subject) -> bool:
     return is_admin(actor)
 
 
+def _end_sessions(actor, user) -> bool:
+    # Staff help anyone who lost a phone; a staff account's sessions are an admin's call.
+    if user is not None and (user.is_staff or user.is_admin):
+        return is_admin(actor)
+    return is_staff(actor)
+
+
 def _store_of_order(actor, order) -> bool:
     return acts_for_store(actor, order.store)
 
@@ -76,10 +83,14 @@ RULES: dict[str, Callable] = {
     # Admins only: staff accounts (and roles), personal data in exports.
     "admin.accounts": _admin,
     "admin.personal_data": _admin,
+    # End every session of an account: staff for ordinary accounts, admins for staff ones.
+    "accounts.sessions": _end_sessions,
     # A store's owner (or whoever acts for it): catalogue, settings, sales, replies.
     "store.manage": acts_for_store,
     # The owner only: the payout bank account.
     "store.payouts": owns_store,
+    # The owner only: her own NIK, matched against the PKH graduate roster.
+    "store.identity": owns_store,
     # An order seen from its sides.
     "order.sell": _store_of_order,
     "order.buy": is_buyer_of,

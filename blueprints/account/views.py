@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from blueprints.account import bp
 from blueprints.account.forms import ChangePasswordForm, ProfileForm
+from blueprints.auth.sessions import sign_in_again
 from blueprints.common import show_errors
 from blueprints.i18n import LANG_COOKIE
 from marketplace.errors import ValidationError
@@ -49,7 +50,10 @@ def change_password():
             show_errors(form, exc)
         else:
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            # The new password ended every session of the account, this one included.
+            sign_in_again(current_user._get_current_object())
+            flash(_("Your password has been changed. You are logged out everywhere else."),
+                  "success")
             return redirect(url_for("account.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("account/password.html", form=form), status

@@ -3,7 +3,7 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import (
@@ -13,6 +13,7 @@ from blueprints.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from blueprints.auth.sessions import end_browser_session
 from blueprints.common import redirect_next, safe_next, show_errors
 from marketplace.errors import ValidationError
 from marketplace.extensions import db, limiter
@@ -85,7 +86,11 @@ def logout():
     """GET asks for confirmation; POST (with the CSRF token) logs out."""
     form = LogoutForm()
     if form.validate_on_submit():
-        logout_user()
+        if current_user.is_authenticated:
+            # A copy of this browser's cookies must not outlive the logout.
+            accounts.end_sessions(current_user)
+            db.session.commit()
+        end_browser_session()
         flash(_("You have logged out."), "success")
         return redirect(url_for("main.home"))
     if not current_user.is_authenticated:

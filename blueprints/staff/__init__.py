@@ -6,10 +6,12 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 from blueprints.staff import (  # noqa: E402,F401
     background,
+    exchange,
     materials,
     payments,
     payouts,
     people,
     synonyms,
+    users,
     views,
 )

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.common import admin_required, int_arg, show_errors, staff_required
+from blueprints.pendamping.training import people_figures_context
 from blueprints.staff import bp
 from blueprints.staff.forms import (
     ActionForm,
@@ -32,6 +33,7 @@ from marketplace.services import (
     featured,
     moderation,
     programme,
+    programme_people,
     staff_accounts,
     verification,
 )
@@ -356,21 +358,25 @@ def set_account_active(user_id: int, verb: str):
 @bp.get("/programme")
 @staff_required
 def programme_dashboard():
-    """Stores, sales, buyers and graduation, by province, month and category."""
-    form = DashboardForm(request.args)
+    """Stores, sales, buyers and graduation, by province, month and category; facilitators,
+    households and training outcomes, by province or facilitators' area."""
+    form = DashboardForm(request.args, areas=programme_people.facilitator_areas(current_user))
     if not form.validate():
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
+    province = form.province.data or ""
+    area_province, _sep, regency = (form.area.data or "").partition(":")
     try:
         with read_replica():
-            board = programme.dashboard(current_user, form.province.data or "", form.kind.data,
+            board = programme.dashboard(current_user, province, form.kind.data,
                                         form.months.data or programme.DEFAULT_MONTHS)
+            people = people_figures_context(area_province or province, regency)
     except ValidationError as exc:
         show_errors(form, exc)
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
     return render_template("staff/programme.html", form=form, board=board,
-                           action_form=ActionForm(),
+                           action_form=ActionForm(), **people,
                            refreshing=programme.refresh_in_progress())
 
 

@@ -1,6 +1,14 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from marketplace.models.catalog import Category, Product, ProductImage, ProductStatus, Variant
+from marketplace.models.exchange import (
+    DeliveryStatus,
+    EventDelivery,
+    EventSubscription,
+    OutboundEvent,
+    RosterHousehold,
+    RosterImport,
+)
 from marketplace.models.ledger import LedgerEntry, LedgerKind, Payout
 from marketplace.models.orders import (
     Cart,
@@ -43,6 +51,8 @@ from marketplace.models.tasks import BackgroundTask
 from marketplace.models.users import Address, OutboxMessage, User
 
 __all__ = [
+    "DeliveryStatus", "EventDelivery", "EventSubscription", "OutboundEvent", "RosterHousehold",
+    "RosterImport",
     "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",
     "FeaturedSlot", "IncomeThreshold", "LedgerEntry", "LedgerKind", "Order", "OrderEvent",
     "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentIssue", "PaymentIssueKind",

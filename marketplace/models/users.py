@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     #: Changes with the password, so reset links and old sessions stop working.
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Part of the id every session and remember cookie carries: raising it (logout, a new
+    #: password, staff ending her sessions) makes every cookie issued before it anonymous.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     addresses: Mapped[list["Address"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Address.id.desc()"
@@ -42,6 +45,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login stores in the session and remember cookies (see `session_user`)."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def roles(self) -> list[str]:

@@ -1,22 +1,25 @@
-"""Accounts: registration, authentication, passwords, roles and profile."""
+"""Accounts: registration, authentication, passwords, sessions, roles and profile."""
+
+import contextlib
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.clock import utcnow
-from marketplace.errors import PermissionDenied, ServiceUnavailable, ValidationError
+from marketplace.errors import NotFound, PermissionDenied, ServiceUnavailable, ValidationError
 from marketplace.extensions import db
 from marketplace.mail import email_links_configured, page_link, queue_email
 from marketplace.models import User
-from marketplace.permissions import can
+from marketplace.permissions import can, require
 from marketplace.services import audit
 from marketplace.validation import (
     canonical_email,
     check_password_strength,
     clean_text,
+    db_int,
     normalise_email,
     normalise_phone,
 )
@@ -115,10 +118,81 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def set_new_password(user: User, new: str) -> None:
-    """:raises ValidationError: the new password is weak."""
+    """Set the password and end every session and remember cookie of the account (the web
+    layer signs the changing browser in again).
+
+    :raises ValidationError: the new password is weak.
+    """
     check_password_strength(new, user.email or "")
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
+    end_sessions(user)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+# Sessions live in signed cookies, so nothing on the server lists them. Each cookie names the
+# account's session version (User.get_id); raising the version turns every cookie issued before
+# into an anonymous visitor, on every phone at once.
+
+def session_user(session_id: str) -> User | None:
+    """The account a session or remember cookie names, if the cookie is still current."""
+    user_id, _sep, version = (session_id or "").partition(":")
+    number, version_number = db_int(user_id), db_int(version)
+    if number is None or version_number is None:
+        return None
+    user = db.session.get(User, number)
+    return user if user is not None and user.session_version == version_number else None
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account (logout, a new password, disabling it)."""
+    # Incremented in SQL, so two at once (a logout racing a password change) both count.
+    user.session_version = User.session_version + 1
+    db.session.flush()
+
+
+def end_sessions_for(actor: User, user: User) -> None:
+    """Staff end every session of an account (a lost phone, a shared password); audited.
+
+    :raises PermissionDenied: not staff, or a staff account and the actor is not an admin.
+    """
+    require(actor, "accounts.sessions", user)
+    before = {"session_version": user.session_version}
+    end_sessions(user)
+    audit.record(actor, "user.end_sessions", user, before,
+                 {"session_version": user.session_version})
+
+
+def find_accounts(actor: User, query: str, limit: int = 20) -> list[User]:
+    """Accounts whose email, phone or name matches, for staff helping someone.
+
+    :raises PermissionDenied: the actor is not staff.
+    """
+    require(actor, "staff.work")
+    query = (query or "").strip()[:100]
+    if not query:
+        return []
+    conditions = [User.name.icontains(query, autoescape=True)]
+    if "@" in query:
+        conditions.append(User.email == canonical_email(query))
+    else:
+        with contextlib.suppress(ValidationError):  # not a phone number: the name match alone
+            conditions.append(User.phone == normalise_phone(query))
+    return list(db.session.scalars(select(User).where(or_(*conditions))
+                                   .order_by(User.name, User.id).limit(limit)))
+
+
+def get_account(actor: User, user_id: int) -> User:
+    """One account, for the staff account page.
+
+    :raises PermissionDenied: the actor is not staff.
+    :raises NotFound: no such account.
+    """
+    require(actor, "staff.work")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("There is no account with that number."))
+    return user
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -187,6 +261,8 @@ def set_active(admin: User, user: User, active: bool) -> None:
         raise PermissionDenied()
     before = {"active": user.active}
     user.active = active
+    if not active:
+        end_sessions(user)
     audit.record(admin, "user.enable" if active else "user.disable", user, before,
                  {"active": active})
 

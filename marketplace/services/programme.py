@@ -47,7 +47,7 @@ from marketplace.models import (
 )
 from marketplace.permissions import require
 from marketplace.regions import PROVINCES, check_province
-from marketplace.services import audit
+from marketplace.services import audit, outbound
 from marketplace.validation import clean_text
 
 THRESHOLD_KINDS = ("ump", "umk", "poverty_line")
@@ -120,6 +120,7 @@ def refresh_summaries(actor: User | None = None, on_step=None,
         since = (as_utc(previous.created_at) - timedelta(milliseconds=previous.duration_ms)
                  - REFRESH_OVERLAP)
         rows = _refresh_changed(since, step)
+    _announce_graduations()
     refresh = SummaryRefresh(actor_id=getattr(actor, "id", None), rows=rows,
                              duration_ms=int((time.perf_counter() - started) * 1000))
     db.session.add(refresh)
@@ -482,6 +483,7 @@ def recompute_graduation(province_code: str | None = None) -> int:
     db.session.execute(removal)
     written = _write_store_months(rows)
     _rollup_provinces(province_code)
+    _announce_graduations()
     return written
 
 
@@ -535,6 +537,14 @@ def run_refresh(task_id: int) -> None:
         task.state, task.finished_at = "done", utcnow()
         task.result = {"rows": refresh.rows, "duration_ms": refresh.duration_ms}
         db.session.commit()
+
+
+def _announce_graduations() -> None:
+    """Tell subscribed ministry systems about stores that graduated (by the default rule) since
+    the figures were last brought up to date; each store is announced once."""
+    if outbound.wanted("store.graduated"):
+        outbound.stores_graduated({store_id: item.graduated_in for store_id, item
+                                   in graduation_by_store().items() if item.graduated_in})
 
 
 def last_refresh() -> SummaryRefresh | None:

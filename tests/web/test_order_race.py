@@ -38,7 +38,7 @@ def _race(app, requests: list[tuple]) -> list[tuple[int, str]]:
         client = app.test_client()
         if user_id is not None:
             with client.session_transaction() as session:
-                session["_user_id"] = str(user_id)
+                session["_user_id"] = f"{user_id}:0"  # a new account: session version 0
                 session["_fresh"] = True
         start.wait()
         response = client.post(path, data=data, headers=headers)

@@ -19,7 +19,7 @@ def _post_at_once(app, staff_id: int, path: str, forms: list[dict]) -> list[int]
     def submit(form: dict) -> None:
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(staff_id)
+            session["_user_id"] = f"{staff_id}:0"  # a new account: session version 0
             session["_fresh"] = True
         start.wait()
         codes.append(client.post(path, data=form).status_code)

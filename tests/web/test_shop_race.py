@@ -30,7 +30,7 @@ def test_sixty_buyers_race_for_seven_units(app, db, db_kind, make_user, make_pro
     def buy(user_id: int) -> None:
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = f"{user_id}:0"  # a new account: session version 0
             session["_fresh"] = True
         start.wait()
         response = client.post("/checkout", data=form)
