@@ -338,22 +338,24 @@ def image_action(product_id: int, image_id: int, action: str):
 @bp.route("/products/import", methods=["GET", "POST"])
 @store_required
 def import_products(store):
-    """Upload many products at once from a CSV file; all rows or none."""
+    """Upload many products at once from a CSV file; a background job imports all rows or none."""
     form = ImportForm()
     if form.validate_on_submit():
         try:
-            result = product_import.import_products(current_user, store, form.file.data.read())
-        except product_import.ImportErrors as exc:
-            db.session.rollback()
-            return render_template("vendor/import.html", form=form, rows=exc.rows,
-                                   message=exc.message), 422
+            task = product_import.start_import(current_user, store, form.file.data.read())
         except ValidationError as exc:
-            return _failed(form, exc, "vendor/import.html", rows=[], message=None)
+            return _failed(form, exc, "vendor/import.html")
         db.session.commit()
-        flash(_("Imported %(products)d products with %(variants)d variants.",
-                products=result.products, variants=result.variants), "success")
-        return redirect(url_for("vendor.products"))
-    return render_template("vendor/import.html", form=form, rows=[], message=None), _status(form)
+        return redirect(url_for("vendor.import_progress", task_id=task.id))
+    return render_template("vendor/import.html", form=form), _status(form)
+
+
+@bp.get("/products/import/<int:task_id>")
+@store_required
+def import_progress(store, task_id: int):
+    """How far an upload's import is; refreshes itself until it is done, then its result."""
+    task = product_import.import_task(current_user, store, task_id)
+    return render_template("vendor/import_progress.html", task=task)
 
 
 @bp.get("/products/import/<any(template, example):kind>.csv")

@@ -47,6 +47,7 @@ from marketplace.models.staff import (
     SummaryRefresh,
 )
 from marketplace.models.stores import CourierRate, Store, StoredImage, StoreStatus
+from marketplace.models.tasks import BackgroundTask
 from marketplace.models.users import Address, OutboxMessage, User
 
 __all__ = [
@@ -61,5 +62,5 @@ __all__ = [
     "Review", "ShippingMethod", "MonthlyCategorySales", "MonthlyProvinceSales",
     "MonthlyStoreSales",
     "ProgrammeBuyers", "SummaryRefresh", "Store", "StoreStatus", "StoredImage", "User", "Variant",
-    "SynonymGroup", "WebhookEvent",
+    "SynonymGroup", "WebhookEvent", "BackgroundTask",
 ]
