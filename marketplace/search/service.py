@@ -343,10 +343,11 @@ class _Wanted:
             self.prefixes and any(w.startswith(self.prefixes) for w in words))
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=4096)
 def _document_words(texts: tuple) -> frozenset[str]:
     """The words of a product's title, description, store and category names (cached: the
-    same products come back in every search of a common word)."""
+    same products come back in every search of a common word; a few thousand, so that the
+    cache stays a few MB of a worker's memory)."""
     return frozenset().union(*(words_in(t) for t in texts if t))
 
 
