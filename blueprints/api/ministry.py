@@ -14,6 +14,7 @@ from blueprints.api.schemas import Input, Shape
 from marketplace.clock import as_utc
 from marketplace.errors import ValidationError
 from marketplace.services import ministry, roster
+from marketplace.validation import db_int, is_sane_date
 
 PERSONAL_SCOPE = "personal:read"
 ProvinceCode = Field("", pattern=r"^(\d{2})?$", description="Two-digit province code; empty: all")
@@ -165,16 +166,31 @@ def _encode(stamp: datetime, store_id: int) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+def _instant(value: datetime, field: str) -> datetime:
+    """A time the database can compare with (UTC); far-off years are a 400, not a 500."""
+    try:
+        moment = as_utc(value)
+    except (OverflowError, ValueError):
+        moment = None
+    if moment is None or not is_sane_date(moment.date()):
+        raise RequestRejected(400, _("Some fields are not valid."),
+                              {field: _("This value is not valid.")})
+    return moment
+
+
 def _decode(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, _sep, store_id = text.partition("|")
-        return as_utc(datetime.fromisoformat(stamp)), int(store_id)
+        moment, last_id = datetime.fromisoformat(stamp), db_int(store_id)
     except (ValueError, UnicodeDecodeError):
+        moment, last_id = None, None
+    if moment is None or last_id is None:
         raise RequestRejected(400, _("That cursor is not valid: use next_cursor as given."),
-                              {"cursor": _("This value is not valid.")}) from None
+                              {"cursor": _("This value is not valid.")})
+    return _instant(moment, "cursor"), last_id
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -207,8 +223,8 @@ def programme_stores(query: StoreSyncQuery):
     """Stores oldest change first; follow next_cursor until null, keep the last updated_at."""
     personal = PERSONAL_SCOPE in g.api_token.scope_list
     rows = ministry.stores_changed(
-        acting_user(), updated_since=as_utc(query.updated_since) if query.updated_since
-        else None, after=_decode(query.cursor), limit=query.limit + 1, personal=personal)
+        acting_user(), updated_since=_instant(query.updated_since, "updated_since")
+        if query.updated_since else None, after=_decode(query.cursor), limit=query.limit + 1, personal=personal)
     more = len(rows) > query.limit
     rows = rows[:query.limit]
     next_cursor = _encode(*rows[-1]["_cursor"]) if more else None

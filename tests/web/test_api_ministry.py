@@ -1,6 +1,8 @@
 """The ministry API: programme figures, store sync with cursor and updated_since, sales, training
 and roster upload, by scope; personal data only with personal:read, and audited."""
 
+import base64
+
 from sqlalchemy import func, select
 
 from marketplace.models import ApiTokenKind, AuditEvent, RosterHousehold
@@ -55,6 +57,11 @@ def test_store_sync_pages_by_cursor_and_hides_personal_data(client, db, admin, m
                          headers=headers).get_json()
     assert stores[0].id in [s["id"] for s in changed["items"]]
     assert client.get("/api/v1/programme/stores?cursor=xyz", headers=headers).status_code == 400
+    huge = base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|99999999999999999999").decode()
+    for bad in ({"cursor": huge}, {"updated_since": "0001-01-01T00:00:00+14:00"},
+                {"updated_since": "9999-12-31T23:59:59-12:00"}):
+        assert client.get("/api/v1/programme/stores", query_string=bad,
+                          headers=headers).status_code == 400, bad
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "api.personal_read")) == 0
 
