@@ -110,6 +110,10 @@ class Config:
     #: Failed logins to one account from all IPs together: slow enough for a distributed guess.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "50 per hour")
     REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "10 per hour")
+    #: Requests per API token (all operations together).
+    API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "600 per minute")
+    #: The largest JSON body the API reads (a bulk price list of 500 rows is ~60 KB).
+    API_MAX_JSON_BYTES = _int_env("API_MAX_JSON_BYTES", 256 * 1024)
     #: How many reverse proxies (nginx, a load balancer) stand in front of the app: ProxyFix
     #: then takes the client's IP and scheme from that many X-Forwarded-* hops. 0: none.
     TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
@@ -120,6 +124,12 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+
+    #: Key of the HMAC-SHA256 under which NIKs (PKH roster, store owners) are kept. No default:
+    #: without it the roster import and NIK matching refuse to run (503) rather than hash under
+    #: a guessable key. Only `make run` supplies a demo key (see the Makefile). Changing it
+    #: orphans every stored hash: the roster must then be imported again.
+    NIK_HASH_KEY = os.environ.get("NIK_HASH_KEY")
 
     #: Hours an unpaid card or transfer order keeps its stock before it expires.
     UNPAID_ORDER_TTL_HOURS = _int_env("UNPAID_ORDER_TTL_HOURS", 24)

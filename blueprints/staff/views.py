@@ -376,7 +376,8 @@ def programme_dashboard():
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
     return render_template("staff/programme.html", form=form, board=board,
-                           action_form=ActionForm(), **people)
+                           action_form=ActionForm(), **people,
+                           refreshing=programme.refresh_in_progress())
 
 
 @bp.post("/programme/refresh")
@@ -385,8 +386,12 @@ def refresh_programme():
     """Rebuild the monthly summaries now."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    programme.refresh_summaries(current_user)
-    return _done(_("The figures are up to date."), "staff.programme_dashboard")
+    task = programme.queue_refresh(current_user)
+    db.session.commit()  # the job starts now (at once when jobs run inline)
+    if task.state == "done":
+        return _done(_("The figures are up to date."), "staff.programme_dashboard")
+    return _done(_("The figures are being refreshed in the background; the new figures appear "
+                   "on this page when it is done."), "staff.programme_dashboard")
 
 
 @bp.route("/programme/thresholds", methods=["GET", "POST"])
@@ -429,9 +434,10 @@ def export_data():
         try:
             filters = exports.check_filters(form.province_code.data or "", form.start.data,
                                             form.end.data)
-            result = exports.export(current_user, form.kind.data, form.fmt.data, filters,
-                                    form.include_personal.data, form.threshold_kind.data,
-                                    form.months_required.data or programme.DEFAULT_MONTHS)
+            with read_replica():  # its audit row still goes to the primary
+                result = exports.export(current_user, form.kind.data, form.fmt.data, filters,
+                                        form.include_personal.data, form.threshold_kind.data,
+                                        form.months_required.data or programme.DEFAULT_MONTHS)
         except ValidationError as exc:
             return _failed(form, exc, "staff/exports.html")
         db.session.commit()
