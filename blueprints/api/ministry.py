@@ -222,9 +222,10 @@ def programme_figures(query: FiguresQuery):
 def programme_stores(query: StoreSyncQuery):
     """Stores oldest change first; follow next_cursor until null, keep the last updated_at."""
     personal = PERSONAL_SCOPE in g.api_token.scope_list
-    rows = ministry.stores_changed(
-        acting_user(), updated_since=_instant(query.updated_since, "updated_since")
-        if query.updated_since else None, after=_decode(query.cursor), limit=query.limit + 1, personal=personal)
+    since = _instant(query.updated_since, "updated_since") if query.updated_since else None
+    rows = ministry.stores_changed(acting_user(), updated_since=since,
+                                   after=_decode(query.cursor), limit=query.limit + 1,
+                                   personal=personal)
     more = len(rows) > query.limit
     rows = rows[:query.limit]
     next_cursor = _encode(*rows[-1]["_cursor"]) if more else None
