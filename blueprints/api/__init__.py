@@ -9,4 +9,4 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 # Bearer tokens in a header are not sent by a browser on its own: no CSRF to guard against.
 csrf.exempt(bp)
 
-from blueprints.api import catalog, docs, vendor  # noqa: E402,F401
+from blueprints.api import catalog, docs, ministry, vendor  # noqa: E402,F401
