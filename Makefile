@@ -33,10 +33,14 @@ translations: $(VENV)/.installed
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 
+# The demo's NIK hash key: for `make run` only, never set by the app itself (production without
+# NIK_HASH_KEY refuses roster imports and NIK matching).
+DEMO_NIK_HASH_KEY := demo-only-nik-hash-key-for-make-run-not-for-production
+
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	NIK_HASH_KEY="$${NIK_HASH_KEY:-$(DEMO_NIK_HASH_KEY)}" $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -121,6 +121,12 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
 
+    #: Key of the HMAC-SHA256 under which NIKs (PKH roster, store owners) are kept. No default:
+    #: without it the roster import and NIK matching refuse to run (503) rather than hash under
+    #: a guessable key. Only `make run` supplies a demo key (see the Makefile). Changing it
+    #: orphans every stored hash: the roster must then be imported again.
+    NIK_HASH_KEY = os.environ.get("NIK_HASH_KEY")
+
     #: Hours an unpaid card or transfer order keeps its stock before it expires.
     UNPAID_ORDER_TTL_HOURS = _int_env("UNPAID_ORDER_TTL_HOURS", 24)
 

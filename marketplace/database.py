@@ -21,9 +21,10 @@ def set_write_intent(value: bool) -> None:
 
 
 @contextmanager
-def write_intent() -> Iterator[None]:
-    """Use around work outside a request (CLI, threads) that writes, before its first query."""
-    token = _write_intent.set(True)
+def write_intent(value: bool = True) -> Iterator[None]:
+    """Use around work outside a request (CLI, threads) that writes, before its first query;
+    `write_intent(False)` around reads that must not hold the write lock (a job's long check)."""
+    token = _write_intent.set(value)
     try:
         yield
     finally:

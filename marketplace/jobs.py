@@ -21,6 +21,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 
@@ -62,6 +64,26 @@ def enqueue(path: str, *, key: str | None = None, **kwargs) -> None:
             _local_runner(app).submit(path, key, kwargs)
     except Exception:  # Redis down: the work is still recorded (e.g. the outbox row) and swept
         log.exception("Could not queue job %s", key)
+
+
+def enqueue_after_commit(path: str, *, key: str, **kwargs) -> None:
+    """Queue a job once the current transaction commits (the job reads the rows it was
+    queued with); forgotten if the transaction rolls back."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append((path, key, kwargs))
+
+
+_AFTER_COMMIT = "jobs_after_commit"
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    for path, key, kwargs in session.info.pop(_AFTER_COMMIT, None) or ():
+        enqueue(path, key=key, **kwargs)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_uncommitted(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def perform(path: str, kwargs: dict, app: Flask | None = None):

@@ -89,6 +89,8 @@ RULES: dict[str, Callable] = {
     "store.manage": acts_for_store,
     # The owner only: the payout bank account.
     "store.payouts": owns_store,
+    # The owner only: her own NIK, matched against the PKH graduate roster.
+    "store.identity": owns_store,
     # An order seen from its sides.
     "order.sell": _store_of_order,
     "order.buy": is_buyer_of,

@@ -49,7 +49,14 @@ def bump(name: str) -> str:
 
 
 def _note(session: Session, things: Iterable[object]) -> None:
-    names = {name for thing in things for names_for in _watchers for name in names_for(thing)}
+    note(session, {name for thing in things for names_for in _watchers
+                   for name in names_for(thing)})
+
+
+def note(session: Session, names: Iterable[str]) -> None:
+    """End the versions `names` when this session's transaction commits (for changes a
+    watcher cannot tell from the changed object or class alone)."""
+    names = set(names)
     if names:
         session.info.setdefault(_CHANGED, set()).update(names)
 

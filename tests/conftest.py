@@ -153,6 +153,7 @@ def settings_for_tests(database_url: str, media_dir: str) -> dict:
         "REDIS_URL": None,
         "STRIPE_SECRET_KEY": None,
         "SERVER_NAME": None,
+        "NIK_HASH_KEY": "test-nik-hash-key-0123456789abcdef0123456789",
     }
 
 

@@ -79,21 +79,30 @@ def training_event(event_id: int):
                            province_name=province_name), 422 if form.is_submitted() else 200
 
 
+def people_figures_context(province: str, regency: str = "") -> dict:
+    """What `pendamping/_people_figures.html` shows: facilitator figures, households above the
+    line and training outcomes (the facilitator page and the staff programme dashboard)."""
+    return {"province": province, "regency": regency, "province_name": province_name,
+            "rows": programme_people.facilitator_figures(current_user, province, regency),
+            "households": programme_people.households(current_user, province),
+            "outcomes": training.outcomes(current_user, province)}
+
+
 def people_figures():
-    """Facilitator figures, households above the line and training outcomes, by province."""
-    province = request.args.get("province", "")
-    return render_template(
-        "pendamping/figures.html", province=province, provinces=province_choices(),
-        rows=programme_people.facilitator_figures(current_user, province),
-        households=programme_people.households(current_user, province),
-        outcomes=training.outcomes(current_user, province), province_name=province_name)
+    """The figures of the facilitator's own region (staff read them in the dashboard)."""
+    if request.blueprint == "staff":
+        return redirect(url_for("staff.programme_dashboard",
+                                province=request.args.get("province", ""),
+                                _anchor="facilitators"))
+    return render_template("pendamping/figures.html", **people_figures_context(""))
 
 
 def people_figures_csv():
     """The facilitator figures as CSV; names and emails only if an admin ticks the box."""
     body = programme_people.facilitators_csv(
         current_user, request.args.get("province", ""),
-        include_personal=request.args.get("personal") == "1")
+        include_personal=request.args.get("personal") == "1",
+        regency=request.args.get("regency", "")[:120])
     return Response("\ufeff" + body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=pendamping.csv"})
 

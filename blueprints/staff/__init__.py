@@ -6,6 +6,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 from blueprints.staff import (  # noqa: E402,F401
     background,
+    exchange,
     materials,
     payments,
     payouts,

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.common import DateField, IntegerField
 from blueprints.forms import Form
-from marketplace.regions import province_choices
+from marketplace.regions import province_choices, province_name
 
 
 class NoteForm(Form):
@@ -90,10 +90,15 @@ class DashboardForm(Form):
     kind = SelectField(_l("Income line"), choices=THRESHOLD_KINDS, default="ump")
     months = IntegerField(_l("Consecutive months above the line"), default=3,
                           validators=[Optional(), NumberRange(min=1, max=24)])
+    #: "<province code>:<regency>" of facilitators' areas (regency empty: a whole province).
+    area = SelectField(_l("Facilitators' area"), validators=[Optional()])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.province.choices = _province_choices(_l("All provinces"))
+        self.area.choices = [("", _l("Every area"))] + [
+            (f"{code}:{regency}", f"{province_name(code)}, {regency}" if regency
+             else province_name(code)) for code, regency in areas]
 
 
 class ThresholdForm(Form):

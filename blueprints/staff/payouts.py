@@ -17,6 +17,7 @@ from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import RefundRequest, Store
 from marketplace.money import format_rupiah
+from marketplace.replica import read_replica
 from marketplace.services import fulfilment, ledger
 from marketplace.services.sales import csv_safe
 
@@ -71,7 +72,9 @@ def payouts_csv():
     writer = csv.writer(buffer)
     writer.writerow([_("Store"), _("Bank"), _("Account number"), _("Account holder"),
                      _("Amount")])
-    for store, balance in ledger.stores_to_pay(current_user, _threshold()):
+    with read_replica():
+        rows = ledger.stores_to_pay(current_user, _threshold())
+    for store, balance in rows:
         writer.writerow([csv_safe(v) for v in (store.name, store.bank_name,
                                                store.bank_account_number,
                                                store.bank_account_holder, int(balance))])

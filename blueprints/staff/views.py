@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.common import admin_required, int_arg, show_errors, staff_required
+from blueprints.pendamping.training import people_figures_context
 from blueprints.staff import bp
 from blueprints.staff.forms import (
     ActionForm,
@@ -32,6 +33,7 @@ from marketplace.services import (
     featured,
     moderation,
     programme,
+    programme_people,
     staff_accounts,
     verification,
 )
@@ -356,21 +358,26 @@ def set_account_active(user_id: int, verb: str):
 @bp.get("/programme")
 @staff_required
 def programme_dashboard():
-    """Stores, sales, buyers and graduation, by province, month and category."""
-    form = DashboardForm(request.args)
+    """Stores, sales, buyers and graduation, by province, month and category; facilitators,
+    households and training outcomes, by province or facilitators' area."""
+    form = DashboardForm(request.args, areas=programme_people.facilitator_areas(current_user))
     if not form.validate():
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
+    province = form.province.data or ""
+    area_province, _sep, regency = (form.area.data or "").partition(":")
     try:
         with read_replica():
-            board = programme.dashboard(current_user, form.province.data or "", form.kind.data,
+            board = programme.dashboard(current_user, province, form.kind.data,
                                         form.months.data or programme.DEFAULT_MONTHS)
+            people = people_figures_context(area_province or province, regency)
     except ValidationError as exc:
         show_errors(form, exc)
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
     return render_template("staff/programme.html", form=form, board=board,
-                           action_form=ActionForm())
+                           action_form=ActionForm(), **people,
+                           refreshing=programme.refresh_in_progress())
 
 
 @bp.post("/programme/refresh")
@@ -379,8 +386,12 @@ def refresh_programme():
     """Rebuild the monthly summaries now."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    programme.refresh_summaries(current_user)
-    return _done(_("The figures are up to date."), "staff.programme_dashboard")
+    task = programme.queue_refresh(current_user)
+    db.session.commit()  # the job starts now (at once when jobs run inline)
+    if task.state == "done":
+        return _done(_("The figures are up to date."), "staff.programme_dashboard")
+    return _done(_("The figures are being refreshed in the background; the new figures appear "
+                   "on this page when it is done."), "staff.programme_dashboard")
 
 
 @bp.route("/programme/thresholds", methods=["GET", "POST"])
@@ -423,9 +434,10 @@ def export_data():
         try:
             filters = exports.check_filters(form.province_code.data or "", form.start.data,
                                             form.end.data)
-            result = exports.export(current_user, form.kind.data, form.fmt.data, filters,
-                                    form.include_personal.data, form.threshold_kind.data,
-                                    form.months_required.data or programme.DEFAULT_MONTHS)
+            with read_replica():  # its audit row still goes to the primary
+                result = exports.export(current_user, form.kind.data, form.fmt.data, filters,
+                                        form.include_personal.data, form.threshold_kind.data,
+                                        form.months_required.data or programme.DEFAULT_MONTHS)
         except ValidationError as exc:
             return _failed(form, exc, "staff/exports.html")
         db.session.commit()

@@ -157,6 +157,14 @@ class AltTextForm(Form):
     alt = StringField(_l("Photo description"), validators=[DataRequired(), Length(max=200)])
 
 
+class PkhForm(Form):
+    """The owner's NIK, matched against the PKH graduate roster (never stored as entered)."""
+
+    nik = StringField(_l("NIK of the head of household (16 digits)"),
+                      validators=[DataRequired(), Length(max=40)],
+                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
 class ImportForm(Form):
     """CSV bulk upload."""
 

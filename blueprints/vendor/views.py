@@ -14,6 +14,7 @@ from blueprints.vendor.forms import (
     AltTextForm,
     ImageUploadForm,
     ImportForm,
+    PkhForm,
     ProductForm,
     ProductImageForm,
     QuickEditForm,
@@ -23,10 +24,10 @@ from blueprints.vendor.forms import (
     courier_rates_from,
 )
 from marketplace.errors import ValidationError
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from marketplace.models import Category
 from marketplace.regions import province_choices
-from marketplace.services import catalog, product_import, stores
+from marketplace.services import catalog, product_import, roster, stores
 from marketplace.services.vendor_todo import vendor_todo
 
 PAGE_SIZE = 30
@@ -91,12 +92,38 @@ def settings(store):
             stores.update_store(current_user, store, **form.values())
         except ValidationError as exc:
             return _failed(form, exc, "vendor/settings.html", store=store,
-                           upload=ImageUploadForm(), remove=RemoveForm())
+                           upload=ImageUploadForm(), remove=RemoveForm(), pkh_form=PkhForm())
         db.session.commit()
         flash(_("Store details saved."), "success")
         return redirect(url_for("vendor.settings"))
     return render_template("vendor/settings.html", form=form, store=store,
-                           upload=ImageUploadForm(), remove=RemoveForm()), _status(form)
+                           upload=ImageUploadForm(), remove=RemoveForm(),
+                           pkh_form=PkhForm()), _status(form)
+
+
+@bp.post("/store/pkh")
+@store_required
+@limiter.limit("10 per hour", key_func=lambda: f"pkh-{current_user.id}")
+def pkh_graduate(store):
+    """The owner enters her NIK; on the PKH graduate roster, her store shows as verified."""
+    pkh_form = PkhForm()
+    if pkh_form.validate_on_submit():
+        try:
+            roster.match_owner(current_user, store, pkh_form.nik.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(pkh_form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your household is on the PKH graduate roster: your store is marked as a "
+                    "verified PKH graduate."), "success")
+            return redirect(url_for("vendor.settings"))
+    pkh_form.nik.data = ""  # a NIK is never echoed back into the page
+    form = StoreForm(obj=store)
+    hide_payout_fields(form, store)
+    return render_template("vendor/settings.html", form=form, store=store,
+                           upload=ImageUploadForm(), remove=RemoveForm(),
+                           pkh_form=pkh_form), 422
 
 
 @bp.post("/store/<any(logo, banner):kind>")
@@ -311,22 +338,24 @@ def image_action(product_id: int, image_id: int, action: str):
 @bp.route("/products/import", methods=["GET", "POST"])
 @store_required
 def import_products(store):
-    """Upload many products at once from a CSV file; all rows or none."""
+    """Upload many products at once from a CSV file; a background job imports all rows or none."""
     form = ImportForm()
     if form.validate_on_submit():
         try:
-            result = product_import.import_products(current_user, store, form.file.data.read())
-        except product_import.ImportErrors as exc:
-            db.session.rollback()
-            return render_template("vendor/import.html", form=form, rows=exc.rows,
-                                   message=exc.message), 422
+            task = product_import.start_import(current_user, store, form.file.data.read())
         except ValidationError as exc:
-            return _failed(form, exc, "vendor/import.html", rows=[], message=None)
+            return _failed(form, exc, "vendor/import.html")
         db.session.commit()
-        flash(_("Imported %(products)d products with %(variants)d variants.",
-                products=result.products, variants=result.variants), "success")
-        return redirect(url_for("vendor.products"))
-    return render_template("vendor/import.html", form=form, rows=[], message=None), _status(form)
+        return redirect(url_for("vendor.import_progress", task_id=task.id))
+    return render_template("vendor/import.html", form=form), _status(form)
+
+
+@bp.get("/products/import/<int:task_id>")
+@store_required
+def import_progress(store, task_id: int):
+    """How far an upload's import is; refreshes itself until it is done, then its result."""
+    task = product_import.import_task(current_user, store, task_id)
+    return render_template("vendor/import_progress.html", task=task)
 
 
 @bp.get("/products/import/<any(template, example):kind>.csv")

@@ -1,6 +1,14 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from marketplace.models.catalog import Category, Product, ProductImage, ProductStatus, Variant
+from marketplace.models.exchange import (
+    DeliveryStatus,
+    EventDelivery,
+    EventSubscription,
+    OutboundEvent,
+    RosterHousehold,
+    RosterImport,
+)
 from marketplace.models.ledger import LedgerEntry, LedgerKind, Payout
 from marketplace.models.orders import (
     Cart,
@@ -39,9 +47,12 @@ from marketplace.models.staff import (
     SummaryRefresh,
 )
 from marketplace.models.stores import CourierRate, Store, StoredImage, StoreStatus
+from marketplace.models.tasks import BackgroundTask
 from marketplace.models.users import Address, OutboxMessage, User
 
 __all__ = [
+    "DeliveryStatus", "EventDelivery", "EventSubscription", "OutboundEvent", "RosterHousehold",
+    "RosterImport",
     "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",
     "FeaturedSlot", "IncomeThreshold", "LedgerEntry", "LedgerKind", "Order", "OrderEvent",
     "OrderLine", "OrderStatus", "OutboxMessage", "Payment", "PaymentIssue", "PaymentIssueKind",
@@ -51,5 +62,5 @@ __all__ = [
     "Review", "ShippingMethod", "MonthlyCategorySales", "MonthlyProvinceSales",
     "MonthlyStoreSales",
     "ProgrammeBuyers", "SummaryRefresh", "Store", "StoreStatus", "StoredImage", "User", "Variant",
-    "SynonymGroup", "WebhookEvent",
+    "SynonymGroup", "WebhookEvent", "BackgroundTask",
 ]

@@ -8,12 +8,16 @@ not hidden by moderation, store verified.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, event, func, select
+from sqlalchemy import inspect as inspect_object
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from sqlalchemy.orm.attributes import get_history
 
+from marketplace import versions
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import (
@@ -21,6 +25,7 @@ from marketplace.models import (
     Product,
     ProductStatus,
     Store,
+    StoredImage,
     StoreStatus,
     SynonymGroup,
 )
@@ -31,6 +36,7 @@ from marketplace.search.synonyms import CACHE as SYNONYM_CACHE
 from marketplace.search.synonyms import synonym_map
 from marketplace.search.words import (
     MAX_QUERY_CHARS,
+    WORDS_VERSION,
     Cached,
     Reading,
     Term,
@@ -49,9 +55,12 @@ MAX_PAGE = math.ceil(COUNT_CAP / PER_PAGE)
 #: count costs about what the page itself costs, however many products match.
 COUNT_AHEAD_PAGES = 10
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "best_selling")
-#: The indexed words of each database, per process; reloaded after 30 s or when this process
-#: changes a product's, store's or category's text (see `_forget_words`).
-VOCABULARY = Cached(ttl=30)
+#: The indexed words of each database, per process. Reading them scans the whole index
+#: (~300 ms at 100k products), so they are reloaded only when the "search-words" version
+#: changes (a committed change to indexed text or synonyms, in any process: see
+#: `_word_changes`), at once when this process changed them (`_forget_words`), and after
+#: 10 minutes for changes made outside the application.
+VOCABULARY = Cached(ttl=600)
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ class SearchQuery:
 
 @dataclass
 class SearchResult:
-    items: list[Product]
+    items: list["ProductCard"]
     #: Matching products, counted up to `limit`.
     total: int
     query: SearchQuery
@@ -198,16 +207,78 @@ def visible_ids(province: str | None = None) -> Select:
                                     Product.hidden.is_(False), store_ok.exists())
 
 
-def cards(ids: Select, order: tuple) -> list[Product]:
-    """Load the products of one page of `ids` (already ordered and limited) for cards.
+@dataclass(frozen=True, slots=True)
+class CardImage:
+    """What a card's picture needs of a stored image."""
+
+    id: int
+    sha256: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardStore:
+    """What a card (and the API's product summary) shows of the store."""
+
+    id: int
+    slug: str
+    name: str
+    province_code: str
+    regency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """A product as a grid card shows it: read by one Core select with its store and first
+    image, never as a full ORM graph (that cost ~5 ms a page of 24)."""
+
+    id: int
+    slug: str
+    title: str
+    price_min: int
+    price_max: int
+    stock_total: int
+    sold_count: int
+    rating_sum: int
+    rating_count: int
+    updated_at: datetime
+    store: CardStore
+    cover_image: CardImage | None
+
+
+_CARD_COLUMNS = (
+    Product.id, Product.slug, Product.title, Product.price_min, Product.price_max,
+    Product.stock_total, Product.sold_count, Product.rating_sum, Product.rating_count,
+    Product.updated_at, Store.id, Store.slug, Store.name, Store.province_code, Store.regency,
+    StoredImage.id, StoredImage.sha256, StoredImage.width, StoredImage.height,
+)
+
+
+def _card_select() -> Select:
+    return (select(*_CARD_COLUMNS).join(Store, Store.id == Product.store_id)
+            .outerjoin(StoredImage, StoredImage.id == Product.cover_image_id))
+
+
+def _card(row) -> ProductCard:
+    (product_id, slug, title, price_min, price_max, stock_total, sold_count, rating_sum,
+     rating_count, updated_at, store_id, store_slug, store_name, province_code, regency,
+     image_id, sha256, width, height) = row
+    return ProductCard(
+        product_id, slug, title, price_min, price_max, stock_total, sold_count, rating_sum,
+        rating_count, updated_at,
+        CardStore(store_id, store_slug, store_name, province_code, regency),
+        CardImage(image_id, sha256, width, height) if image_id is not None else None)
+
+
+def cards(ids: Select, order: tuple) -> list[ProductCard]:
+    """The cards of one page of `ids` (already ordered and limited).
 
     `order` is applied again outside, on the page's few rows.
     """
     page = ids.subquery("page")
-    stmt = (select(Product).join(page, page.c.id == Product.id).join(Product.store)
-            .options(contains_eager(Product.store), joinedload(Product.cover_image))
-            .order_by(*order))
-    return list(db.session.scalars(stmt).unique())
+    stmt = _card_select().join(page, page.c.id == Product.id).order_by(*order)
+    return [_card(row) for row in db.session.execute(stmt)]
 
 
 def _filtered(query: SearchQuery) -> Select:
@@ -233,7 +304,7 @@ ORDER = {
 }
 
 
-def _run(stmt: Select, query: SearchQuery) -> tuple[list[Product], int, int]:
+def _run(stmt: Select, query: SearchQuery) -> tuple[list[ProductCard], int, int]:
     """One page of rows in the query's sort order (newest without one), then a bounded
     count only when the page alone cannot tell it. Returns the items, the count and the
     limit it was counted to."""
@@ -256,7 +327,8 @@ def _count(stmt: Select, limit: int, ordered: bool = False) -> int:
 
 def _vocabulary(backend) -> Vocabulary:
     return VOCABULARY.get(str(db.engine.url),
-                          lambda: Vocabulary(backend.vocabulary(db.session.connection())))
+                          lambda: Vocabulary(backend.vocabulary(db.session.connection())),
+                          versions.current(WORDS_VERSION))
 
 
 class _Wanted:
@@ -271,6 +343,13 @@ class _Wanted:
             self.prefixes and any(w.startswith(self.prefixes) for w in words))
 
 
+@lru_cache(maxsize=20_000)
+def _document_words(texts: tuple) -> frozenset[str]:
+    """The words of a product's title, description, store and category names (cached: the
+    same products come back in every search of a common word)."""
+    return frozenset().union(*(words_in(t) for t in texts if t))
+
+
 def _relevance(readings: list[Reading], every: bool):
     """The sort key of a match, lower first (Meilisearch's order of rules): words matched
     (when not all must), no typo over typos, words in the title, whole words as typed (in
@@ -281,9 +360,12 @@ def _relevance(readings: list[Reading], every: bool):
     typed = frozenset(r.typed for r in readings)
 
     def key(row) -> tuple:
-        title = words_in(row.title)
-        found = title.union(*(words_in(t) for t in row[2:8] if t))
-        rating = row.rating_sum * 100 // row.rating_count if row.rating_count else 0
+        # Unpacked by position: attribute access on a Row costs more than the rest of a key.
+        (product_id, title_text, *texts, stock_total, sold_count, rating_sum,
+         rating_count) = row
+        title = words_in(title_text)
+        found = _document_words((title_text, *texts))
+        rating = rating_sum * 100 // rating_count if rating_count else 0
         return (
             0 if every else sum(not w.found_in(found) for w in wanted),
             not all(w.found_in(found) for w in literal),
@@ -291,14 +373,18 @@ def _relevance(readings: list[Reading], every: bool):
             # "tenun" ranks Kain Tenun above Syal Tenunan, which it begins or shares a root
             # with.
             len(typed - title), len(typed - found),
-            row.stock_total <= 0, -row.sold_count, -rating, -row.id,
+            stock_total <= 0, -sold_count, -rating, -product_id,
         )
 
     return key
 
 
+# Built once: a fresh alias per search costs more Python than ranking the whole window.
+_SHOP, _CATEGORY, _PARENT = aliased(Store), aliased(Category), aliased(Category)
+
+
 def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
-          every: bool = True) -> tuple[list[Product], int, int]:
+          every: bool = True) -> tuple[list[ProductCard], int, int]:
     """A page of the products matching the readings; by relevance, a window of the newest
     matches is ranked in Python on their texts, the same way for both databases."""
     matched = backend.match(stmt, [r.all for r in readings], every=every)
@@ -310,7 +396,7 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
     # which also tells the capped count: ranking every match of a common word (tens of
     # thousands) would cost more than the rest of the page together.
     size = limit + 1
-    shop, category, parent = aliased(Store), aliased(Category), aliased(Category)
+    shop, category, parent = _SHOP, _CATEGORY, _PARENT
     window = (matched.add_columns(
         Product.title, Product.description, shop.name, category.name_id, category.name_en,
         parent.name_id, parent.name_en, Product.stock_total, Product.sold_count,
@@ -325,13 +411,12 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
     return items, len(rows), limit
 
 
-def _products(ids: list[int]) -> list[Product]:
-    """These products, for cards, in this order."""
+def _products(ids: list[int]) -> list[ProductCard]:
+    """The cards of these products, in this order."""
     if not ids:
         return []
-    stmt = (select(Product).join(Product.store).where(Product.id.in_(ids))
-            .options(contains_eager(Product.store), joinedload(Product.cover_image)))
-    found = {p.id: p for p in db.session.scalars(stmt).unique()}
+    found = {card.id: card for card in map(_card, db.session.execute(
+        _card_select().where(Product.id.in_(ids))))}
     return [found[i] for i in ids if i in found]
 
 
@@ -412,6 +497,33 @@ def _forget_words(session: Session, _context) -> None:
         get_history(obj, name).has_changes() for name in _INDEXED[type(obj)])]
     if changed:
         forget_cached_words()
+
+
+def _word_changes(thing) -> tuple[str, ...]:
+    """The words version a change ends: an indexed column of a product, store, category or
+    synonym group changed, or one was added or deleted. Bulk statements on stores,
+    categories and synonyms too; on products only inserts (see `_note_product_inserts`):
+    their bulk updates (stock, ratings) change no word, and must not make every sale
+    reload the vocabulary."""
+    if isinstance(thing, type):
+        return (WORDS_VERSION,) if thing in _INDEXED and thing is not Product else ()
+    if type(thing) not in _INDEXED:
+        return ()
+    state = inspect_object(thing)
+    if state.deleted or state.was_deleted or any(
+            get_history(thing, name).has_changes() for name in _INDEXED[type(thing)]):
+        return (WORDS_VERSION,)
+    return ()
+
+
+versions.watch(_word_changes)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_product_inserts(state) -> None:
+    if (state.is_insert and state.bind_mapper is not None
+            and state.bind_mapper.class_ is Product):
+        versions.note(state.session, (WORDS_VERSION,))
 
 
 def forget_cached_words() -> None:

@@ -4,11 +4,18 @@ staff and applied when a query is read, never to the index (a change needs no re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace import versions
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import SynonymGroup, User
 from marketplace.permissions import require
-from marketplace.search.words import MAX_WORD_CHARS, Cached, normalise, tokens
+from marketplace.search.words import (
+    MAX_WORD_CHARS,
+    WORDS_VERSION,
+    Cached,
+    normalise,
+    tokens,
+)
 from marketplace.services import audit
 
 #: The list a new database starts with (the migration that adds the table inserts the same).
@@ -19,8 +26,9 @@ DEFAULT_GROUPS = (
     ("kopi", "coffee"), ("teh", "tea"),
 )
 MAX_GROUP_WORDS = 10
-#: Shared by the processes' readers; a change made elsewhere shows within this many seconds.
-CACHE = Cached(ttl=30)
+#: Shared by a process's readers; reloaded with the vocabulary (the "search-words" version,
+#: which a saved synonym group ends in every process).
+CACHE = Cached(ttl=600)
 
 
 def _clean(raw: str) -> str:
@@ -108,4 +116,4 @@ def synonym_map() -> dict[str, tuple[str, ...]]:
                 found.setdefault(word, []).extend(w for w in group if w != word)
         return {word: tuple(dict.fromkeys(others)) for word, others in found.items()}
 
-    return CACHE.get(str(db.engine.url), load)
+    return CACHE.get(str(db.engine.url), load, versions.current(WORDS_VERSION))

@@ -17,6 +17,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 MAX_QUERY_CHARS = 200
+#: The version (see marketplace/versions.py) ended by changes to indexed text or synonyms.
+WORDS_VERSION = "search-words"
 MAX_TERMS = 8
 MAX_WORD_CHARS = 40
 #: Derived words kept per typed word (closest first, then most common): enough for every
@@ -216,21 +218,23 @@ def read(words: list[str], vocabulary: Vocabulary, synonyms: dict[str, tuple[str
 
 
 class Cached:
-    """A value loaded from the database, shared by a process, reloaded when older than
-    `ttl` seconds or after this process changed what it depends on (`invalidate`)."""
+    """A value loaded from the database, shared by a process, reloaded when the version it
+    was loaded at is no longer current, after this process changed what it depends on
+    (`invalidate`), or when older than `ttl` seconds (for changes no version saw)."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self._values: dict[object, tuple[float, int, object]] = {}
+        self._values: dict[object, tuple[float, int, object, object]] = {}
         self._generation = 0
 
-    def get(self, key, load):
+    def get(self, key, load, version: object = None):
         now = time.monotonic()
         hit = self._values.get(key)
-        if hit and hit[1] == self._generation and now - hit[0] < self.ttl:
+        if (hit and hit[1] == self._generation and hit[3] == version
+                and now - hit[0] < self.ttl):
             return hit[2]
         value = load()
-        self._values[key] = (now, self._generation, value)
+        self._values[key] = (now, self._generation, value, version)
         return value
 
     def invalidate(self) -> None:

@@ -34,7 +34,7 @@ from marketplace.models import (
     Variant,
 )
 from marketplace.regions import province_name
-from marketplace.search.service import cards, public_products, visible_ids
+from marketplace.search.service import ProductCard, cards, public_products, visible_ids
 from marketplace.services.featured import active_slots
 
 NEW_PRODUCTS = 12
@@ -63,7 +63,7 @@ class RegionCount:
 @dataclass
 class HomeContent:
     featured: list[FeaturedSlot]
-    new_products: list[Product]
+    new_products: list[ProductCard]
     popular_categories: list[CategoryCount]
     regions: list[RegionCount]
 
@@ -114,7 +114,7 @@ def _catalog_changes(thing) -> tuple[str, ...]:
 versions.watch(_catalog_changes)
 
 
-def new_products(limit: int = NEW_PRODUCTS) -> list[Product]:
+def new_products(limit: int = NEW_PRODUCTS) -> list[ProductCard]:
     """The most recently listed public products."""
     newest = (Product.created_at.desc(), Product.id.desc())
     return cards(visible_ids().order_by(*newest).limit(limit), newest)
@@ -192,12 +192,12 @@ def public_product(product_id: int) -> Product:
     return product
 
 
-def more_from_store(product: Product, limit: int = 6) -> list[Product]:
+def more_from_store(product: Product, limit: int = 6) -> list[ProductCard]:
     """Other public products of the same store, best selling first."""
-    stmt = (public_products().where(Product.store_id == product.store_id,
-                                    Product.id != product.id)
-            .order_by(Product.sold_count.desc(), Product.id.desc()).limit(limit))
-    return list(db.session.scalars(stmt).unique())
+    order = (Product.sold_count.desc(), Product.id.desc())
+    return cards(visible_ids().where(Product.store_id == product.store_id,
+                                     Product.id != product.id).order_by(*order).limit(limit),
+                 order)
 
 
 def public_store(slug: str) -> Store:

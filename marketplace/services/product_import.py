@@ -6,19 +6,33 @@ own columns are read from its first row); a row without a handle is a product of
 
 import csv
 import io
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from slugify import slugify
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from marketplace import jobs
 from marketplace.clock import utcnow
-from marketplace.errors import PermissionDenied, ValidationError
+from marketplace.database import write_intent
+from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.models import Category, Product, ProductStatus, Store, User, Variant
+from marketplace.models import (
+    BackgroundTask,
+    Category,
+    Product,
+    ProductStatus,
+    Store,
+    User,
+    Variant,
+)
 from marketplace.permissions import can
 from marketplace.services.catalog import (
     MAX_VARIANTS,
@@ -26,9 +40,13 @@ from marketplace.services.catalog import (
     check_price,
     check_stock,
 )
+from marketplace.storage import get_storage
 from marketplace.validation import clean_text
 
 MAX_ROWS = 10_000
+#: How often (in rows) a background import records how far its check has gone.
+PROGRESS_EVERY = 500
+IMPORT_JOB = "marketplace.services.product_import.run_import"
 REQUIRED = ("title", "category", "weight_grams", "sku", "price", "stock")
 OPTIONAL = ("handle", "description", "status", "option1_name", "option1_value",
             "option2_name", "option2_value", "pirt_number", "halal_number", "halal_expires_on",
@@ -269,11 +287,10 @@ def _weight(value: int, field: str) -> int:
     return value
 
 
-def check_rows(store: Store, data: bytes) -> list[dict]:
-    """Parse and check the whole file; the products to create, each with its variants.
+def _open(data: bytes) -> csv.DictReader:
+    """A reader over the file with its header checked (cheap: the rows are not read yet).
 
     :raises ValidationError: unreadable file, wrong encoding or missing columns.
-    :raises ImportErrors: one or more rows are invalid (all of them are listed).
     """
     reader = _reader(_decode(data))
     try:
@@ -285,12 +302,26 @@ def check_rows(store: Store, data: bytes) -> list[dict]:
     if missing:
         raise ValidationError(_("Columns missing: %(names)s. Download the template to see "
                                 "every column.", names=", ".join(missing)), field="file")
+    return reader
+
+
+def check_rows(store: Store, data: bytes,
+               on_rows: Callable[[int], None] | None = None) -> list[dict]:
+    """Parse and check the whole file; the products to create, each with its variants.
+
+    `on_rows(n)` is told the number of rows read so far, every PROGRESS_EVERY rows.
+    :raises ValidationError: unreadable file, wrong encoding or missing columns.
+    :raises ImportErrors: one or more rows are invalid (all of them are listed).
+    """
+    reader = _open(data)
     checker = _Checker(store)
     try:
         for number, row in enumerate(reader, start=1):
             if number > MAX_ROWS:
                 raise ValidationError(_("At most %(n)d rows per file; split the file.",
                                         n=MAX_ROWS), field="file")
+            if on_rows is not None and number % PROGRESS_EVERY == 0:
+                on_rows(number)
             if not any((value or "").strip() for value in row.values() if
                        isinstance(value, str)):
                 continue
@@ -353,3 +384,117 @@ def import_products(actor: User, store: Store, data: bytes,
             progress(len(chunk))
     db.session.flush()
     return result
+
+
+# --- as a background job -------------------------------------------------------------------------
+
+def start_import(actor: User, store: Store, data: bytes) -> BackgroundTask:
+    """Keep the upload in private storage and queue its import (run when the caller commits).
+
+    The header is checked now, so a wrong file is refused at once; the rows are checked and
+    written by `run_import`, whose progress and result the vendor follows on the task's page.
+    :raises PermissionDenied: not the owner of the store.
+    :raises ValidationError: unreadable file, wrong encoding or missing columns.
+    """
+    if not can(actor, "store.manage", store):
+        raise PermissionDenied()
+    rows = sum(1 for _row in _open(data))
+    token = secrets.token_hex(16)
+    key = f"{token[:2]}/import-{token}.csv"
+    get_storage(private=True).put(key, data, "text/csv")
+    task = BackgroundTask(kind="product_import", user_id=actor.id, store_id=store.id,
+                          total=min(rows, MAX_ROWS + 1), file_key=key, result={})
+    db.session.add(task)
+    db.session.flush()
+    jobs.enqueue_after_commit(IMPORT_JOB, key=f"product-import-{task.id}", task_id=task.id)
+    return task
+
+
+def import_task(actor: User, store: Store, task_id: int) -> BackgroundTask:
+    """One of the store's imports, for its progress page.
+
+    :raises NotFound: no such import in this store, or the actor may not manage the store.
+    """
+    task = db.session.get(BackgroundTask, task_id)
+    if (task is None or task.kind != "product_import" or task.store_id != store.id
+            or not can(actor, "store.manage", store)):
+        raise NotFound()
+    return task
+
+
+def run_import(task_id: int) -> None:
+    """The job: check the stored file, then write every product or none, once.
+
+    A retried or duplicate job finds the task finished and does nothing; the final write and
+    the task's `done` commit together, so a job killed before that leaves nothing written.
+    """
+    with write_intent(False):  # reads only: progress is written by `_set_task` meanwhile
+        task = db.session.get(BackgroundTask, task_id)
+        if task is None or task.finished:
+            return
+        owner = db.session.get(User, task.user_id)
+        with force_locale(owner.locale or "id"):
+            checked = _check_task(task, owner)
+    if checked is None:
+        return
+    with force_locale(owner.locale or "id"):
+        _write_task(task, owner, checked)
+
+
+def _check_task(task: BackgroundTask, owner: User) -> list[dict] | None:
+    """Check the stored file's rows, recording progress; None if the task failed."""
+    _set_task(task.id, state="running", started_at=utcnow(), progress=0)
+    data = get_storage(private=True).get(task.file_key)
+    if data is None:
+        _finish(task.id, "failed", {"message": _(
+            "The uploaded file is no longer available; please upload it again.")})
+        return None
+    try:
+        return check_rows(task.store, data, on_rows=lambda n: _set_task(task.id, progress=n))
+    except ImportErrors as exc:
+        _finish(task.id, "failed", {"message": str(exc.message), "errors": [
+            [row.line, row.column, row.message] for row in exc.rows]})
+    except ValidationError as exc:
+        _finish(task.id, "failed", {"message": str(exc.message)})
+    return None
+
+
+def _write_task(task: BackgroundTask, owner: User, checked: list[dict]) -> None:
+    """Write every checked product and mark the task done, in one transaction."""
+    task_id = task.id
+    db.session.rollback()  # end the reads: the write below holds the write lock briefly
+    with write_intent():
+        locked = db.session.scalar(select(BackgroundTask).where(
+            BackgroundTask.id == task_id).with_for_update())
+        if locked.finished:  # a duplicate job got here first
+            return
+        try:
+            result = import_products(owner, locked.store, b"", checked=checked)
+        except IntegrityError:  # a SKU taken since the check (another upload)
+            db.session.rollback()
+            _finish(task_id, "failed", {"message": _(
+                "Some SKUs were added to your store while the file was checked; nothing "
+                "was imported. Please upload the file again.")})
+            return
+        locked.state, locked.finished_at = "done", utcnow()
+        locked.progress = locked.total or 0
+        locked.result = {"products": result.products, "variants": result.variants}
+        db.session.commit()
+        _forget_upload(locked)
+
+
+def _set_task(task_id: int, **values) -> None:
+    """Record how far a task is, in its own short transaction (seen while the job runs)."""
+    with write_intent(), Session(db.engine) as session, session.begin():
+        session.execute(update(BackgroundTask).where(BackgroundTask.id == task_id)
+                        .values(**values))
+
+
+def _finish(task_id: int, state: str, result: dict) -> None:
+    _set_task(task_id, state=state, result=result, finished_at=utcnow())
+    _forget_upload(db.session.get(BackgroundTask, task_id))
+
+
+def _forget_upload(task: BackgroundTask) -> None:
+    if task.file_key:
+        get_storage(private=True).delete(task.file_key)

@@ -22,10 +22,13 @@ from datetime import UTC, date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text
 
+from marketplace import jobs
 from marketplace.clock import JAKARTA, as_utc, to_jakarta, utcnow
+from marketplace.database import write_intent
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import (
+    BackgroundTask,
     Category,
     IncomeThreshold,
     LedgerEntry,
@@ -44,7 +47,7 @@ from marketplace.models import (
 )
 from marketplace.permissions import require
 from marketplace.regions import PROVINCES, check_province
-from marketplace.services import audit
+from marketplace.services import audit, outbound
 from marketplace.validation import clean_text
 
 THRESHOLD_KINDS = ("ump", "umk", "poverty_line")
@@ -117,6 +120,7 @@ def refresh_summaries(actor: User | None = None, on_step=None,
         since = (as_utc(previous.created_at) - timedelta(milliseconds=previous.duration_ms)
                  - REFRESH_OVERLAP)
         rows = _refresh_changed(since, step)
+    _announce_graduations()
     refresh = SummaryRefresh(actor_id=getattr(actor, "id", None), rows=rows,
                              duration_ms=int((time.perf_counter() - started) * 1000))
     db.session.add(refresh)
@@ -479,7 +483,68 @@ def recompute_graduation(province_code: str | None = None) -> int:
     db.session.execute(removal)
     written = _write_store_months(rows)
     _rollup_provinces(province_code)
+    _announce_graduations()
     return written
+
+
+REFRESH_JOB = "marketplace.services.programme.run_refresh"
+
+
+def queue_refresh(actor: User) -> BackgroundTask:
+    """Start a refresh in the background (when the caller commits), or return the one that is
+    already waiting or running: pressing the button twice is one refresh.
+
+    :raises PermissionDenied: the actor is not staff.
+    """
+    require(actor, "staff.work")
+    waiting = refresh_in_progress()
+    if waiting is not None:
+        return waiting
+    task = BackgroundTask(kind="programme_refresh", user_id=actor.id, result={})
+    db.session.add(task)
+    db.session.flush()
+    jobs.enqueue_after_commit(REFRESH_JOB, key=f"programme-refresh-{task.id}", task_id=task.id)
+    return task
+
+
+def refresh_in_progress() -> BackgroundTask | None:
+    """The refresh staff started that has not finished yet, if any."""
+    return db.session.scalar(
+        select(BackgroundTask).where(BackgroundTask.kind == "programme_refresh",
+                                     BackgroundTask.state.in_(("queued", "running")))
+        .order_by(BackgroundTask.id.desc()).limit(1))
+
+
+def run_refresh(task_id: int) -> None:
+    """The job: one refresh for the task, once (a retried job finds it done and stops).
+
+    The summaries and the task's `done` commit together; a job killed half-way leaves the old
+    figures and the task running, and its retry does the refresh again.
+    """
+    with write_intent():
+        task = db.session.scalar(select(BackgroundTask).where(BackgroundTask.id == task_id)
+                                 .with_for_update())
+        if task is None or task.finished:
+            return
+        task.state, task.started_at = "running", utcnow()
+        db.session.commit()
+    with write_intent():
+        task = db.session.scalar(select(BackgroundTask).where(BackgroundTask.id == task_id)
+                                 .with_for_update())
+        if task.finished:  # a duplicate job got here first
+            return
+        refresh = refresh_summaries(db.session.get(User, task.user_id))
+        task.state, task.finished_at = "done", utcnow()
+        task.result = {"rows": refresh.rows, "duration_ms": refresh.duration_ms}
+        db.session.commit()
+
+
+def _announce_graduations() -> None:
+    """Tell subscribed ministry systems about stores that graduated (by the default rule) since
+    the figures were last brought up to date; each store is announced once."""
+    if outbound.wanted("store.graduated"):
+        outbound.stores_graduated({store_id: item.graduated_in for store_id, item
+                                   in graduation_by_store().items() if item.graduated_in})
 
 
 def last_refresh() -> SummaryRefresh | None:

@@ -32,9 +32,10 @@ class FacilitatorFigures:
     graduated: int
 
 
-def facilitator_figures(actor: User, province_code: str = "") -> list[FacilitatorFigures]:
+def facilitator_figures(actor: User, province_code: str = "",
+                        regency: str = "") -> list[FacilitatorFigures]:
     """Caseload size, active share and graduations per facilitator (staff: any province;
-    a facilitator: their own province only).
+    a facilitator: their own province only), optionally of one regency's facilitators.
 
     :raises PermissionDenied: neither staff nor a facilitator.
     """
@@ -43,6 +44,8 @@ def facilitator_figures(actor: User, province_code: str = "") -> list[Facilitato
                                                FacilitatorProfile.id)
     if province_code:
         stmt = stmt.where(FacilitatorProfile.province_code == province_code)
+    if regency:
+        stmt = stmt.where(FacilitatorProfile.regency == regency)
     profiles = list(db.session.scalars(stmt))
     cases = db.session.execute(
         select(Caseload.facilitator_id, Store.id)
@@ -65,6 +68,20 @@ def facilitator_figures(actor: User, province_code: str = "") -> list[Facilitato
     return result
 
 
+def facilitator_areas(actor: User) -> list[tuple[str, str]]:
+    """The areas facilitators work in, as (province code, regency; "" for a whole province),
+    for the dashboard's area filter (a facilitator: those of their own province).
+
+    :raises PermissionDenied: neither staff nor a facilitator.
+    """
+    province_code = _region(actor, "")
+    stmt = select(FacilitatorProfile.province_code, FacilitatorProfile.regency).distinct()
+    if province_code:
+        stmt = stmt.where(FacilitatorProfile.province_code == province_code)
+    areas = {(code, regency or "") for code, regency in db.session.execute(stmt)}
+    return sorted(areas, key=lambda area: (province_name(area[0]), area[1]))
+
+
 def _region(actor: User, province_code: str) -> str:
     region = training.region_of(actor)  # raises PermissionDenied for anyone else
     return province_code if region is None else region
@@ -80,7 +97,7 @@ def households(actor: User, province_code: str = "") -> dict:
 
 
 def facilitators_csv(actor: User, province_code: str = "",
-                     include_personal: bool = False) -> str:
+                     include_personal: bool = False, regency: str = "") -> str:
     """The facilitator figures as CSV; names and emails only when an admin asks for them.
 
     :raises PermissionDenied: personal data asked for by someone who is not an admin.
@@ -92,7 +109,7 @@ def facilitators_csv(actor: User, province_code: str = "",
     header = ["facilitator_id", "province", "regency", "caseload", "with_store", "active_pct",
               "graduated"]
     writer.writerow(header + (["name", "email"] if include_personal else []))
-    for row in facilitator_figures(actor, province_code):
+    for row in facilitator_figures(actor, province_code, regency):
         p = row.profile
         values = [p.user_id, province_name(p.province_code), csv_safe(p.regency or ""),
                   row.caseload,

@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models import Product, Store, StoreStatus, User
 from marketplace.permissions import require
-from marketplace.services import audit
+from marketplace.services import audit, outbound
 from marketplace.validation import clean_text
 
 #: Alerts start this many days before a halal certificate or P-IRT expires.
@@ -90,6 +90,7 @@ def _decide(staff: User, store: Store, allowed_from: tuple, to: StoreStatus, act
         store.verified_at = utcnow()
     audit.record(staff, action, store, before, {"status": to.value, "reason": reason})
     db.session.flush()
+    outbound.store_changed(store)
     _tell_owner(store, message)
     return store
 

@@ -76,3 +76,29 @@ def test_rebuild_indexes_every_product(db, search_corpus):
     assert rebuild(db.session.connection()) == len(search_corpus)
     assert titles(search(SearchQuery(text="sumba"))) == ["Kain Tenun Ikat Sumba"]
     assert db.session.execute(text("SELECT count(*) FROM product_search")).scalar() == 8
+
+
+def test_typos_follow_words_another_process_saved_and_not_sales(db, search_corpus):
+    """The vocabulary typos are read from is kept per process and reloaded when the words
+    version moves (what another process's commit of new text does), not when stock does."""
+    from marketplace import versions
+    from marketplace.search.words import WORDS_VERSION
+
+    product = search_corpus["Tas Anyaman Pandan"]
+    assert titles(search(SearchQuery(text="tas"))) == ["Tas Anyaman Pandan"]
+    # Written behind this process's ORM, as another worker's change looks from here.
+    db.session.execute(text("UPDATE products SET title = 'Tas Purun Rawa' WHERE id = :id"),
+                       {"id": product.id})
+    db.session.commit()
+    assert titles(search(SearchQuery(text="purunn"))) == []  # "purun" not read yet
+    versions.bump(WORDS_VERSION)
+    assert titles(search(SearchQuery(text="purunn"))) == ["Tas Purun Rawa"]
+
+    before = versions.current(WORDS_VERSION)
+    set_price_and_stock(product.store.owner, product.variants[0], 75_000, 9)
+    db.session.commit()
+    assert versions.current(WORDS_VERSION) == before
+    product.title = "Tas Purun Kalimantan"
+    db.session.commit()
+    assert versions.current(WORDS_VERSION) != before
+    assert titles(search(SearchQuery(text="kalimantn"))) == ["Tas Purun Kalimantan"]

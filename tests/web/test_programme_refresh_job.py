@@ -1,0 +1,48 @@
+"""The programme summary refresh runs as a background job started from the staff page."""
+
+from sqlalchemy import func, select
+
+from marketplace import jobs
+from marketplace.models import BackgroundTask, SummaryRefresh
+
+
+def _refreshes(db) -> int:
+    db.session.remove()  # the test shares the requests' session: read what the job committed
+    return db.session.scalar(select(func.count()).select_from(SummaryRefresh))
+
+
+def test_refresh_is_queued_shown_and_runs_once(client, db, staff, login, app, monkeypatch):
+    waiting = []
+    app.config.update(JOBS_INLINE=False)
+    monkeypatch.setattr(jobs, "enqueue", lambda path, *, key=None, **kwargs:
+                        waiting.append((path, key, kwargs)))
+    login(staff)
+    response = client.post("/staff/programme/refresh")
+    assert response.status_code == 302
+    client.post("/staff/programme/refresh")  # pressed again while waiting: still one
+    page = client.get("/staff/programme").get_data(as_text=True)
+    assert "latar belakang" in page and "menunggu giliran" in page and "Muat ulang" in page
+    assert len(waiting) == 1 and _refreshes(db) == 0
+
+    [(path, key, kwargs)] = waiting
+    jobs.perform(path, kwargs, app=app)
+    jobs.perform(path, kwargs, app=app)  # retried after it finished: nothing twice
+    assert _refreshes(db) == 1
+    task = db.session.scalar(select(BackgroundTask))
+    assert task.state == "done" and task.result["rows"] >= 0
+    page = client.get("/staff/programme?lang=en").get_data(as_text=True)
+    assert "waiting for its turn" not in page and "Figures as of" in page
+    app.config.update(JOBS_INLINE=True)
+
+
+def test_inline_refresh_is_done_when_the_page_comes_back(client, db, staff, login):
+    login(staff)
+    page = client.post("/staff/programme/refresh", follow_redirects=True)
+    assert "Angka sudah diperbarui." in page.get_data(as_text=True)
+    assert _refreshes(db) == 1
+
+
+def test_only_staff_start_a_refresh(client, db, buyer, login):
+    login(buyer)
+    assert client.post("/staff/programme/refresh").status_code in (403, 404)
+    assert db.session.scalar(select(func.count()).select_from(BackgroundTask)) == 0
