@@ -5,6 +5,7 @@ dashboard; and every page of the staff menu passes the accessibility check."""
 import re
 from datetime import date, timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from marketplace.models import OrderStatus, PaymentMethod
@@ -88,6 +89,7 @@ def test_staff_week(page, visitor, a11y, db, make_user, make_store, make_product
         "Rp600.000")
 
 
+@pytest.mark.timeout(300)  # some twenty pages, each with an axe run
 def test_every_page_of_the_staff_menu_passes_the_accessibility_check(
         page, visitor, a11y, db, make_user, make_store, make_product):
     admin = make_user("admin")

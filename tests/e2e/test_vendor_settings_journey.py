@@ -55,10 +55,14 @@ def test_storefront_settings_and_csv_upload(page, visitor, a11y, db, make_store,
         .to_be_visible()
     expect(errors).to_contain_text("bukan bilangan bulat")
     a11y.check()
+    page.get_by_role("link", name="Perbaiki berkas lalu unggah lagi").click()
+    a11y.check()
     page.get_by_label("Berkas CSV").set_input_files(files=[{
         "name": "produk.csv", "mimeType": "text/csv",
         "buffer": template_csv(example=True).encode()}])
     page.get_by_role("button", name="Unggah", exact=True).click()
     expect(page.get_by_text("Berhasil mengimpor 2 produk dengan 3 varian.")).to_be_visible()
+    a11y.check()
+    page.get_by_role("link", name="Lihat produk Anda").click()
     expect(page.get_by_role("link", name="Keripik Tempe Sagu", exact=True)).to_be_visible()
     a11y.check()
