@@ -163,7 +163,8 @@ def register_errorhandlers(app: Flask) -> None:
         403: lambda: _("You are not allowed to open this page."),
         404: lambda: _("We could not find that page. It may have been moved or removed."),
         405: lambda: _("That action is not possible on this page."),
-        413: lambda: _("The file is too large. The limit is 10 MB."),
+        413: lambda: (_("The request body is too large.") if request.path.startswith("/api/")
+                      else _("The file is too large. The limit is 10 MB.")),
         429: lambda: _("Too many attempts. Please wait a few minutes and try again."),
         500: lambda: _("Something went wrong on our side. Please try again in a moment."),
     }
@@ -171,7 +172,10 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        return _error_response(status, messages.get(status, lambda: exc.description)())
+        body, status = _error_response(status, messages.get(status, lambda: exc.description)())
+        # A 405 says which methods the URL does take (RFC 9110), on pages and the API alike.
+        allowed = getattr(exc, "valid_methods", None)
+        return body, status, {"Allow": ", ".join(allowed)} if allowed else {}
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -182,7 +186,10 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
-        return _error_response(exc.status_code, exc.message, getattr(exc, "errors", None))
+        body, status = _error_response(exc.status_code, exc.message,
+                                       getattr(exc, "errors", None))
+        # e.g. the API's WWW-Authenticate on a 401 or a missing scope
+        return body, status, getattr(exc, "headers", None) or {}
 
     @app.errorhandler(PoolTimeout)
     def pool_exhausted(exc: PoolTimeout):
@@ -216,6 +223,7 @@ def register_request_hooks(app: Flask) -> None:
         set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
         refresh()  # the locale is chosen per request, never carried over from a previous one
         audit.acting_ip.set(request.remote_addr)
+        audit.acting_via.set(None)  # the API's token check sets it for its own requests
         lang = requested_language()
         if lang is not None and lang not in app.config["LANGUAGES"]:
             return _error_response(400, _("That language is not available. Choose Bahasa "

@@ -110,6 +110,10 @@ class Config:
     #: Failed logins to one account from all IPs together: slow enough for a distributed guess.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "50 per hour")
     REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "10 per hour")
+    #: Requests per API token (all operations together).
+    API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "600 per minute")
+    #: The largest JSON body the API reads (a bulk price list of 500 rows is ~60 KB).
+    API_MAX_JSON_BYTES = _int_env("API_MAX_JSON_BYTES", 256 * 1024)
     #: How many reverse proxies (nginx, a load balancer) stand in front of the app: ProxyFix
     #: then takes the client's IP and scheme from that many X-Forwarded-* hops. 0: none.
     TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)

@@ -25,6 +25,18 @@ class ValidationError(DomainError):
         self.errors = errors or ({field: self.message} if field else {})
 
 
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that are not (or no longer) valid: an API 401."""
+
+    status_code = 401
+    default_message = _l("Sign in first.")
+
+    def __init__(self, message=None, *, invalid: bool = False):
+        super().__init__(message)
+        #: Credentials were sent but are not valid (RFC 6750 `invalid_token`), not just missing.
+        self.invalid = invalid
+
+
 class PermissionDenied(DomainError):
     status_code = 403
     default_message = _l("You are not allowed to do that.")

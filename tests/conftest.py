@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.orders",
     "tests.fixtures.staff",
     "tests.fixtures.people",
+    "tests.fixtures.api",
 ]
 
 

@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from blueprints.account import fulfilment, orders, people, supplier, views  # noqa: E402,F401
+from blueprints.account import (  # noqa: E402,F401
+    api_tokens,
+    fulfilment,
+    orders,
+    people,
+    supplier,
+    views,
+)

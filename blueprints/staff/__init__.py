@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 from blueprints.staff import (  # noqa: E402,F401
+    api_tokens,
     background,
     exchange,
     materials,

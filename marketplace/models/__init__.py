@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
+from marketplace.models.api import ApiToken, ApiTokenKind, IdempotentRequest
 from marketplace.models.catalog import Category, Product, ProductImage, ProductStatus, Variant
 from marketplace.models.exchange import (
     DeliveryStatus,
@@ -51,6 +52,7 @@ from marketplace.models.tasks import BackgroundTask
 from marketplace.models.users import Address, OutboxMessage, User
 
 __all__ = [
+    "ApiToken", "ApiTokenKind", "IdempotentRequest",
     "DeliveryStatus", "EventDelivery", "EventSubscription", "OutboundEvent", "RosterHousehold",
     "RosterImport",
     "Address", "AuditEvent", "Cart", "CartLine", "Category", "Checkout", "CourierRate",

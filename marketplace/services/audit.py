@@ -8,6 +8,9 @@ from marketplace.models import AuditEvent
 
 #: The client address of the current request, set by the web layer; None for CLI runs.
 acting_ip: ContextVar[str | None] = ContextVar("acting_ip", default=None)
+#: How the current request acts when not through the web, e.g. "API: Aplikasi kasir" for a
+#: request authenticated by that API token; None on the web and the CLI.
+acting_via: ContextVar[str | None] = ContextVar("acting_via", default=None)
 
 
 def _plain(values: dict | None) -> dict | None:
@@ -26,6 +29,7 @@ def record(actor, action: str, subject, before: dict | None = None,
         before=_plain(before),
         after=_plain(after),
         ip=acting_ip.get(),
+        via=acting_via.get(),
     )
     db.session.add(event)
     return event

@@ -390,7 +390,7 @@ def _audit_assisted(session: Session) -> None:
         session.add(AuditEvent(
             actor_id=facilitator_id, action="assist", subject_type="store", subject_id=store_id,
             after={"facilitator": facilitator_name, "store": store_name, "changes": changes},
-            ip=audit.acting_ip.get()))
+            ip=audit.acting_ip.get(), via=audit.acting_via.get()))
     session.flush()
 
 

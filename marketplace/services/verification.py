@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.clock import to_jakarta, utcnow
 from marketplace.errors import Conflict, NotFound, ValidationError
@@ -30,7 +30,8 @@ def store_queue(staff: User, status: StoreStatus = StoreStatus.PENDING,
                 query: str = "") -> list[Store]:
     """Stores in a status, oldest application first, with their owners loaded."""
     require(staff, "staff.work")
-    stmt = (select(Store).options(joinedload(Store.owner)).where(Store.status == status)
+    stmt = (select(Store).options(joinedload(Store.owner), selectinload(Store.pkh_household))
+            .where(Store.status == status)
             .order_by(Store.created_at, Store.id).limit(200))
     if query.strip():
         like = f"%{query.strip().lower()}%"

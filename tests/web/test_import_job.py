@@ -23,7 +23,9 @@ def _upload(client, data: bytes, **kwargs):
 
 def _count(db, model) -> int:
     db.session.remove()  # the test shares the requests' session: read what the job committed
-    return db.session.scalar(select(func.count()).select_from(model))
+    value = db.session.scalar(select(func.count()).select_from(model))
+    db.session.remove()  # and hold no lock while a job writes (SQLite)
+    return value
 
 
 @pytest.fixture
@@ -124,3 +126,25 @@ def test_the_progress_counts_the_rows_checked(app, db, make_store, categories, m
     assert [p for p in seen if p] == [2, 4]  # the job ran when the upload was committed
     task = db.session.get(BackgroundTask, task.id)
     assert (task.state, task.progress) == ("done", 5)
+
+
+def test_rq_worker_imports_an_upload_once(client, login, make_store, categories, db, app,
+                                          redis_server):
+    app.config.update(JOBS_INLINE=False, REDIS_URL=redis_server.url)
+    try:
+        store = make_store()
+        login(store.owner)
+        location = _upload(client, template_csv(example=True).encode()).headers["Location"]
+        task = db.session.scalar(select(BackgroundTask))
+        db.session.remove()  # the test shares the requests' session: let the worker write
+        key = f"product-import-{task.id}"
+        jobs.enqueue(product_import.IMPORT_JOB, key=key, task_id=task.id)  # same key: one job
+        assert jobs.rq_queue().job_ids.count(key) == 1 and _count(db, Product) == 0
+        jobs.run_worker(app, burst=True)
+        jobs.enqueue(product_import.IMPORT_JOB, key=key, task_id=task.id)  # run again: no-op
+        jobs.run_worker(app, burst=True)
+        assert _count(db, Product) == 2 and _count(db, Variant) == 3
+        with app.app_context():  # a request of its own, as on another node
+            assert "2 produk dengan 3 varian" in client.get(location).get_data(as_text=True)
+    finally:
+        app.config.update(JOBS_INLINE=True, REDIS_URL=None)

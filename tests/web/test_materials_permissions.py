@@ -140,3 +140,14 @@ def test_matrix(client, login, market, make_facilitator, actor, key):
 
 def test_matrix_size():
     assert len(ROUTES) * len(ACTORS) == 120
+
+
+def test_the_vendor_menu_offers_raw_materials_to_the_owner_only(client, login, market):
+    login(market["owner"])
+    assert 'href="/vendor/materials"' in client.get("/vendor/").get_data(as_text=True)
+    client.post("/logout")
+    login(market["facilitator"])
+    assert client.post(f"/pendamping/kasus/{market['owner'].id}/bantu").status_code == 302
+    page = client.get("/vendor/")
+    assert page.status_code == 200 and 'href="/vendor/materials"' not in page.get_data(
+        as_text=True)

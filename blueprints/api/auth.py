@@ -1,0 +1,72 @@
+"""Bearer tokens on the API: `require_scope("store:write")` authenticates the request, checks
+the scope, rate-limits per token and sets the acting user (`acting_user()`).
+
+Only the Authorization header counts: a browser's session cookie never authenticates an API
+call (so the API needs no CSRF token).
+"""
+
+import hashlib
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+
+from marketplace.errors import PermissionDenied, Unauthenticated
+from marketplace.extensions import db, limiter
+from marketplace.services import api_tokens, audit
+
+REALM = 'Bearer realm="Pasar Mandiri API"'
+
+
+def bearer_secret() -> str | None:
+    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() or None if scheme.lower() == "bearer" else None
+
+
+def rate_limit_key() -> str:
+    """One bucket per token (its hash: no database read), else per address."""
+    secret = bearer_secret()
+    if secret:
+        return "api-token:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    return get_remote_address()
+
+
+class InsufficientScope(PermissionDenied):
+    def __init__(self, scope: str):
+        super().__init__(_("This API token does not have the scope %(scope)s.", scope=scope))
+        self.headers = {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", '
+                                            f'scope="{scope}"'}
+
+
+def require_scope(scope: str):
+    """The view needs a live token with `scope`; its person is the acting user."""
+
+    def decorate(view):
+        limited = limiter.shared_limit(lambda: current_app.config["API_TOKEN_RATE_LIMIT"],
+                                       scope="api-token", key_func=rate_limit_key)(view)
+
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            try:
+                token = api_tokens.authenticate(bearer_secret(), request.remote_addr)
+            except Unauthenticated as exc:
+                exc.headers = {"WWW-Authenticate": REALM + (', error="invalid_token"'
+                                                            if exc.invalid else "")}
+                raise
+            db.session.commit()  # the last use stands, whatever the request does next
+            if scope not in token.scope_list:
+                raise InsufficientScope(scope)
+            g.api_token = token
+            audit.acting_via.set(f"API: {token.name}"[:100])
+            return limited(*args, **kwargs)
+
+        guarded.api_scope = scope
+        return guarded
+
+    return decorate
+
+
+def acting_user():
+    """The person the current API request acts as (the token's owner)."""
+    return g.api_token.user

@@ -1,0 +1,265 @@
+"""The ministry API: programme figures, stores for nightly sync, sales, training, and the PKH
+graduate roster upload, through the same services as the staff pages."""
+
+import base64
+from datetime import date, datetime
+
+from flask import g
+from flask_babel import gettext as _
+from pydantic import Field
+
+from blueprints.api.auth import acting_user
+from blueprints.api.openapi import RequestRejected, operation
+from blueprints.api.schemas import Input, Shape
+from marketplace.clock import as_utc
+from marketplace.errors import ValidationError
+from marketplace.services import ministry, roster
+from marketplace.validation import db_int, is_sane_date
+
+PERSONAL_SCOPE = "personal:read"
+ProvinceCode = Field("", pattern=r"^(\d{2})?$", description="Two-digit province code; empty: all")
+
+
+# --- shapes -----------------------------------------------------------------------------------
+
+class FiguresQuery(Input):
+    province: str = ProvinceCode
+
+
+class MonthFigures(Shape):
+    month: str = Field(description="YYYY-MM (Asia/Jakarta)")
+    new_stores: int
+    gmv: int
+    orders: int
+    buyers: int
+    stores_above_line: int
+    graduated_stores: int = Field(description="Cumulative")
+
+
+class ProvinceFigures(Shape):
+    province_code: str
+    verified_stores: int
+    gmv: int
+    orders: int
+    buyers: int
+    graduated_stores: int
+
+
+class CategoryFigures(Shape):
+    category: str = Field(description="Category slug")
+    units: int
+    gmv: int
+
+
+class ProgrammeFigures(Shape):
+    province_code: str
+    stores: dict[str, int] = Field(description="Stores by status, and `active` (sold in the "
+                                               "last three months)")
+    totals: dict[str, int]
+    graduated_stores: int
+    by_month: list[MonthFigures]
+    by_province: list[ProvinceFigures]
+    by_category: list[CategoryFigures]
+
+
+class StoreSyncQuery(Input):
+    updated_since: datetime | None = Field(None, description="ISO 8601; stores changed since")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page")
+    limit: int = Field(100, ge=1, le=500)
+
+
+class PersonalData(Shape):
+    owner_name: str
+    owner_email: str | None
+    whatsapp: str
+    household_name: str | None
+
+
+class MinistryStore(Shape):
+    id: int
+    slug: str
+    name: str
+    province_code: str
+    regency: str
+    status: str
+    participant_code: str | None
+    verified_at: str | None
+    pkh_graduate_verified: bool = Field(description="The owner's NIK matched the PKH roster")
+    pkh_graduated_on: str | None
+    graduated_in: str | None = Field(description="YYYY-MM the store reached the income line "
+                                                 "for 3 months (UMP), or null")
+    updated_at: str
+    personal: PersonalData | None = Field(None, description="Only with scope personal:read")
+
+
+class MinistryStorePage(Shape):
+    items: list[MinistryStore]
+    next_cursor: str | None = Field(description="Pass back as cursor; null: up to date")
+
+
+class SalesQuery(Input):
+    province: str = ProvinceCode
+    since_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                    description="YYYY-MM")
+
+
+class MonthlySales(Shape):
+    month: str
+    province_code: str
+    stores_selling: int
+    orders: int
+    gmv: int
+    net_sales: int
+
+
+class SalesList(Shape):
+    items: list[MonthlySales]
+
+
+class TrainingMonth(Shape):
+    month: str
+    province_code: str
+    trainings: int
+    attendances: int
+
+
+class TrainingOutcome(Shape):
+    months_since: int
+    trained_stores: int
+    trained_selling_pct: float | None
+    trained_median_sales: int | None
+    trained_graduated_pct: float | None
+    other_stores: int
+    other_selling_pct: float | None
+    other_median_sales: int | None
+    other_graduated_pct: float | None
+
+
+class TrainingFigures(Shape):
+    by_month: list[TrainingMonth]
+    outcomes: list[TrainingOutcome]
+
+
+class RosterRow(Input):
+    nik: str = Field(max_length=40, description="NIK of the head of household (16 digits)")
+    name: str = Field(max_length=200)
+    province_code: str = Field(max_length=2)
+    regency: str = Field(max_length=200)
+    graduated_on: str = Field(max_length=10, description="YYYY-MM-DD")
+
+
+class RosterUpload(Input):
+    households: list[RosterRow] = Field(min_length=1, max_length=roster.MAX_ROWS)
+
+
+class RosterResult(Shape):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+
+
+# --- cursor over (updated_at, id) -------------------------------------------------------------
+
+def _encode(stamp: datetime, store_id: int) -> str:
+    text = f"{as_utc(stamp).isoformat()}|{store_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _instant(value: datetime, field: str) -> datetime:
+    """A time the database can compare with (UTC); far-off years are a 400, not a 500."""
+    try:
+        moment = as_utc(value)
+    except (OverflowError, ValueError):
+        moment = None
+    if moment is None or not is_sane_date(moment.date()):
+        raise RequestRejected(400, _("Some fields are not valid."),
+                              {field: _("This value is not valid.")})
+    return moment
+
+
+def _decode(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _sep, store_id = text.partition("|")
+        moment, last_id = datetime.fromisoformat(stamp), db_int(store_id)
+    except (ValueError, UnicodeDecodeError):
+        moment, last_id = None, None
+    if moment is None or last_id is None:
+        raise RequestRejected(400, _("That cursor is not valid: use next_cursor as given."),
+                              {"cursor": _("This value is not valid.")})
+    return _instant(moment, "cursor"), last_id
+
+
+# --- operations -------------------------------------------------------------------------------
+
+@operation("GET", "/programme/figures", summary="Programme figures by month, province and "
+           "category (the dashboard's numbers)", tag="ministry", scope="programme:read",
+           response=ProgrammeFigures, query=FiguresQuery, errors=(422,))
+def programme_figures(query: FiguresQuery):
+    """The programme dashboard's figures for the last twelve months."""
+    board = ministry.figures(acting_user(), query.province)
+    return {
+        "province_code": board.province_code, "stores": board.stores, "totals": board.totals,
+        "graduated_stores": board.graduation.get("total", 0),
+        "by_month": [{"month": m["month"].isoformat()[:7], "new_stores": m["new_stores"],
+                      "gmv": m["gmv"], "orders": m["orders"], "buyers": m["buyers"],
+                      "stores_above_line": m["above"], "graduated_stores": m["graduated"]}
+                     for m in board.by_month],
+        "by_province": [{"province_code": p["code"], "verified_stores": p["verified"],
+                         "gmv": p["gmv"], "orders": p["orders"], "buyers": p["buyers"],
+                         "graduated_stores": p["graduated"]} for p in board.by_province],
+        "by_category": [{"category": c["category"].slug, "units": c["units"], "gmv": c["gmv"]}
+                        for c in board.by_category],
+    }
+
+
+@operation("GET", "/programme/stores", summary="Stores with verification and graduation "
+           "status, changed since a time (incremental sync)", tag="ministry",
+           scope="programme:read", response=MinistryStorePage, query=StoreSyncQuery)
+def programme_stores(query: StoreSyncQuery):
+    """Stores oldest change first; follow next_cursor until null, keep the last updated_at."""
+    personal = PERSONAL_SCOPE in g.api_token.scope_list
+    since = _instant(query.updated_since, "updated_since") if query.updated_since else None
+    rows = ministry.stores_changed(acting_user(), updated_since=since,
+                                   after=_decode(query.cursor), limit=query.limit + 1,
+                                   personal=personal)
+    more = len(rows) > query.limit
+    rows = rows[:query.limit]
+    next_cursor = _encode(*rows[-1]["_cursor"]) if more else None
+    return {"items": [{k: v for k, v in r.items() if k != "_cursor"} for r in rows],
+            "next_cursor": next_cursor}
+
+
+@operation("GET", "/programme/sales", summary="Sales per month and province", tag="ministry",
+           scope="programme:read", response=SalesList, query=SalesQuery, errors=(422,))
+def programme_sales(query: SalesQuery):
+    """Orders, GMV and net sales per month and province (the programme summary)."""
+    since = date.fromisoformat(query.since_month + "-01") if query.since_month else None
+    return {"items": ministry.monthly_sales(acting_user(), query.province, since)}
+
+
+@operation("GET", "/programme/training", summary="Training attendance per month and province, "
+           "and outcomes", tag="ministry", scope="programme:read", response=TrainingFigures,
+           query=FiguresQuery, errors=(422,))
+def programme_training(query: FiguresQuery):
+    """Trainings and attendances; trained vs not-yet-trained stores by months since."""
+    return ministry.training_attendance(acting_user(), query.province)
+
+
+@operation("POST", "/roster", summary="Upload the PKH graduate roster (all rows or none)",
+           tag="ministry", scope="roster:write", response=RosterResult, body=RosterUpload,
+           errors=(409, 503))
+def upload_roster(body: RosterUpload):
+    """Upsert graduate households by NIK (kept only as a keyed hash); a bad row rejects all."""
+    try:
+        result = roster.import_roster(acting_user(), [r.model_dump() for r in body.households],
+                                      source=f"API: {g.api_token.name}")
+    except roster.RosterRejected as exc:
+        # Rows are numbered from 0 here, as in the JSON list (the service counts a CSV header).
+        raise ValidationError(exc.message, errors={
+            f"households.{e.row - 2}": e.message for e in exc.result.errors}) from None
+    return {"rows": result.rows, "created": result.created, "updated": result.updated,
+            "unchanged": result.unchanged}

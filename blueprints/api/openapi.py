@@ -1,0 +1,347 @@
+"""Operations declared once: their pydantic schemas validate the request, shape the response
+and are the OpenAPI 3.1 document (pydantic writes JSON Schema 2020-12, OpenAPI 3.1's dialect).
+
+A view is declared with `operation(...)`; it receives the parsed `query` and `body` models and
+returns a response model (or `(model, status, headers)`). Write operations are committed here,
+once, after the view returned.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import Response, current_app, g, request
+from flask_babel import gettext as _
+from pydantic import BaseModel
+from pydantic import ValidationError as SchemaError
+from pydantic.json_schema import models_json_schema
+from sqlalchemy.exc import IntegrityError
+
+from blueprints.api import bp
+from blueprints.api.auth import require_scope
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.services import api_tokens
+from marketplace.validation import MAX_INT
+
+#: Query parameters every page understands (the language switch), never "unknown".
+GLOBAL_QUERY = frozenset({"lang"})
+ERROR_TEXT = {
+    400: "The request is not valid",
+    401: "No valid API token",
+    403: "The token lacks the scope, or the account may not do this",
+    404: "Not found, or not yours",
+    409: "Conflicts with the current state",
+    412: "The object changed since it was read (If-Match)",
+    413: "The body is too large",
+    415: "The body is not JSON",
+    422: "A rule of the marketplace refused it, or an Idempotency-Key reused with another body",
+    428: "If-Match is required",
+    429: "Too many requests for this token",
+}
+
+
+class RequestRejected(DomainError):
+    """A request the API refuses before any service sees it (shape, size, type)."""
+
+    def __init__(self, status: int, message: str, errors: dict | None = None,
+                 headers: dict | None = None):
+        super().__init__(message)
+        self.status_code = status
+        self.errors = errors or {}
+        self.headers = headers or {}
+
+
+@dataclass
+class Operation:
+    method: str
+    rule: str
+    endpoint: str
+    summary: str
+    tag: str
+    response: type[BaseModel] | None
+    status: int
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    scope: str | None = None
+    errors: tuple[int, ...] = ()
+    upload: bool = False
+    headers: dict = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
+
+    def statuses(self) -> list[int]:
+        codes = {self.status, *self.errors, 429}
+        if "<" in self.rule:
+            codes.add(404)
+        if self.query or self.body or self.upload:
+            codes.add(400)
+        if self.body:
+            codes |= {413, 415}
+        if self.upload:
+            codes |= {413, 415, 422}
+        if self.scope:
+            codes |= {401, 403}
+        if self.method == "POST":
+            codes.add(422)
+        return sorted(codes)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(method: str, rule: str, *, summary: str, response: type[BaseModel] | None,
+              tag: str, status: int = 200, query: type[BaseModel] | None = None,
+              body: type[BaseModel] | None = None, scope: str | None = None,
+              errors: tuple[int, ...] = (), upload: bool = False):
+    """Declare and route one API operation (rule relative to /api/v1)."""
+
+    def decorate(view):
+        op = Operation(method, rule, view.__name__, summary, tag, response, status, query,
+                       body, scope, errors, upload)
+
+        @wraps(view)
+        def handle(**path):
+            if scope and method == "POST":
+                replay = _replayed_answer(op)
+                if replay is not None:
+                    return replay
+            kwargs = dict(path)
+            if query is not None:
+                kwargs["query"] = _parse(query, _query_args(query))
+            if body is not None:
+                kwargs["body"] = _parse(body, _json_body())
+            result = view(**kwargs)
+            answer = _render(op, result)
+            if method != "GET":
+                if scope and method == "POST":
+                    _remember_answer(op, answer)
+                try:
+                    db.session.commit()
+                except IntegrityError:
+                    # A twin request with the same Idempotency-Key committed first.
+                    db.session.rollback()
+                    replay = _replayed_answer(op) if scope and method == "POST" else None
+                    if replay is None:
+                        raise
+                    return replay
+            return answer
+
+        guarded = require_scope(scope)(handle) if scope else handle
+        bp.add_url_rule("/v1" + rule, endpoint=view.__name__, view_func=guarded,
+                        methods=[method])
+        OPERATIONS.append(op)
+        return guarded
+
+    return decorate
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+def _query_args(model: type[BaseModel]) -> dict:
+    unknown = sorted(set(request.args) - set(model.model_fields) - GLOBAL_QUERY)
+    if unknown:
+        raise RequestRejected(400, _("Unknown parameters."),
+                              {name: _("Unknown field.") for name in unknown})
+    return {k: v for k, v in request.args.items() if k in model.model_fields}
+
+
+def _json_body() -> object:
+    if request.mimetype != "application/json":
+        raise RequestRejected(415, _("Send the body as JSON (Content-Type: application/json)."))
+    request.max_content_length = current_app.config["API_MAX_JSON_BYTES"]
+    raw = request.get_data(cache=True)  # 413 past the limit, through the app's handler
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise RequestRejected(400, _("The body is not valid UTF-8.")) from None
+    except json.JSONDecodeError as exc:
+        raise RequestRejected(400, _("The JSON is malformed at line %(line)d, column %(col)d "
+                                     "(character %(pos)d): %(why)s.", line=exc.lineno,
+                                     col=exc.colno, pos=exc.pos, why=exc.msg)) from None
+
+
+def _parse(model: type[BaseModel], data: object) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except SchemaError as exc:
+        raise RequestRejected(400, _("Some fields are not valid."), field_errors(exc)) from None
+
+
+def field_errors(exc: SchemaError) -> dict:
+    """Pydantic's errors as {"rows.2.price": "message in the reader's language"}."""
+    errors = {}
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        errors.setdefault(where, _field_message(error))
+    return errors
+
+
+def _field_message(error: dict) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind in ("less_than_equal", "less_than"):
+        return _("Enter a number of at most %(n)s.", n=ctx.get("le", ctx.get("lt")))
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Enter a number of at least %(n)s.", n=ctx.get("ge", ctx.get("gt")))
+    if kind.startswith("int_"):
+        return _("Enter a whole number.")
+    if kind == "string_too_long":
+        return _("Enter at most %(n)s characters.", n=ctx.get("max_length"))
+    if kind == "string_too_short":
+        return _("Enter at least %(n)s characters.", n=ctx.get("min_length"))
+    if kind in ("literal_error", "enum"):
+        return _("Choose one of: %(values)s.", values=ctx.get("expected", ""))
+    if kind == "model_type" or kind == "dict_type":
+        return _("Send a JSON object.")
+    return _("This value is not valid.")
+
+
+# --- responses and idempotency ----------------------------------------------------------------
+
+def _render(op: Operation, result) -> Response:
+    headers = {}
+    status = op.status
+    if isinstance(result, tuple):
+        result, status, headers = result
+    if result is None:
+        return Response(status=status, headers=headers)
+    model = result if isinstance(result, BaseModel) else op.response.model_validate(result)
+    body = model.model_dump_json(by_alias=True)
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def _idempotency(op: Operation) -> tuple[str, str] | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 200:
+        raise RequestRejected(400, _("Idempotency-Key must be 1 to 200 characters."))
+    fingerprint = hashlib.sha256(request.get_data(cache=True)).hexdigest()
+    return key, fingerprint
+
+
+def _replayed_answer(op: Operation) -> Response | None:
+    found = _idempotency(op)
+    if found is None:
+        return None
+    key, fingerprint = found
+    first = api_tokens.stored_answer(g.api_token, key, f"{op.method} {request.path}",
+                                     fingerprint)
+    if first is None:
+        return None
+    return Response(first.response_body, status=first.status_code,
+                    mimetype="application/json", headers={"Idempotent-Replayed": "true"})
+
+
+def _remember_answer(op: Operation, answer: Response) -> None:
+    found = _idempotency(op)
+    if found is None or answer.status_code >= 300:
+        return  # refusals are not remembered: a corrected retry with the same key may pass
+    key, fingerprint = found
+    api_tokens.remember_answer(g.api_token, key, f"{op.method} {request.path}", fingerprint,
+                               answer.status_code, answer.get_data(as_text=True))
+
+
+# --- the document -----------------------------------------------------------------------------
+
+def _path_parameters(rule: str) -> list[dict]:
+    params = []
+    for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
+        schema = ({"type": "integer", "minimum": 0, "maximum": MAX_INT}
+                  if converter == "int" else {"type": "string"})
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return params
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    params = []
+    for name, prop in schema["properties"].items():
+        description = prop.pop("description", name)
+        # A query string has no null: an optional parameter is simply left out.
+        options = [o for o in prop.pop("anyOf", ()) if o.get("type") != "null"]
+        value = {k: v for k, v in prop.items() if k not in ("title", "default")}
+        if options:
+            value.update(options[0])
+        if prop.get("default") is not None:
+            value["default"] = prop["default"]
+        params.append({"name": name, "in": "query", "required": name in required,
+                       "description": description, "schema": value})
+    return params
+
+
+def openapi_document(server_url: str) -> dict:
+    """The whole OpenAPI 3.1 document, built from OPERATIONS."""
+    models = {(op.response, "serialization") for op in OPERATIONS if op.response}
+    models |= {(op.body, "validation") for op in OPERATIONS if op.body}
+    refs, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])),
+                                    ref_template="#/components/schemas/{model}")
+    schemas = top.get("$defs", {})
+    schemas["Error"] = {"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string", "description": "What went wrong, in the reader's language"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "Field (dotted path) -> message"}}}
+    paths: dict = {}
+    for op in OPERATIONS:
+        item = paths.setdefault(op.path, {})
+        params = _path_parameters(op.rule) + (_query_parameters(op.query) if op.query else [])
+        if op.method == "POST" and op.scope:
+            params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                           "description": "Repeat a POST safely: the first answer is returned "
+                                          "again; the same key with another body is a 422",
+                           "schema": {"type": "string", "minLength": 1, "maxLength": 200}})
+        if op.method in ("PATCH", "PUT", "DELETE") and 412 in op.errors:
+            params.append({"name": "If-Match", "in": "header", "required": True,
+                           "description": "The ETag you read; a stale one is a 412",
+                           "schema": {"type": "string"}})
+        responses = {}
+        for code in op.statuses():
+            if code == op.status:
+                content = ({"application/json": {"schema": refs[(op.response, "serialization")]}}
+                           if op.response else None)
+                responses[str(code)] = {"description": "Done", **(
+                    {"content": content} if content else {})}
+            else:
+                responses[str(code)] = {"description": ERROR_TEXT.get(code, "Error"),
+                                        "content": {"application/json": {"schema": {
+                                            "$ref": "#/components/schemas/Error"}}}}
+        entry = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
+                 "parameters": params, "responses": responses}
+        if op.scope:
+            entry["security"] = [{"bearer": [op.scope]}]
+            entry["description"] = f"Scope: `{op.scope}`"
+        if op.body:
+            entry["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": refs[(op.body, "validation")]}}}
+        if op.upload:
+            entry["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+                "schema": {"type": "object", "required": ["photo"], "properties": {
+                    "photo": {"type": "string", "contentMediaType": "image/jpeg",
+                              "description": "JPEG, PNG or WebP"},
+                    "alt": {"type": "string", "maxLength": 200}}}}}}
+        item[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Pasar Mandiri API", "version": "1",
+                 "description": "The public catalogue, and with a token a store's products "
+                                "and orders. Money is in whole rupiah; times are UTC."},
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "A personal or service token from the account page. Scopes: "
+                               + "; ".join(f"`{k}`: {v!s}" for k, v in
+                                           api_tokens.SCOPES.items())}},
+        },
+    }

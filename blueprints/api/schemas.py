@@ -1,0 +1,166 @@
+"""The API's shapes (pydantic): requests are refused on unknown fields, responses carry exactly
+what is declared. Money is integer rupiah; times are ISO 8601 UTC."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketplace.search.service import MAX_PAGE
+from marketplace.search.words import MAX_QUERY_CHARS
+from marketplace.validation import MAX_INT
+
+Rupiah = Field(ge=0, le=MAX_INT, description="Whole rupiah")
+
+
+class Shape(BaseModel):
+    """A response: built from our own dicts, so an undeclared field is a bug, not a leak."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Input(BaseModel):
+    """A request: unknown fields are refused and listed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- public catalogue -------------------------------------------------------------------------
+
+class Category(Shape):
+    slug: str
+    name_id: str
+    name_en: str
+    parent: str | None
+    url: str
+
+
+class CategoryList(Shape):
+    items: list[Category]
+
+
+class StoreSummary(Shape):
+    slug: str
+    name: str
+    province_code: str
+    province: str
+    regency: str
+    url: str
+
+
+class Store(StoreSummary):
+    story: str
+    whatsapp: str | None
+    logo: str | None
+    verified_at: str | None = Field(description="ISO 8601, UTC")
+
+
+class ProductSummary(Shape):
+    id: int
+    title: str
+    url: str
+    price_min: int = Field(description="Whole rupiah")
+    price_max: int = Field(description="Whole rupiah")
+    in_stock: bool
+    sold: int
+    rating: float | None
+    rating_count: int
+    image: str | None
+    store: StoreSummary
+
+
+class PublicVariant(Shape):
+    id: int
+    sku: str
+    options: list[str]
+    price: int = Field(description="Whole rupiah")
+    in_stock: bool
+    stock: int
+
+
+class Image(Shape):
+    url: str | None
+    alt: str
+
+
+class FoodPermits(Shape):
+    pirt: str | None
+    halal: str | None
+    halal_expires_on: str | None
+
+
+class Product(ProductSummary):
+    description: str
+    weight_grams: int
+    category: str
+    options: list[str]
+    variants: list[PublicVariant]
+    images: list[Image]
+    food_permits: FoodPermits
+
+
+class ProductPage(Shape):
+    items: list[ProductSummary]
+    total: int
+    page: int
+    pages: int
+    notices: list[str]
+
+
+class ProductSearch(Input):
+    """The parameters of /search, checked: a bad value is a 400, not a silent default."""
+
+    q: str | None = Field(None, max_length=MAX_QUERY_CHARS,
+                          description="Words (Indonesian stemming, prefix and typo tolerant)")
+    category: str | None = Field(None, max_length=120, description="Category slug")
+    province: str | None = Field(None, pattern=r"^\d{2}$",
+                                 description="Province code (Kemendagri)")
+    min_price: int | None = Field(None, ge=0, le=MAX_INT, description="Lowest price, rupiah")
+    max_price: int | None = Field(None, ge=0, le=MAX_INT, description="Highest price, rupiah")
+    in_stock: Literal["1"] | None = Field(None, description="Only products in stock")
+    sort: Literal["relevance", "newest", "price_asc", "price_desc", "best_selling"] | None = \
+        Field(None, description="Order of results")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1")
+
+
+# --- a store's own catalogue (store:write) ----------------------------------------------------
+
+Cursor = Field(None, max_length=64, description="`next_cursor` of the previous page")
+Limit = Field(50, ge=1, le=200, description="Items per page")
+
+
+class VendorVariant(Shape):
+    id: int
+    sku: str
+    option1: str | None
+    option2: str | None
+    price: int = Field(description="Whole rupiah")
+    stock: int
+    active: bool
+
+
+class VendorProduct(Shape):
+    id: int
+    title: str
+    status: Literal["draft", "active", "archived"]
+    category_id: int
+    weight_grams: int
+    description: str
+    option1_name: str | None
+    option2_name: str | None
+    hidden: bool
+    variants: list[VendorVariant]
+    image_count: int
+    updated_at: str = Field(description="ISO 8601, UTC")
+
+
+class VendorProductPage(Shape):
+    items: list[VendorProduct]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at "
+                                                "the end")
+
+
+class VendorProductQuery(Input):
+    status: Literal["draft", "active", "archived"] | None = Field(None, description="Only this "
+                                                                                    "status")
+    cursor: str | None = Cursor
+    limit: int = Limit

@@ -1,0 +1,64 @@
+"""Ministry staff import the PKH graduate roster and subscribe a ministry system to events; a
+store owner enters her NIK and staff see her store as a verified PKH graduate."""
+
+from playwright.sync_api import expect
+
+from tests.fixtures.accounts import PASSWORD
+from tests.web.test_roster import GOOD, NIK_WOMAN
+
+
+def sign_in(page, a11y, live_server, user):
+    page.goto(live_server + "/login")
+    a11y.check()
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    a11y.check()
+
+
+def test_roster_nik_match_and_event_subscription(page, live_server, a11y, db, make_user,
+                                                 make_store, tmp_path):
+    staff = make_user("staff", name="Staf Kemensos")
+    owner = make_user("buyer", name="Siti Aminah")
+    store = make_store(owner=owner, name="Keripik Bu Siti")
+    roster_file = tmp_path / "lulusan.csv"
+    roster_file.write_bytes(GOOD)
+
+    sign_in(page, a11y, live_server, staff)
+    page.get_by_role("link", name="Staf").click()
+    a11y.check()
+    page.get_by_role("link", name="Daftar lulusan PKH").click()
+    a11y.check()
+    page.get_by_label("Berkas daftar (CSV atau JSON)").set_input_files(str(roster_file))
+    page.get_by_role("button", name="Impor daftar").click()
+    expect(page.get_by_text("Daftar diimpor: 2 baris, 2 baru")).to_be_visible()
+    a11y.check()
+
+    page.get_by_role("link", name="Peristiwa untuk sistem kementerian").click()
+    a11y.check()
+    page.get_by_label("Sistem penerima").fill("SIKS-NG Kemensos")
+    page.get_by_label("Alamat (URL) tujuan pengiriman peristiwa").fill(
+        "https://siks.kemensos.go.id/pasar")
+    page.get_by_label("Rahasia penandatanganan (16 karakter atau lebih)").fill(
+        "rahasia-kemensos-0123456789")
+    page.get_by_label("Toko ditangguhkan (store.suspended)").check()
+    page.get_by_role("button", name="Simpan langganan").click()
+    expect(page.get_by_text("Langganan disimpan.")).to_be_visible()
+    a11y.check()
+    page.goto(live_server + "/logout")
+    a11y.check()
+
+    sign_in(page, a11y, live_server, owner)
+    page.goto(live_server + "/vendor/store")
+    a11y.check()
+    page.get_by_label("NIK kepala keluarga (16 angka)").fill(NIK_WOMAN)
+    page.get_by_role("button", name="Periksa NIK saya").click()
+    expect(page.get_by_text("Keluarga Anda ada dalam daftar lulusan PKH")).to_be_visible()
+    a11y.check()
+    page.goto(live_server + "/logout")
+    a11y.check()
+
+    sign_in(page, a11y, live_server, staff)
+    page.goto(f"{live_server}/staff/stores/{store.id}")
+    expect(page.get_by_text("Lulusan PKH terverifikasi")).to_be_visible()
+    a11y.check()
