@@ -24,7 +24,9 @@ def categories():
            errors=(404,))
 def products(query: schemas.ProductSearch):
     """Search public products with the same parameters as /search."""
-    search_query, notices = parse_query(query.model_dump(exclude_none=True), all_categories())
+    # The checked values, spelled as /search receives them (the parser reads query strings).
+    args = {name: str(value) for name, value in query.model_dump(exclude_none=True).items()}
+    search_query, notices = parse_query(args, all_categories())
     result = search(search_query)
     return {"items": [product_summary_json(p) for p in result.items], "total": result.total,
             "page": search_query.page, "pages": result.pages,

@@ -153,8 +153,12 @@ def _query_args(model: type[BaseModel]) -> dict:
 def _json_body() -> object:
     if request.mimetype != "application/json":
         raise RequestRejected(415, _("Send the body as JSON (Content-Type: application/json)."))
-    request.max_content_length = current_app.config["API_MAX_JSON_BYTES"]
-    raw = request.get_data(cache=True)  # 413 past the limit, through the app's handler
+    limit = current_app.config["API_MAX_JSON_BYTES"]
+    if (request.content_length or 0) > limit:
+        raise RequestRejected(413, _("The request body is too large."))
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:  # a chunked body has no Content-Length to refuse it by
+        raise RequestRejected(413, _("The request body is too large."))
     try:
         return json.loads(raw)
     except UnicodeDecodeError:

@@ -124,7 +124,8 @@ class ProductSearch(Input):
 
 # --- a store's own catalogue (store:write) ----------------------------------------------------
 
-Cursor = Field(None, max_length=64, description="`next_cursor` of the previous page")
+Cursor = Field(None, ge=1, le=MAX_INT, description="`next_cursor` of the previous page (the "
+                                                   "page continues below this id)")
 Limit = Field(50, ge=1, le=200, description="Items per page")
 
 
@@ -155,12 +156,70 @@ class VendorProduct(Shape):
 
 class VendorProductPage(Shape):
     items: list[VendorProduct]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at "
+    next_cursor: int | None = Field(description="Pass as `cursor` for the next page; null at "
                                                 "the end")
 
 
 class VendorProductQuery(Input):
     status: Literal["draft", "active", "archived"] | None = Field(None, description="Only this "
                                                                                     "status")
-    cursor: str | None = Cursor
+    cursor: int | None = Cursor
     limit: int = Limit
+
+
+class PriceStockRow(Input):
+    variant_id: int = Field(ge=1, le=MAX_INT)
+    price: int = Field(ge=0, le=MAX_INT, description="Whole rupiah (Rp100 to Rp1.000.000.000)")
+    stock: int = Field(ge=0, le=MAX_INT, description="0 to 1,000,000")
+
+
+class PriceStockUpdate(Input):
+    """All rows are applied, or none: any bad row is reported and nothing changes."""
+
+    rows: list[PriceStockRow] = Field(min_length=1, max_length=500)
+
+
+class PriceStockResult(Shape):
+    updated: int
+
+
+# --- a store's orders (orders:write) ----------------------------------------------------------
+
+OrderStatusName = Literal["awaiting_payment", "new", "processing", "shipped", "delivered",
+                          "completed", "cancelled"]
+
+
+class VendorOrder(Shape):
+    reference: str
+    status: OrderStatusName
+    payment_method: str
+    payment_status: str
+    shipping_method: str
+    subtotal: int = Field(description="Whole rupiah")
+    shipping_fee: int = Field(description="Whole rupiah")
+    total: int = Field(description="Whole rupiah")
+    units: int
+    courier: str | None
+    tracking_number: str | None
+    cancel_reason: str | None
+    created_at: str = Field(description="ISO 8601, UTC")
+
+
+class VendorOrderPage(Shape):
+    items: list[VendorOrder]
+    next_cursor: int | None
+
+
+class VendorOrderQuery(Input):
+    status: OrderStatusName | None = Field(None, description="Only orders in this status")
+    cursor: int | None = Cursor
+    limit: int = Limit
+
+
+class Shipment(Input):
+    courier: str | None = Field(None, max_length=60, description="e.g. JNE, J&T, SiCepat")
+    tracking_number: str | None = Field(None, max_length=60, description="Nomor resi")
+
+
+class Cancellation(Input):
+    reason: str = Field(min_length=1, max_length=500)

@@ -436,3 +436,24 @@ def products_of(store: Store, status: str | None = None, query: str | None = Non
         selectinload(Product.variants), selectinload(Product.images),
         joinedload(Product.cover_image),
     ).order_by(Product.created_at.desc(), Product.id.desc())
+
+
+def set_prices_and_stock(actor: User, rows: list[dict]) -> int:
+    """Price and stock of many variants (dicts of variant_id, price, stock): every row is
+    checked by the quick edit's own rules, and all are applied or none. Returns the count.
+
+    :raises ValidationError: per row ("rows.3.price": message); nothing is changed.
+    """
+    errors = {}
+    for number, row in enumerate(rows):
+        try:
+            set_price_and_stock(actor, own_variant(actor, row["variant_id"]), row["price"],
+                                row["stock"])
+        except NotFound:
+            errors[f"rows.{number}.variant_id"] = _("No such variant in your store.")
+        except ValidationError as exc:
+            errors.update({f"rows.{number}.{field}": message
+                           for field, message in exc.errors.items()})
+    if errors:
+        raise ValidationError(_("Nothing was changed: fix the rows listed."), errors=errors)
+    return len(rows)

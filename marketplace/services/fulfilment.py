@@ -487,3 +487,14 @@ def desk_query(store: Store, tab: str):
         return query.order_by(Order.created_at, Order.id)
     return query.order_by(Order.created_at.desc(), Order.id.desc())
 
+
+
+def orders_of_store(store, status: str | None, before_id: int | None, limit: int) -> list:
+    """The store's orders, newest (highest id) first, optionally of one status, continuing
+    below `before_id` (keyset pagination)."""
+    statement = select(Order).where(Order.store_id == store.id)
+    if status:
+        statement = statement.where(Order.status == OrderStatus(status))
+    if before_id is not None:
+        statement = statement.where(Order.id < before_id)
+    return list(db.session.scalars(statement.order_by(Order.id.desc()).limit(limit)))
