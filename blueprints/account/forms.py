@@ -11,7 +11,7 @@ from blueprints.forms import Form
 class ProfileForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=20)])
-    locale = SelectField(_l("Language"),
+    locale = SelectField(_l("Preferred language"),
                          choices=[("id", "Bahasa Indonesia"), ("en", "English")])
 
 

@@ -19,7 +19,8 @@ from marketplace.services import groups
 class MemberForm(Form):
     person = StringField(_l("Member's email or phone number"),
                          validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=list(groups.ROLES.items()))
+    # A new member is most often a plain member; only the owner holds "owner".
+    role = SelectField(_l("Role"), choices=list(groups.ROLES.items()), default="member")
     share = DecimalField(_l("Share of the income (%)"), places=2,
                          validators=[DataRequired(), NumberRange(min=0.01, max=100)])
 

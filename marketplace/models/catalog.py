@@ -99,6 +99,12 @@ class Product(db.Model):
     def path_slug(self) -> str:
         return f"{self.id}-{self.slug}"
 
+    @property
+    def is_public(self) -> bool:
+        """Buyers may open its page (the same test as search.service.public_products)."""
+        return (self.status == ProductStatus.ACTIVE and not self.hidden
+                and self.store.is_public)
+
 
 class Variant(db.Model):
     """What is actually sold: price and stock live here (as on an Oscar stock record)."""

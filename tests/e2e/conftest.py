@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from marketplace import create_app
 from tests.conftest import settings_for_tests
+from tests.fixtures.accounts import PASSWORD
 from tests.support.postgres import free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,6 +62,19 @@ def live_server(live_app):
     server.shutdown()
 
 
+# A landmark is picked by its name (a screen reader lists them): named like another landmark
+# or like a field, it leaves a person guessing (issue 11, item 5).
+_NAMED_TWICE = """() => {
+  const name = el => (el.getAttribute('aria-label') || '').trim();
+  const landmarks = [...document.querySelectorAll('nav, form[aria-label], [role=search], '
+                                                  + '[role=region][aria-label]')].map(name);
+  const fields = new Set();
+  for (const el of document.querySelectorAll('input, select, textarea'))
+    for (const label of el.labels || []) fields.add(label.textContent.trim());
+  return landmarks.filter((n, i) => n && (landmarks.indexOf(n) !== i || fields.has(n)));
+}"""
+
+
 class A11y:
     """Runs axe-core on the page; every URL the browser lands on must have been checked."""
 
@@ -78,6 +93,8 @@ class A11y:
         assert not serious, f"{self.page.url}: " + "; ".join(
             f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in serious
         )
+        twice = self.page.evaluate(_NAMED_TWICE)
+        assert not twice, f"{self.page.url}: two things on the page are named {twice}"
         self.checked.add(self.page.url)
 
     def unchecked(self) -> list[str]:
@@ -91,3 +108,46 @@ def a11y(page, db):
     yield checker
     missing = checker.unchecked()
     assert not missing, f"pages visited without an axe check: {missing}"
+
+
+class Visitor:
+    """A person on the site: comes in once through the front page, then goes by links only."""
+
+    def __init__(self, page, live_server, a11y, monkeypatch) -> None:
+        self.page, self.a11y, self._monkeypatch = page, a11y, monkeypatch
+        self.root = live_server + "/"
+
+    def arrive(self) -> None:
+        """Open the site root, the journey's one typed address; any later `goto` fails."""
+        self.page.goto(self.root)
+        self.a11y.check()
+
+        def typed_address(url, **_kwargs):
+            pytest.fail(f"a journey goes by links and buttons; typed address: {url}")
+        self._monkeypatch.setattr(self.page, "goto", typed_address)
+
+    def menu(self, name: str) -> None:
+        """Follow a link of the account menu in the header, present on every page."""
+        self.page.get_by_role("navigation", name="Akun").get_by_role(
+            "link", name=name, exact=True).click()
+        self.a11y.check()
+
+    def log_in(self, identifier: str, password: str = PASSWORD) -> None:
+        self.menu("Masuk")
+        self.page.get_by_label("Email atau nomor HP").fill(identifier)
+        self.page.get_by_label("Kata sandi").fill(password)
+        self.page.get_by_role("button", name="Masuk").click()
+        expect(self.page.get_by_role("link", name="Keluar")).to_be_visible()
+        self.a11y.check()
+
+    def log_out(self) -> None:
+        self.menu("Keluar")
+        self.page.get_by_role("button", name="Keluar sekarang").click()
+        expect(self.page.get_by_text("Anda sudah keluar.")).to_be_visible()
+        self.a11y.check()
+
+
+@pytest.fixture
+def visitor(page, live_server, a11y, monkeypatch):
+    """The browser's person; `visitor.arrive()` opens the site, then links and buttons only."""
+    return Visitor(page, live_server, a11y, monkeypatch)

@@ -3,9 +3,8 @@
 from playwright.sync_api import expect
 
 
-def test_register_logout_login_and_switch_language(page, live_server, a11y):
-    page.goto(live_server + "/")
-    a11y.check()
+def test_register_logout_login_and_switch_language(page, visitor, a11y):
+    visitor.arrive()
     page.get_by_role("link", name="Daftar").click()
     a11y.check()
     page.get_by_label("Nama lengkap").fill("Sri Wahyuni")
@@ -40,5 +39,5 @@ def test_register_logout_login_and_switch_language(page, live_server, a11y):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     a11y.check()
     page.get_by_role("link", name="Profile").click()
-    expect(page.get_by_role("combobox", name="Language")).to_have_value("en")
+    expect(page.get_by_role("combobox", name="Preferred language")).to_have_value("en")
     a11y.check()

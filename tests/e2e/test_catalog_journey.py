@@ -3,9 +3,8 @@
 from playwright.sync_api import expect
 
 
-def test_search_filter_product_store_and_language(page, live_server, a11y, search_corpus):
-    page.goto(live_server + "/")
-    a11y.check()
+def test_search_filter_product_store_and_language(page, visitor, a11y, search_corpus):
+    visitor.arrive()
     expect(page.get_by_role("heading", name="Produk terbaru")).to_be_visible()
 
     page.get_by_label("Cari produk").fill("kripik")  # a typo still finds the chips

@@ -7,26 +7,16 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import A11y
-from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.catalog import photo_bytes
 
 
-def _log_in(page, live_server, a11y, identifier, password=PASSWORD):
-    page.goto(live_server + "/")
-    a11y.check()
-    page.get_by_role("link", name="Masuk").click()
-    a11y.check()
-    page.get_by_label("Email atau nomor HP").fill(identifier)
-    page.get_by_label("Kata sandi").fill(password)
-    page.get_by_role("button", name="Masuk").click()
-
-
-def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, live_server, a11y,
+def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, visitor, a11y,
                                                           make_facilitator, categories, db):
     facilitator = make_facilitator("33")
 
     # The facilitator registers Ibu Sari with her phone number only, with her consent.
-    _log_in(page, live_server, a11y, facilitator.email)
+    visitor.arrive()
+    visitor.log_in(facilitator.email)
     page.get_by_role("link", name="Pendamping", exact=True).click()
     expect(page.get_by_role("heading", name="Dampingan saya")).to_be_visible()
     a11y.check()
@@ -83,8 +73,7 @@ def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, live_se
     a11y.check()
     code = page.locator("p.code strong").inner_text()
     link = re.search(r"(http://\S+/activate\S+),", page.get_by_text("Ia membuka").inner_text())[1]
-    page.goto(live_server + "/pendamping/")
-    a11y.check()
+    visitor.menu("Pendamping")
     page.get_by_role("button", name="Kelola Keripik Bu Sari").click()  # keeps working on it
     a11y.check()
 
@@ -92,7 +81,7 @@ def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, live_se
     her_phone = browser.new_context(viewport={"width": 390, "height": 800}, locale="id-ID")
     her = her_phone.new_page()
     her_a11y = A11y(her)
-    her.goto(link)
+    her.goto(link)  # the one-time link the facilitator handed over
     her_a11y.check()
     expect(her.get_by_label("Kode dari pendamping Anda")).to_have_value(code)
     her.get_by_label("Kata sandi baru", exact=True).fill("KeripikSari2026")

@@ -5,7 +5,6 @@ import pytest
 from playwright.sync_api import expect
 
 from marketplace.database import set_write_intent
-from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.orders import ADDRESS
 
 
@@ -18,25 +17,11 @@ def live_stripe(live_app, localstripe_server):
     live_app.config.update(STRIPE_SECRET_KEY=None, STRIPE_API_BASE=None)
 
 
-def _login(page, live_server, a11y, email):
-    page.goto(live_server + "/login")
+def _add(page, a11y, title, quantity):
+    """From any page: the brand link home, the product among the newest, into the cart."""
+    page.get_by_role("link", name="Pasar Mandiri", exact=True).click()
     a11y.check()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    expect(page.get_by_role("link", name="Keluar")).to_be_visible()
-    a11y.check()
-
-
-def _logout(page, a11y):
-    page.get_by_role("link", name="Keluar").click()
-    a11y.check()
-    page.get_by_role("button", name="Keluar sekarang").click()
-    a11y.check()
-
-
-def _add(page, live_server, a11y, product, quantity):
-    page.goto(f"{live_server}/p/{product.id}-{product.slug}")
+    page.get_by_role("link", name=title).first.click()
     a11y.check()
     page.get_by_label("Jumlah").fill(str(quantity))
     page.get_by_role("button", name="Masukkan keranjang").click()
@@ -54,23 +39,23 @@ def _fill_address(page):
     page.get_by_label("Kode pos").fill(ADDRESS["postal_code"])
 
 
-def test_guest_cart_two_stores_login_and_card_payment(page, live_server, a11y, db, live_stripe,
+def test_guest_cart_two_stores_login_and_card_payment(page, visitor, a11y, db, live_stripe,
                                                       make_user, make_store, make_product):
-    batik = make_product(store=make_store(name="Batik Bu Ani"), title="Kain Batik Tulis",
-                         price=150_000, stock=3)
-    keripik = make_product(store=make_store(name="Keripik Pak Budi"), title="Keripik Pisang",
-                           price=20_000, stock=10)
+    make_product(store=make_store(name="Batik Bu Ani"), title="Kain Batik Tulis",
+                 price=150_000, stock=3)
+    make_product(store=make_store(name="Keripik Pak Budi"), title="Keripik Pisang",
+                 price=20_000, stock=10)
     buyer = make_user(name="Rina Pembeli")
     email = buyer.email
     db.session.rollback()
     set_write_intent(False)  # our reads must not hold SQLite's write lock
 
-    _add(page, live_server, a11y, batik, 1)
-    _add(page, live_server, a11y, keripik, 2)
+    visitor.arrive()
+    _add(page, a11y, "Kain Batik Tulis", 1)
+    _add(page, a11y, "Keripik Pisang", 2)
     expect(page.get_by_role("heading", name="Batik Bu Ani")).to_be_visible()
-    _login(page, live_server, a11y, email)
-    page.goto(live_server + "/cart")
-    a11y.check()
+    visitor.log_in(email)
+    visitor.menu("Keranjang")
     expect(page.get_by_label("Jumlah Kain Batik Tulis")).to_have_value("1")
     expect(page.get_by_label("Jumlah Keripik Pisang")).to_have_value("2")
     page.get_by_role("link", name="Checkout").click()
@@ -97,11 +82,11 @@ def test_guest_cart_two_stores_login_and_card_payment(page, live_server, a11y, d
     expect(page.get_by_role("cell", name="Sudah dibayar")).to_have_count(2)
 
 
-def test_bank_transfer_confirmed_by_staff_and_cod(page, live_server, a11y, db, make_user,
+def test_bank_transfer_confirmed_by_staff_and_cod(page, visitor, a11y, db, make_user,
                                                   make_product, tmp_path):
     from tests.fixtures.catalog import photo_bytes
 
-    tenun = make_product(title="Tenun Ikat Sumba", price=300_000, stock=2)
+    make_product(title="Tenun Ikat Sumba", price=300_000, stock=2)
     buyer, staff = make_user(), make_user("staff")
     emails = (buyer.email, staff.email)
     proof = tmp_path / "bukti.jpg"
@@ -109,8 +94,9 @@ def test_bank_transfer_confirmed_by_staff_and_cod(page, live_server, a11y, db, m
     db.session.rollback()
     set_write_intent(False)
 
-    _login(page, live_server, a11y, emails[0])
-    _add(page, live_server, a11y, tenun, 1)
+    visitor.arrive()
+    visitor.log_in(emails[0])
+    _add(page, a11y, "Tenun Ikat Sumba", 1)
     page.get_by_role("link", name="Checkout").click()
     a11y.check()
     _fill_address(page)
@@ -123,22 +109,23 @@ def test_bank_transfer_confirmed_by_staff_and_cod(page, live_server, a11y, db, m
     page.get_by_role("button", name="Unggah bukti transfer").click()
     expect(page.get_by_text("Petugas akan segera memeriksa")).to_be_visible()
     a11y.check()
-    _logout(page, a11y)
+    visitor.log_out()
 
-    _login(page, live_server, a11y, emails[1])
-    page.goto(live_server + "/staff/payments")
+    visitor.log_in(emails[1])
+    visitor.menu("Staf")
+    staff_menu = page.get_by_role("navigation", name="Area staf")
+    staff_menu.get_by_role("link", name="Transfer bank").click()
     a11y.check()
     page.get_by_role("button", name=f"Konfirmasi transfer {reference}").click()
     expect(page.get_by_text("Transfer dikonfirmasi.")).to_be_visible()
     a11y.check()
-    _logout(page, a11y)
+    visitor.log_out()
 
-    _login(page, live_server, a11y, emails[0])
-    page.goto(live_server + "/account/orders")
-    a11y.check()
+    visitor.log_in(emails[0])
+    visitor.menu("Pesanan saya")
     expect(page.get_by_role("cell", name="Sudah dibayar")).to_have_count(1)
     # the same buyer orders the last one, cash on delivery
-    _add(page, live_server, a11y, tenun, 1)
+    _add(page, a11y, "Tenun Ikat Sumba", 1)
     page.get_by_role("link", name="Checkout").click()
     a11y.check()
     expect(page.get_by_label("Kode pos")).to_have_value(ADDRESS["postal_code"])  # saved

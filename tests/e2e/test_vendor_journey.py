@@ -7,22 +7,19 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from marketplace.models import Store
-from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.catalog import photo_bytes
 
 
-def test_open_store_verify_list_product_and_see_it_public(page, live_server, a11y, app,
+def test_open_store_verify_list_product_and_see_it_public(page, visitor, a11y, app,
                                                           make_user, categories, db):
     seller = make_user("buyer", name="Sri Wahyuni")
     staff = make_user("staff")
 
-    page.goto(live_server + "/login")
-    a11y.check()
-    page.get_by_label("Email").fill(seller.email)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
+    email = seller.email
+    db.session.rollback()
+    visitor.arrive()
+    visitor.log_in(email)
     expect(page.get_by_role("link", name="Buka toko")).to_be_visible()  # no store yet
-    a11y.check()
 
     page.get_by_role("link", name="Buka toko").click()
     expect(page.get_by_role("heading", name="Buka toko Anda")).to_be_visible()
@@ -86,7 +83,9 @@ def test_open_store_verify_list_product_and_see_it_public(page, live_server, a11
     expect(page.get_by_text("stok 19")).to_be_visible()
     a11y.check()
 
-    page.goto(f"{live_server}/s/{slug}")
+    vendor_nav.get_by_role("link", name="Tugas", exact=True).click()
+    a11y.check()
+    page.get_by_role("link", name="Lihat halaman toko publik Anda").click()
     a11y.check()
     expect(page.get_by_role("heading", name="Keripik Bu Sri")).to_be_visible()
     expect(page.get_by_text("Keripik Tempe Sagu").first).to_be_visible()

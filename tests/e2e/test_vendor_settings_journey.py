@@ -4,20 +4,17 @@ fixing the rows the upload refused; a hostile "photo" is refused with a clear me
 from playwright.sync_api import expect
 
 from marketplace.services.product_import import template_csv
-from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.catalog import photo_bytes
 
 
-def test_storefront_settings_and_csv_upload(page, live_server, a11y, make_store, categories):
-    store = make_store(name="Tenun Ibu Maria")
-    page.goto(live_server + "/login")
-    a11y.check()
-    page.get_by_label("Email").fill(store.owner.email)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    a11y.check()
-
-    page.goto(live_server + "/vendor/store")
+def test_storefront_settings_and_csv_upload(page, visitor, a11y, db, make_store, categories):
+    email = make_store(name="Tenun Ibu Maria").owner.email
+    db.session.rollback()
+    visitor.arrive()
+    visitor.log_in(email)
+    visitor.menu("Toko saya")
+    vendor_nav = page.get_by_role("navigation", name="Toko saya")
+    vendor_nav.get_by_role("link", name="Pengaturan toko").click()
     a11y.check()
     logo_input = page.get_by_label("Logo baru (JPEG, PNG, atau WebP, maksimal 10 MB)")
     logo_input.set_input_files(files=[{"name": "logo.jpg", "mimeType": "image/jpeg",
@@ -32,7 +29,7 @@ def test_storefront_settings_and_csv_upload(page, live_server, a11y, make_store,
     expect(page.get_by_role("img", name="Logo saat ini")).to_be_visible()
     a11y.check()
 
-    page.get_by_role("link", name="Pengiriman").click()
+    vendor_nav.get_by_role("link", name="Pengiriman").click()
     a11y.check()
     page.get_by_label("Saya antar sendiri di dalam kabupaten/kota saya").check()
     page.get_by_label("Biaya antar sendiri (Rp)").fill("8000")
@@ -44,7 +41,7 @@ def test_storefront_settings_and_csv_upload(page, live_server, a11y, make_store,
     expect(page.get_by_label("Ongkir kurir ke Nusa Tenggara Timur (Rp)")).to_have_value("15000")
     a11y.check()
 
-    page.get_by_role("link", name="Unggah CSV").click()
+    vendor_nav.get_by_role("link", name="Unggah CSV").click()
     a11y.check()
     bad = (b"title,category,weight_grams,sku,price,stock\n"
            b"Kain Tenun Ikat,tenun-ikat,400,TI-1,350000,2\n"
@@ -58,10 +55,14 @@ def test_storefront_settings_and_csv_upload(page, live_server, a11y, make_store,
         .to_be_visible()
     expect(errors).to_contain_text("bukan bilangan bulat")
     a11y.check()
+    page.get_by_role("link", name="Perbaiki berkas lalu unggah lagi").click()
+    a11y.check()
     page.get_by_label("Berkas CSV").set_input_files(files=[{
         "name": "produk.csv", "mimeType": "text/csv",
         "buffer": template_csv(example=True).encode()}])
     page.get_by_role("button", name="Unggah", exact=True).click()
     expect(page.get_by_text("Berhasil mengimpor 2 produk dengan 3 varian.")).to_be_visible()
+    a11y.check()
+    page.get_by_role("link", name="Lihat produk Anda").click()
     expect(page.get_by_role("link", name="Keripik Tempe Sagu", exact=True)).to_be_visible()
     a11y.check()
