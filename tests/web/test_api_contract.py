@@ -7,7 +7,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from marketplace.models import ShippingMethod
+from marketplace.models import ApiTokenKind, ShippingMethod
 from tests.fixtures.api import bearer
 
 #: Generated cases per operation and token: enough to reach every documented answer, small
@@ -18,13 +18,18 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 @pytest.fixture
-def world(make_product, shipping_store, make_token, make_order):
-    """A store with products and an order; a token of each scope its owner may hold."""
+def world(make_product, shipping_store, make_token, make_order, make_user):
+    """A store with products and an order; a token of each scope its owner may hold, and an
+    admin's service tokens for the ministry scopes."""
     product = make_product(store=shipping_store(), title="Keripik Balado", price=20000,
                            stock=50)
     make_order(items=[(product, 1)], shipping=ShippingMethod.COURIER)
     owner = product.store.owner
-    return {scope: bearer(make_token(owner, [scope], name=scope)) for scope in SCOPES}
+    tokens = {scope: bearer(make_token(owner, [scope], name=scope)) for scope in SCOPES}
+    admin = make_user("admin")
+    for scope in ("programme:read", "roster:write", "personal:read"):
+        tokens[scope] = bearer(make_token(admin, [scope], ApiTokenKind.SERVICE, name=scope))
+    return tokens
 
 
 def _run_cases(operation, auth: dict) -> int:
