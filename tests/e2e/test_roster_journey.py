@@ -3,30 +3,23 @@ store owner enters her NIK and staff see her store as a verified PKH graduate.""
 
 from playwright.sync_api import expect
 
-from tests.fixtures.accounts import PASSWORD
 from tests.web.test_roster import GOOD, NIK_WOMAN
 
 
-def sign_in(page, a11y, live_server, user):
-    page.goto(live_server + "/login")
-    a11y.check()
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    a11y.check()
-
-
-def test_roster_nik_match_and_event_subscription(page, live_server, a11y, db, make_user,
+def test_roster_nik_match_and_event_subscription(page, visitor, a11y, db, make_user,
                                                  make_store, tmp_path):
     staff = make_user("staff", name="Staf Kemensos")
     owner = make_user("buyer", name="Siti Aminah")
     store = make_store(owner=owner, name="Keripik Bu Siti")
     roster_file = tmp_path / "lulusan.csv"
     roster_file.write_bytes(GOOD)
+    emails = {"staff": staff.email, "owner": owner.email}
+    store_name = store.name
+    db.session.rollback()  # no open transaction may hold SQLite's lock while the server writes
 
-    sign_in(page, a11y, live_server, staff)
-    page.get_by_role("link", name="Staf").click()
-    a11y.check()
+    visitor.arrive()
+    visitor.log_in(emails["staff"])
+    visitor.menu("Staf")
     page.get_by_role("link", name="Daftar lulusan PKH").click()
     a11y.check()
     page.get_by_label("Berkas daftar (CSV atau JSON)").set_input_files(str(roster_file))
@@ -45,20 +38,26 @@ def test_roster_nik_match_and_event_subscription(page, live_server, a11y, db, ma
     page.get_by_role("button", name="Simpan langganan").click()
     expect(page.get_by_text("Langganan disimpan.")).to_be_visible()
     a11y.check()
-    page.goto(live_server + "/logout")
-    a11y.check()
+    visitor.log_out()
 
-    sign_in(page, a11y, live_server, owner)
-    page.goto(live_server + "/vendor/store")
+    visitor.log_in(emails["owner"])
+    visitor.menu("Toko saya")
+    page.get_by_role("navigation", name="Toko saya").get_by_role(
+        "link", name="Pengaturan toko").click()
     a11y.check()
     page.get_by_label("NIK kepala keluarga (16 angka)").fill(NIK_WOMAN)
     page.get_by_role("button", name="Periksa NIK saya").click()
     expect(page.get_by_text("Keluarga Anda ada dalam daftar lulusan PKH")).to_be_visible()
     a11y.check()
-    page.goto(live_server + "/logout")
-    a11y.check()
+    visitor.log_out()
 
-    sign_in(page, a11y, live_server, staff)
-    page.goto(f"{live_server}/staff/stores/{store.id}")
+    visitor.log_in(emails["staff"])
+    visitor.menu("Staf")
+    staff_menu = page.get_by_role("navigation", name="Area staf")
+    staff_menu.get_by_role("link", name="Verifikasi", exact=True).click()
+    a11y.check()
+    page.get_by_role("link", name="Terverifikasi").click()
+    a11y.check()
+    page.get_by_role("link", name=store_name).click()
     expect(page.get_by_text("Lulusan PKH terverifikasi")).to_be_visible()
     a11y.check()
