@@ -18,7 +18,8 @@ from marketplace.models import (
 )
 from marketplace.services import moderation
 
-ADMIN_ONLY = {"staff.accounts", "staff.set_account_active"}
+ADMIN_ONLY = {"staff.accounts", "staff.set_account_active", "staff.service_tokens",
+              "staff.revoke_service_token"}
 
 
 def staff_rules(app):
