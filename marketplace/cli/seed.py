@@ -2,6 +2,7 @@
 
 import click
 
+from marketplace.database import write_intent
 from marketplace.seed import seed_demo
 
 
@@ -12,8 +13,12 @@ from marketplace.seed import seed_demo
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def seed_demo_command(stores: int, products: int, orders: int, quiet: bool) -> None:
     """Seed the demo data (only what is missing) and print the demo accounts."""
-    for line in seed_demo(stores=stores, products=products, orders=orders, progress=not quiet):
-        click.echo(line)
+    # The seed writes while the job thread sends its emails: on SQLite every transaction must
+    # queue for the write lock up front, or it is refused with "database is locked".
+    with write_intent():
+        for line in seed_demo(stores=stores, products=products, orders=orders,
+                              progress=not quiet):
+            click.echo(line)
 
 
 commands = [seed_demo_command]
