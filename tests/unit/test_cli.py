@@ -46,3 +46,20 @@ def test_seed_demo_is_idempotent(app, db):
     assert counts == (db.session.scalar(select(func.count()).select_from(Category)),
                       db.session.scalar(select(func.count()).select_from(User)))
     assert counts[0] >= 20
+
+
+def test_make_run_seed_beside_the_email_thread(tmp_path):
+    """`make run`'s own path: a file database, jobs (email) on a thread writing while the seed
+    writes. It once failed there with "database is locked"."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    flask = [str(Path(sys.executable).with_name("flask")), "--app", "marketplace"]
+    env = {k: v for k, v in os.environ.items() if k != "JOBS_INLINE"}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.db'}", NIK_HASH_KEY="k" * 32)
+    for args in (["db", "upgrade"], ["seed-demo", "--quiet"]):
+        done = subprocess.run(flask + args, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert "Demo logins:" in done.stdout
