@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
+from marketplace.extensions import limiter
 from marketplace.search.service import forget_cached_words
 from tests.support.moto import MotoServer
 from tests.support.postgres import Cluster
@@ -156,6 +157,14 @@ def settings_for_tests(database_url: str, media_dir: str) -> dict:
         "SERVER_NAME": None,
         "NIK_HASH_KEY": "test-nik-hash-key-0123456789abcdef0123456789",
     }
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off_again():
+    """The Limiter is one object for every app: a test that builds an app with limits on
+    switches them on for the shared test app too, and later tests' logins met 429."""
+    yield
+    limiter.enabled = False
 
 
 @pytest.fixture(scope="session")

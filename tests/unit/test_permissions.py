@@ -33,8 +33,10 @@ ALLOWED = {
     "staff.work": {"staff", "admin"},
     "admin.accounts": {"admin"},
     "admin.personal_data": {"admin"},
+    "accounts.sessions": {"staff", "admin"},
     "store.manage": {"owner"},
     "store.payouts": {"owner"},
+    "store.identity": {"owner"},
     "order.sell": {"owner"},
     "order.buy": {"buyer"},
 }
