@@ -51,7 +51,8 @@ def test_vendor_creates_a_token_on_the_account_page_and_sees_it_once(client, log
     assert answer.status_code == 401
     assert 'error="invalid_token"' in answer.headers["WWW-Authenticate"]
     assert db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action.like("api_token.%"))).all() == ["api_token.create", "api_token.revoke"]
+        AuditEvent.action.like("api_token.%")).order_by(AuditEvent.id)).all() == [
+        "api_token.create", "api_token.revoke"]
 
 
 def test_a_scope_the_person_may_not_grant_is_refused(client, login, make_user, db):
