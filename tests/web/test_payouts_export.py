@@ -237,3 +237,18 @@ def test_starting_needs_the_pages_csrf_token(app, db, browser, owed, staff):
     finally:
         app.config.update(WTF_CSRF_ENABLED=False)
     assert len(_tasks(db)) == 1
+
+
+def test_an_rq_worker_prepares_the_list_once(app, db, browser, owed, staff, redis_server):
+    app.config.update(JOBS_INLINE=False, REDIS_URL=redis_server.url)
+    try:
+        client = browser(staff)
+        location = _prepare(client).headers["Location"]
+        assert _prepare(client).headers["Location"] == location  # same task, same job key
+        [task] = _tasks(db)
+        assert jobs.rq_queue().job_ids.count(f"payouts-export-{task.id}") == 1
+        assert "Menunggu giliran" in client.get(location).get_data(as_text=True)
+        jobs.run_worker(app, burst=True)
+        assert client.get(location + "/payouts.csv").get_data(as_text=True) == EXPECTED
+    finally:
+        app.config.update(JOBS_INLINE=True, REDIS_URL=None)
