@@ -1,10 +1,11 @@
 """Staff: payouts to stores (list, bank CSV prepared by a background job, mark paid) and refund
 disputes."""
 
+import re
 import uuid
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,6 +22,7 @@ from marketplace.models import RefundRequest, Store
 from marketplace.money import format_rupiah
 from marketplace.services import exports, fulfilment, ledger
 from marketplace.storage import PRIVATE_CACHE
+from marketplace.validation import MAX_INT
 
 #: Default lowest balance listed for payout.
 DEFAULT_THRESHOLD = 50_000
@@ -48,9 +50,34 @@ def _threshold() -> int:
     return int_arg("threshold", DEFAULT_THRESHOLD, minimum=0)
 
 
+#: A page key in the address: "<balance>-<store id>" (a balance may pass 2^31 rupiah).
+_KEY = re.compile(r"(\d{1,18})-(\d{1,10})")
+
+
+def _key(name: str) -> tuple[int, int] | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    match = _KEY.fullmatch(raw)
+    if match is None or int(match[2]) > MAX_INT:
+        abort(400)
+    return int(match[1]), int(match[2])
+
+
+def _where() -> dict:
+    """The list's address arguments (threshold and page key), kept by the forms on the page."""
+    return {name: request.args[name] for name in ("threshold", "after", "before")
+            if request.args.get(name)}
+
+
 def _payouts_page(form=None, failed_store=None, status: int = 200):
     threshold = _threshold()
-    return render_template("staff/payouts.html", rows=ledger.stores_to_pay(current_user, threshold),
+    after, before = _key("after"), _key("before")
+    if after and before:
+        abort(400)
+    page = ledger.payouts_page(current_user, threshold, after=after, before=before)
+    return render_template("staff/payouts.html", page=page, where=_where(),
+                           stores_owed=format_decimal(page.stores),
                            threshold=threshold, form=form or PayoutForm(),
                            failed_store=failed_store, action_form=ActionForm(),
                            bank_lists=exports.payouts_exports(current_user)), status
@@ -128,7 +155,7 @@ def payout_mark_paid(store_id: int):
                 "%(reference)s); nothing was added.", store=store.name,
                 amount=format_rupiah(payout.amount, str(get_locale() or "id")),
                 reference=payout.reference), "info")
-    return redirect(url_for("staff.payouts", threshold=_threshold()))
+    return redirect(url_for("staff.payouts", **_where()))
 
 
 @bp.get("/disputes")

@@ -1,8 +1,10 @@
 """The ledger: money owed to stores, as entries; a balance is always a sum, never stored."""
 
+from dataclasses import dataclass
+
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from marketplace.errors import Conflict, ValidationError
 from marketplace.extensions import db
@@ -111,18 +113,91 @@ def entries_query(store: Store):
             .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()))
 
 
+#: Stores on one page of the payouts list.
+PAYOUTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PayoutsPage:
+    """One page of the stores to pay, (store, balance) largest balance first, and the totals of
+    the whole list. `next_after` / `previous_before` are the keys (balance, store id) to pass
+    back for the neighbouring pages; None where there is none."""
+
+    rows: list
+    stores: int
+    total: int
+    next_after: tuple[int, int] | None
+    previous_before: tuple[int, int] | None
+
+
+def _owed(threshold: int):
+    # Each store's balance, kept only when it reaches the threshold (a payout is never 0).
+    return (select(LedgerEntry.store_id, func.sum(LedgerEntry.amount).label("balance"))
+            .group_by(LedgerEntry.store_id)
+            .having(func.sum(LedgerEntry.amount) >= max(threshold, 1)).subquery())
+
+
 def stores_to_pay(staff: User, threshold: int) -> list:
-    """Stores whose balance is at least `threshold`, with their bank details, largest first.
+    """Every store whose balance is at least `threshold`, with its bank details, largest first
+    (the list for the bank; the payouts page reads `payouts_page`).
 
     :raises PermissionDenied: not staff.
     """
     require(staff, "staff.work")
-    total = func.sum(LedgerEntry.amount).label("balance")
+    owed = _owed(threshold)
     return db.session.execute(
-        select(Store, total).join(LedgerEntry, LedgerEntry.store_id == Store.id)
-        .group_by(Store.id).having(func.sum(LedgerEntry.amount) >= max(threshold, 1))
-        .order_by(total.desc(), Store.id)
+        select(Store, owed.c.balance).join(owed, owed.c.store_id == Store.id)
+        .order_by(owed.c.balance.desc(), Store.id)
     ).all()
+
+
+def payouts_page(staff: User, threshold: int, after: tuple[int, int] | None = None,
+                 before: tuple[int, int] | None = None, per_page: int | None = None
+                 ) -> PayoutsPage:
+    """One page of the stores to pay, in the order of `stores_to_pay`: the first page, the one
+    after the key `after` or the one before the key `before` (balance, store id). Keys rather
+    than page numbers, so a store paid meanwhile neither repeats nor skips another; a page
+    that comes out empty or short going back (stores paid since) is the first page instead.
+
+    :raises PermissionDenied: not staff.
+    """
+    require(staff, "staff.work")
+    per_page = per_page or PAYOUTS_PER_PAGE
+    owed = _owed(threshold)
+    stores, total = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(owed.c.balance), 0))).one()
+    balance, store_id = owed.c.balance, Store.id
+    listed = select(Store, balance).join(owed, owed.c.store_id == Store.id)
+    rows = []
+    if before is not None:
+        rows = db.session.execute(
+            listed.where(or_(balance > before[0], and_(balance == before[0],
+                                                       store_id < before[1])))
+            .order_by(balance, store_id.desc()).limit(per_page + 1)).all()
+        if len(rows) > per_page:
+            rows = rows[per_page - 1::-1]
+            return PayoutsPage(rows, stores, int(total), _key(rows[-1]), _key(rows[0]))
+        rows = []  # back at the start: the first page, whole
+    elif after is not None:
+        rows = db.session.execute(
+            listed.where(or_(balance < after[0], and_(balance == after[0],
+                                                      store_id > after[1])))
+            .order_by(balance.desc(), store_id).limit(per_page + 1)).all()
+        if rows:
+            more = len(rows) > per_page
+            rows = rows[:per_page]
+            return PayoutsPage(rows, stores, int(total), _key(rows[-1]) if more else None,
+                               _key(rows[0]))
+    rows = db.session.execute(
+        listed.order_by(balance.desc(), store_id).limit(per_page + 1)).all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return PayoutsPage(rows, stores, int(total), _key(rows[-1]) if more else None, None)
+
+
+def _key(row) -> tuple[int, int]:
+    store, balance = row
+    return int(balance), store.id
 
 
 def _lock_store(store: Store) -> None:

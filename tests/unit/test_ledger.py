@@ -105,3 +105,56 @@ def test_cod_sale_is_credited_only_when_cash_received(db, make_order):
     db.session.commit()
     assert order.status == OrderStatus.DELIVERED
     assert ledger.balance(order.store) == 0
+
+
+def _walk(staff, threshold: int, per_page: int) -> tuple[list, list]:
+    """Every page of the payouts list, following the keys forward and then back again."""
+    forward = [ledger.payouts_page(staff, threshold, per_page=per_page)]
+    while forward[-1].next_after:
+        forward.append(ledger.payouts_page(staff, threshold, after=forward[-1].next_after,
+                                           per_page=per_page))
+    backward = [forward[-1]]
+    while backward[-1].previous_before:
+        backward.append(ledger.payouts_page(staff, threshold,
+                                            before=backward[-1].previous_before,
+                                            per_page=per_page))
+    return forward, backward
+
+
+def _ids(pages) -> list[tuple[int, int]]:
+    return [(store.id, int(balance)) for page in pages for store, balance in page.rows]
+
+
+def test_payouts_pages_list_every_store_once_with_the_totals(db, owed_stores, staff):
+    everyone = [(s.id, int(b)) for s, b in ledger.stores_to_pay(staff, 50_000)]
+    assert [b for _id, b in everyone] == [120_000, 70_000, 60_000, 60_000, 60_000, 55_000]
+    for per_page in (1, 2, 4, 6, 50):
+        forward, backward = _walk(staff, 50_000, per_page)
+        assert _ids(forward) == everyone
+        assert _ids(reversed(backward)) == everyone
+        assert forward[0].previous_before is None and forward[-1].next_after is None
+        assert all(len(page.rows) == per_page for page in forward[:-1])
+        for page in forward:
+            assert (page.stores, page.total) == (6, 425_000)
+    nobody = ledger.payouts_page(staff, 200_000)
+    assert (nobody.rows, nobody.stores, nobody.total, nobody.next_after) == ([], 0, 0, None)
+
+
+def test_a_store_paid_meanwhile_moves_no_other_store_off_the_pages(db, owed_stores, staff):
+    first = ledger.payouts_page(staff, 50_000, per_page=2)
+    paid, _balance = first.rows[0]
+    ledger.record_payout(staff, paid, 120_000, "BRI-0001")
+    db.session.commit()
+    second = ledger.payouts_page(staff, 50_000, after=first.next_after, per_page=2)
+    everyone = [(s.id, int(b)) for s, b in ledger.stores_to_pay(staff, 1)]
+    assert _ids([first])[1:] + _ids([second]) == everyone[:3]
+    assert (second.stores, second.total) == (5, 305_000)
+    # A page of keys beyond the end (its stores were paid since) is the first page again.
+    assert _ids([ledger.payouts_page(staff, 50_000, after=(1, 1), per_page=2)]) == everyone[:2]
+    assert _ids([ledger.payouts_page(staff, 50_000, before=(10**9, 1), per_page=2)]
+                ) == everyone[:2]
+
+
+def test_payouts_page_is_for_staff_only(db, owed_stores, make_user):
+    with pytest.raises(PermissionDenied):
+        ledger.payouts_page(make_user("vendor"), 1)

@@ -83,3 +83,41 @@ def test_staff_decides_a_dispute(db, client, login, order_in, staff):
     db.session.expire_all()
     assert request.status == RefundRequestStatus.ACCEPTED
     assert ledger.balance(order.store) == order.total - 8000
+
+
+def _stores_on(html: str) -> list[str]:
+    return re.findall(r"<h3>([^<]+)</h3>", html)
+
+
+def _link(html: str, rel: str) -> str | None:
+    found = re.search(rf'rel="{rel}" href="([^"]+)"', html)
+    return found and found[1].replace("&amp;", "&")
+
+
+def test_payouts_list_comes_in_pages_followed_by_plain_links(
+        db, client, login, owed_stores, staff, monkeypatch):
+    monkeypatch.setattr(ledger, "PAYOUTS_PER_PAGE", 4)
+    login(staff)
+    everyone = [store.name for store, _b in ledger.stores_to_pay(staff, 50_000)]
+    first = client.get("/staff/payouts").get_data(as_text=True)  # the old address
+    assert "Toko yang perlu dibayar: 6 · Jumlah terutang: Rp425.000" in first
+    assert _stores_on(first) == everyone[:4] and _link(first, "prev") is None
+    second = client.get(_link(first, "next")).get_data(as_text=True)
+    assert _stores_on(second) == everyone[4:] and _link(second, "next") is None
+    assert "Rp425.000" in second
+    assert _stores_on(client.get(_link(second, "prev")).get_data(as_text=True)) == everyone[:4]
+    # Paying the first store of the second page comes back to the rest of that page.
+    [action] = re.findall(r'action="(/staff/payouts/\d+\?[^"]*after=[^"]+)"', second)[:1]
+    response = client.post(action.replace("&amp;", "&"),
+                           data={"amount": "60000", "reference": "BRI-0002"})
+    assert response.status_code == 302 and "after=" in response.headers["Location"]
+    after = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _stores_on(after) == everyone[5:] and "Rp365.000" in after
+
+
+@pytest.mark.parametrize("query", ["after=abc", "after=60000", "before=-1-5",
+                                   "after=1-99999999999", "after=1000000000000000000000-1",
+                                   "after=60000-1&before=60000-1"])
+def test_payouts_page_refuses_a_made_up_page_key(db, client, login, owed_stores, staff, query):
+    login(staff)
+    assert client.get(f"/staff/payouts?{query}").status_code == 400
