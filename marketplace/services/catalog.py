@@ -118,8 +118,18 @@ def create_product(actor: User, store: Store, *, title: str, category_id: int,
         product.variants.append(Variant(store_id=store.id, active=True, **values))
     db.session.add(product)
     refresh_listing(product)
-    db.session.flush()
+    _flush_skus()
     return product
+
+
+def _flush_skus() -> None:
+    """Flush; a SKU taken meanwhile by a concurrent save (past the check) is a 422, not a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise ValidationError(_("Each SKU can be used once in your store."),
+                              field="variants") from exc
 
 
 def _apply_fields(product: Product, *, title, category_id, weight_grams, description, status,
@@ -193,12 +203,15 @@ _HALAL = re.compile(r"^(ID\d{14,17}|\d{14}|LPPOM-\d{14})$")
 _NIB = re.compile(r"^\d{13}$")
 
 
-def own_product(actor: User, product_id: int) -> Product:
-    """A product of the actor's own store; anyone else's (or none) is not found.
+def own_product(actor: User, product_id: int, *, lock: bool = False) -> Product:
+    """A product of the actor's own store; anyone else's (or none) is not found. `lock` holds
+    its row until the transaction ends (PostgreSQL), so a check-then-write cannot interleave
+    with another writer.
 
     :raises NotFound: no such product in the actor's store.
     """
-    product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
+    product = db.session.get(Product, product_id, with_for_update=lock or None) \
+        if isinstance(product_id, int) else None
     if product is None or not can(actor, "store.manage", product.store):
         raise NotFound()
     return product
@@ -294,12 +307,7 @@ def update_product(actor: User, product: Product, *, title: str, category_id: in
             variant.active = False
             variant.position = MAX_VARIANTS + index
     refresh_listing(product)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:  # e.g. two variants swapping SKUs in one save
-        raise ValidationError(_("Each SKU can be used once in your store."),
-                              field="variants") from exc
+    _flush_skus()  # e.g. two variants swapping SKUs in one save
     return product
 
 
