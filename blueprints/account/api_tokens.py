@@ -1,4 +1,8 @@
-"""The person's own API tokens: create one (its secret shown once), revoke one."""
+"""The person's own API tokens: create one (its secret shown once), revoke one.
+
+The admins' service-token pages (blueprints/staff/api_tokens.py) are the same two pages for
+another kind of token, so both areas call `token_page` and `revoke_and_return`.
+"""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,36 +23,45 @@ def token_form(kind: ApiTokenKind) -> ApiTokenForm:
                                 api_tokens.SCOPES, api_tokens.LIFETIMES)
 
 
-@bp.route("/api-tokens", methods=["GET", "POST"])
-@login_required
-def api_tokens_page():
-    """List, create: the secret appears in this one answer only, never in a redirect."""
-    form = token_form(ApiTokenKind.PERSONAL)
+def token_page(kind: ApiTokenKind, template: str, tokens) -> tuple[str, int]:
+    """List and create: the secret appears in this one answer only, never in a redirect.
+
+    `tokens` is called after a creation so the new token is in the list."""
+    form = token_form(kind)
     secret = None
     if form.validate_on_submit():
         try:
-            _token, secret = api_tokens.create_token(current_user, ApiTokenKind.PERSONAL,
-                                                     form.name.data, form.scopes.data,
-                                                     form.days.data)
+            _token, secret = api_tokens.create_token(current_user, kind, form.name.data,
+                                                     form.scopes.data, form.days.data)
         except ValidationError as exc:
             db.session.rollback()
             show_errors(form, exc)
         else:
             db.session.commit()
-            form = token_form(ApiTokenKind.PERSONAL)
+            form = token_form(kind)
             form.name.data = ""
     status = 422 if request.method == "POST" and secret is None else 200
-    return render_template("account/api_tokens.html", form=form, secret=secret,
-                           tokens=api_tokens.tokens_of(current_user),
+    return render_template(template, form=form, secret=secret, tokens=tokens(),
                            action_form=Form()), status
+
+
+def revoke_and_return(token_id: int, endpoint: str):
+    if Form().validate_on_submit():
+        api_tokens.revoke_token(current_user, token_id)
+        db.session.commit()
+        flash(_("The token has been revoked. It no longer works."), "success")
+    return redirect(url_for(endpoint))
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens_page():
+    return token_page(ApiTokenKind.PERSONAL, "account/api_tokens.html",
+                      lambda: api_tokens.tokens_of(current_user))
 
 
 @bp.post("/api-tokens/<int:token_id>/revoke")
 @login_required
 def revoke_api_token(token_id: int):
     """Stop one of her tokens working."""
-    if Form().validate_on_submit():
-        api_tokens.revoke_token(current_user, token_id)
-        db.session.commit()
-        flash(_("The token has been revoked. It no longer works."), "success")
-    return redirect(url_for("account.api_tokens_page"))
+    return revoke_and_return(token_id, "account.api_tokens_page")

@@ -13,7 +13,7 @@ from blueprints.api.openapi import RequestRejected, operation
 from blueprints.api.schemas import Input, Shape
 from marketplace.clock import as_utc
 from marketplace.errors import ValidationError
-from marketplace.services import ministry, roster
+from marketplace.services import ministry, roster, training
 from marketplace.validation import db_int, is_sane_date
 
 PERSONAL_SCOPE = "personal:read"
@@ -123,21 +123,9 @@ class TrainingMonth(Shape):
     attendances: int
 
 
-class TrainingOutcome(Shape):
-    months_since: int
-    trained_stores: int
-    trained_selling_pct: float | None
-    trained_median_sales: int | None
-    trained_graduated_pct: float | None
-    other_stores: int
-    other_selling_pct: float | None
-    other_median_sales: int | None
-    other_graduated_pct: float | None
-
-
 class TrainingFigures(Shape):
     by_month: list[TrainingMonth]
-    outcomes: list[TrainingOutcome]
+    outcomes: list[training.OutcomeRow]  # the staff page's table, one definition
 
 
 class RosterRow(Input):

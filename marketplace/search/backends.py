@@ -4,15 +4,19 @@ Both index words as written and are handed the same lists of words to look for (
 `words.py`), so they find the same products. Each turns groups of words (any word of a group
 matches; every group must, or any) into its own query text, which is always a bound
 parameter; the words are letters and digits only, so no user text reaches either syntax.
+Filters arrive the same way, as groups of tokens every one of which must match (see
+`facets.py`); they are looked up apart from the words, which never match them.
 """
 
 from sqlalchemy import Select, bindparam, cast, column, literal_column, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.models import Product
+from marketplace.search.facets import PREFIX
 from marketplace.search.words import Term
 
 Groups = list[list[Term]]
+Facets = list[list[str]]
 
 
 class SQLiteBackend:
@@ -23,30 +27,45 @@ class SQLiteBackend:
     #: FTS5 walks its matches in rowid order itself, so a window of them needs no sort.
     newest = index.c.rowid.desc()
 
-    def match(self, stmt: Select, groups: Groups, *, every: bool = True) -> Select:
-        expression = (" AND " if every else " OR ").join(
+    def match(self, stmt: Select, groups: Groups, *, every: bool = True,
+              facets: Facets = ()) -> Select:
+        words = (" AND " if every else " OR ").join(
             "(" + " OR ".join(f'"{t.word}"' + ("*" if t.prefix else "") for t in group) + ")"
             for group in groups)
+        expression = " AND ".join([
+            f"{{title category store description}} : ({words})",
+            *("{facets} : (" + " OR ".join(f'"{token}"' for token in group) + ")"
+              for group in facets)])
         return stmt.join(self.index, self.index.c.rowid == Product.id).where(
             self.fts.op("MATCH")(bindparam("fts_query", expression)))
 
     def vocabulary(self, connection) -> list[tuple[str, int]]:
-        return list(connection.execute(text("SELECT term, doc FROM product_search_vocab")))
+        # Filter tokens are not words a buyer's typo could mean.
+        return list(connection.execute(text(
+            "SELECT term, doc FROM product_search_vocab WHERE term < :start OR term >= :end"),
+            {"start": PREFIX, "end": PREFIX[:-1] + chr(ord(PREFIX[-1]) + 1)}))
 
 
 class PostgresBackend:
     """A `simple` tsvector per product (title weighted A) in a GIN index."""
 
-    index = table("product_search", column("product_id"), column("document"))
+    index = table("product_search", column("product_id"), column("document"), column("facets"))
     newest = Product.id.desc()
 
-    def match(self, stmt: Select, groups: Groups, *, every: bool = True) -> Select:
+    def match(self, stmt: Select, groups: Groups, *, every: bool = True,
+              facets: Facets = ()) -> Select:
         # A cast, not to_tsquery(): the words are already normalised as the index stores them.
         value = (" & " if every else " | ").join(
             "(" + " | ".join(f"'{t.word}'" + (":*" if t.prefix else "") for t in group) + ")"
             for group in groups)
-        return stmt.join(self.index, self.index.c.product_id == Product.id).where(
+        stmt = stmt.join(self.index, self.index.c.product_id == Product.id).where(
             self.index.c.document.op("@@")(cast(bindparam("ts_query", value), TSQUERY)))
+        if facets:
+            tokens = " & ".join(
+                "(" + " | ".join(f"'{token}'" for token in group) + ")" for group in facets)
+            stmt = stmt.where(
+                self.index.c.facets.op("@@")(cast(bindparam("facet_query", tokens), TSQUERY)))
+        return stmt
 
     #: Documents read to estimate how common each word is (a sample of a large index).
     SAMPLE_DOCUMENTS = 20_000

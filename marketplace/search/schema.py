@@ -14,6 +14,8 @@ trigger on `stores` or `categories` cannot reconstruct for every product of a jo
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
+from marketplace.search import facets
+
 #: Table name (and prefix of its FTS5 shadow tables) the models do not describe.
 INDEX_TABLE = "product_search"
 UNMANAGED = (INDEX_TABLE,)
@@ -24,15 +26,25 @@ _SQLITE_CATEGORY = (
     " FROM categories c LEFT JOIN categories pc ON pc.id = c.parent_id WHERE c.id = {cat})"
 )
 
+# The filter tokens of a product (see facets.py), space-separated: concatenating NULL (out of
+# stock) with a space gives NULL, which coalesce drops.
+_FACETS = facets.sql_tokens("p.price_min", "p.stock_total", "s.province_code")
+_SQLITE_FACETS = " || ".join(f"coalesce({token} || ' ', '')" for token in _FACETS)
+
 _SQLITE_INSERT_PRODUCTS = (
-    "INSERT INTO product_search(rowid, title, category, store, description) "
+    "INSERT INTO product_search(rowid, title, category, store, description, facets) "
     "SELECT p.id, p.title, " + _SQLITE_CATEGORY.format(cat="p.category_id") + ", s.name, "
-    "p.description FROM products p JOIN stores s ON s.id = p.store_id WHERE {where};"
+    "p.description, " + _SQLITE_FACETS + " FROM products p JOIN stores s ON s.id = p.store_id "
+    "WHERE {where};"
 )
+#: When a product's filter tokens change: its price, or whether it is in stock (not every
+#: sale: most change the stock and leave it in stock).
+_FACETS_CHANGED = ("old.price_min != new.price_min "
+                   "OR (old.stock_total > 0) != (new.stock_total > 0)")
 
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS product_search USING fts5("
-    "title, category, store, description, "
+    "title, category, store, description, facets, "
     "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')",
     # The indexed terms, for the misspelling fallback (similar terms of the same first letter).
     "CREATE VIRTUAL TABLE IF NOT EXISTS product_search_vocab USING fts5vocab(product_search, row)",
@@ -42,9 +54,14 @@ SQLITE_DDL = [
     "AFTER UPDATE OF title, description, category_id, store_id ON products BEGIN "
     "DELETE FROM product_search WHERE rowid = old.id; "
     + _SQLITE_INSERT_PRODUCTS.format(where="p.id = new.id") + " END",
+    "CREATE TRIGGER IF NOT EXISTS product_search_facets_au "
+    "AFTER UPDATE OF price_min, stock_total ON products WHEN " + _FACETS_CHANGED + " BEGIN "
+    "DELETE FROM product_search WHERE rowid = old.id; "
+    + _SQLITE_INSERT_PRODUCTS.format(where="p.id = new.id") + " END",
     "CREATE TRIGGER IF NOT EXISTS product_search_ad AFTER DELETE ON products BEGIN "
     "DELETE FROM product_search WHERE rowid = old.id; END",
-    "CREATE TRIGGER IF NOT EXISTS product_search_store_au AFTER UPDATE OF name ON stores BEGIN "
+    "CREATE TRIGGER IF NOT EXISTS product_search_store_au "
+    "AFTER UPDATE OF name, province_code ON stores BEGIN "
     "DELETE FROM product_search WHERE rowid IN (SELECT id FROM products WHERE store_id = new.id); "
     + _SQLITE_INSERT_PRODUCTS.format(where="p.store_id = new.id") + " END",
     "CREATE TRIGGER IF NOT EXISTS product_search_category_au "
@@ -59,6 +76,7 @@ SQLITE_DDL = [
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS product_search_ai",
     "DROP TRIGGER IF EXISTS product_search_au",
+    "DROP TRIGGER IF EXISTS product_search_facets_au",
     "DROP TRIGGER IF EXISTS product_search_ad",
     "DROP TRIGGER IF EXISTS product_search_store_au",
     "DROP TRIGGER IF EXISTS product_search_category_au",
@@ -70,9 +88,12 @@ POSTGRES_DDL = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     """CREATE TABLE IF NOT EXISTS product_search (
         product_id integer PRIMARY KEY REFERENCES products(id) ON DELETE CASCADE,
-        document tsvector NOT NULL
+        document tsvector NOT NULL,
+        facets tsvector NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS product_search_document_idx ON product_search USING gin (document)",
+    # One GIN index over words and filter tokens: a filtered search intersects both in it.
+    "CREATE INDEX IF NOT EXISTS product_search_document_idx "
+    "ON product_search USING gin (document, facets)",
     # Every word ever indexed: the vocabulary typos, roots and completions are looked up in
     # (SQLite reads its fts5vocab; PostgreSQL's ts_stat would read the whole index). Words
     # of deleted products stay until the next rebuild: they match nothing.
@@ -91,19 +112,21 @@ POSTGRES_DDL = [
     # store C, description D), so each trigger says only which products changed.
     """CREATE OR REPLACE FUNCTION product_search_refresh(ids integer[]) RETURNS void
     LANGUAGE sql AS $$
-      INSERT INTO product_search (product_id, document)
+      INSERT INTO product_search (product_id, document, facets)
       SELECT p.id,
         setweight(to_tsvector('simple', product_search_words(p.title)), 'A') ||
         setweight(to_tsvector('simple', product_search_words(c.name_id || ' ' || c.name_en ||
                   ' ' || coalesce(pc.name_id || ' ' || pc.name_en, ''))), 'B') ||
         setweight(to_tsvector('simple', product_search_words(s.name)), 'C') ||
-        setweight(to_tsvector('simple', product_search_words(p.description)), 'D')
+        setweight(to_tsvector('simple', product_search_words(p.description)), 'D'),
+        array_to_tsvector(array_remove(ARRAY[""" + ", ".join(_FACETS) + """], NULL))
       FROM products p
       JOIN stores s ON s.id = p.store_id
       JOIN categories c ON c.id = p.category_id
       LEFT JOIN categories pc ON pc.id = c.parent_id
       WHERE p.id = ANY(ids)
-      ON CONFLICT (product_id) DO UPDATE SET document = excluded.document;
+      ON CONFLICT (product_id) DO UPDATE
+        SET document = excluded.document, facets = excluded.facets;
       INSERT INTO product_search_terms (term)
       SELECT DISTINCT unnest(tsvector_to_array(document))
       FROM product_search WHERE product_id = ANY(ids)
@@ -135,8 +158,12 @@ POSTGRES_DDL = [
     "DROP TRIGGER IF EXISTS product_search_au ON products",
     "CREATE TRIGGER product_search_au AFTER UPDATE OF title, description, category_id, store_id "
     "ON products FOR EACH ROW EXECUTE FUNCTION product_search_on_product()",
+    "DROP TRIGGER IF EXISTS product_search_facets_au ON products",
+    "CREATE TRIGGER product_search_facets_au AFTER UPDATE OF price_min, stock_total "
+    "ON products FOR EACH ROW WHEN (" + _FACETS_CHANGED.replace("old.", "OLD.").replace(
+        "new.", "NEW.") + ") EXECUTE FUNCTION product_search_on_product()",
     "DROP TRIGGER IF EXISTS product_search_store_au ON stores",
-    "CREATE TRIGGER product_search_store_au AFTER UPDATE OF name ON stores "
+    "CREATE TRIGGER product_search_store_au AFTER UPDATE OF name, province_code ON stores "
     "FOR EACH ROW EXECUTE FUNCTION product_search_on_store()",
     "DROP TRIGGER IF EXISTS product_search_category_au ON categories",
     "CREATE TRIGGER product_search_category_au AFTER UPDATE OF name_id, name_en, parent_id "
@@ -156,6 +183,7 @@ POSTGRES_DDL = [
 POSTGRES_DROP = [
     "DROP TRIGGER IF EXISTS product_search_ai ON products",
     "DROP TRIGGER IF EXISTS product_search_au ON products",
+    "DROP TRIGGER IF EXISTS product_search_facets_au ON products",
     "DROP TRIGGER IF EXISTS product_search_store_au ON stores",
     "DROP TRIGGER IF EXISTS product_search_category_au ON categories",
     "DROP FUNCTION IF EXISTS product_search_on_product()",

@@ -31,7 +31,7 @@ from marketplace.models import (
 )
 from marketplace.money import MAX_PRICE
 from marketplace.regions import PROVINCES
-from marketplace.search import backends
+from marketplace.search import backends, facets
 from marketplace.search.synonyms import CACHE as SYNONYM_CACHE
 from marketplace.search.synonyms import synonym_map
 from marketplace.search.words import (
@@ -281,6 +281,11 @@ def cards(ids: Select, order: tuple) -> list[ProductCard]:
     return [_card(row) for row in db.session.execute(stmt)]
 
 
+def _facets(query: SearchQuery) -> list[list[str]]:
+    """The query's filters as index tokens, so the index narrows the matches by them."""
+    return facets.groups(query.province, query.min_price, query.max_price, query.in_stock)
+
+
 def _filtered(query: SearchQuery) -> Select:
     stmt = visible_ids(query.province)
     if query.category_ids is not None:
@@ -390,7 +395,8 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
           every: bool = True) -> tuple[list[ProductCard], int, int]:
     """A page of the products matching the readings; by relevance, a window of the newest
     matches is ranked in Python on their texts, the same way for both databases."""
-    matched = backend.match(stmt, [r.all for r in readings], every=every)
+    matched = backend.match(stmt, [r.all for r in readings], every=every,
+                            facets=_facets(query))
     if query.sort in ORDER:
         return _run(matched, query, words=True)
     offset = (query.page - 1) * query.per_page
@@ -453,7 +459,7 @@ def search(query: SearchQuery) -> SearchResult:
         result = SearchResult(items, total, query, limit, partial=bool(total))
     if total and any(r.correction for r in readings):
         literal = _count(backend.match(stmt, [r.literal for r in readings],
-                                       every=not result.partial), limit)
+                                       every=not result.partial, facets=_facets(query)), limit)
         result.fuzzy = not literal
         if min(total, limit) > literal:
             result.suggestion = " ".join(r.correction or r.typed for r in readings)

@@ -120,5 +120,5 @@ def training_attendance(actor: User, province_code: str = "") -> dict:
     return {
         "by_month": [{"month": m, "province_code": p, "trainings": v[0], "attendances": v[1]}
                      for (m, p), v in sorted(months.items())],
-        "outcomes": [vars(row) for row in training.outcomes(actor, province_code)],
+        "outcomes": training.outcomes(actor, province_code),
     }

@@ -14,7 +14,7 @@ import io
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -270,6 +270,7 @@ def import_roster(actor: User, records: list[dict], source: str = "web") -> Impo
             db.session.execute(insert(RosterHousehold), new_rows)
         if changed_rows:
             db.session.execute(update(RosterHousehold), changed_rows)
+            _stores_changed([row["id"] for row in changed_rows], now)
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_("Another roster import is running. Please upload again in a "
@@ -285,6 +286,17 @@ def import_roster(actor: User, records: list[dict], source: str = "web") -> Impo
         "updated": result.updated, "unchanged": result.unchanged})
     db.session.flush()
     return result
+
+
+def _stores_changed(household_ids: list[int], now: datetime) -> None:
+    """Matched stores whose household changed show up in the ministry's nightly sync."""
+    for start in range(0, len(household_ids), _CHUNK):
+        db.session.execute(
+            update(Store).where(Store.id.in_(
+                select(RosterHousehold.store_id).where(
+                    RosterHousehold.id.in_(household_ids[start:start + _CHUNK]),
+                    RosterHousehold.store_id.is_not(None))))
+            .values(updated_at=now).execution_options(synchronize_session=False))
 
 
 def _existing(digests: list[str]) -> dict[str, tuple]:
@@ -351,6 +363,7 @@ def match_owner(owner: User, store: Store, nik: str) -> RosterHousehold:
                              "contact the ministry staff."))
         db.session.refresh(household)
         db.session.expire(store, ["pkh_household"])
+        store.updated_at = utcnow()  # the ministry's sync (updated_since) must see the match
         audit.record(owner, "store.pkh_match", store, None, {"household_id": household.id})
         db.session.flush()
     return household

@@ -140,6 +140,20 @@ class Visitor:
         expect(self.page.get_by_role("link", name="Keluar")).to_be_visible()
         self.a11y.check()
 
+    def become(self, identifier: str, home: str) -> None:
+        """Hand the phone to another person: whoever is in logs out, she logs in and opens her
+        home from the account menu (e.g. "Toko saya", "Staf")."""
+        account = self.page.get_by_role("navigation", name="Akun")
+        if account.get_by_role("link", name="Keluar", exact=True).count():
+            self.log_out()
+        self.log_in(identifier)
+        self.menu(home)
+
+    def follow(self, link) -> None:
+        """Click a link or button that leads to another page, and check that page."""
+        link.click()
+        self.a11y.check()
+
     def log_out(self) -> None:
         self.menu("Keluar")
         self.page.get_by_role("button", name="Keluar sekarang").click()

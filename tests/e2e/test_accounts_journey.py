@@ -5,8 +5,7 @@ from playwright.sync_api import expect
 
 def test_register_logout_login_and_switch_language(page, visitor, a11y):
     visitor.arrive()
-    page.get_by_role("link", name="Daftar").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Daftar"))
     page.get_by_label("Nama lengkap").fill("Sri Wahyuni")
     page.get_by_label("Email").fill("sri@contoh.id")
     page.get_by_label("Nomor telepon (tidak wajib)").fill("081234567890")
@@ -16,14 +15,12 @@ def test_register_logout_login_and_switch_language(page, visitor, a11y):
     expect(page.get_by_text("Selamat datang di Pasar Mandiri, Sri Wahyuni!")).to_be_visible()
     a11y.check()
 
-    page.get_by_role("link", name="Keluar").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Keluar"))
     page.get_by_role("button", name="Keluar sekarang").click()
     expect(page.get_by_text("Anda sudah keluar.")).to_be_visible()
     a11y.check()
 
-    page.get_by_role("link", name="Masuk").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Masuk"))
     page.get_by_label("Email").fill("sri@contoh.id")
     page.get_by_label("Kata sandi").fill("salah-sekali-1")
     page.get_by_role("button", name="Masuk").click()

@@ -10,22 +10,20 @@ from marketplace.services import fulfilment
 from tests.fixtures.orders import ADDRESS
 
 
-def _buy(page, a11y, words, title, quantity):
+def _buy(visitor, words, title, quantity):
+    page = visitor.page
     page.get_by_label("Cari produk").fill(words)
-    page.get_by_role("button", name="Cari", exact=True).click()
-    a11y.check()
-    page.get_by_role("link", name=title).click()
-    a11y.check()
+    visitor.follow(page.get_by_role("button", name="Cari", exact=True))
+    visitor.follow(page.get_by_role("link", name=title))
     page.get_by_label("Jumlah").fill(str(quantity))
     page.get_by_role("button", name="Masukkan keranjang").click()
     expect(page.get_by_text("Ditambahkan ke keranjang.")).to_be_visible()
-    a11y.check()
+    visitor.a11y.check()
 
 
 def _open_order(visitor, page, a11y, store_name):
     visitor.menu("Pesanan saya")
-    page.get_by_role("row", name=store_name).get_by_role("link").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("row", name=store_name).get_by_role("link"))
 
 
 def test_search_two_stores_checkout_track_confirm_review(page, visitor, a11y, db, make_user,
@@ -40,12 +38,11 @@ def test_search_two_stores_checkout_track_confirm_review(page, visitor, a11y, db
 
     visitor.arrive()
     visitor.log_in(email)
-    _buy(page, a11y, "keripik tempe", "Keripik Tempe Sagu", 2)
-    _buy(page, a11y, "batik tulis", "Kain Batik Tulis Lasem", 1)
+    _buy(visitor, "keripik tempe", "Keripik Tempe Sagu", 2)
+    _buy(visitor, "batik tulis", "Kain Batik Tulis Lasem", 1)
     expect(page.get_by_role("heading", name="Keripik Bu Sri")).to_be_visible()
     expect(page.get_by_role("heading", name="Batik Bu Ani")).to_be_visible()
-    page.get_by_role("link", name="Checkout").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Checkout"))
     page.get_by_label("Nama penerima").fill(ADDRESS["recipient"])
     page.get_by_label("Telepon (WhatsApp)").fill(ADDRESS["phone"])
     page.get_by_label("Provinsi").select_option(ADDRESS["province_code"])
@@ -55,8 +52,7 @@ def test_search_two_stores_checkout_track_confirm_review(page, visitor, a11y, db
     page.get_by_label("Kode pos").fill(ADDRESS["postal_code"])
     page.get_by_label("Bayar di tempat (COD)").check()
     expect(page.get_by_text("Rp190.000")).to_be_visible()  # 2 x 20.000 + 150.000, pickup
-    page.get_by_role("button", name="Buat pesanan").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("button", name="Buat pesanan"))
     expect(page.get_by_text("Bayar tunai saat barang tiba")).to_be_visible()
 
     # She tracks the chips: two orders, one per store, nothing to pay online for COD.
@@ -76,15 +72,12 @@ def test_search_two_stores_checkout_track_confirm_review(page, visitor, a11y, db
     page.get_by_role("button", name="Pesanan sudah saya terima").click()
     expect(page.get_by_text("Pesanan selesai.")).to_be_visible()
     a11y.check()
-    page.get_by_role("link", name="Tulis ulasan untuk Keripik Tempe Sagu").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Tulis ulasan untuk Keripik Tempe Sagu"))
     page.get_by_label("5 dari 5 bintang").check()
     page.get_by_label("Ulasan Anda (tidak wajib)").fill("Renyah dan gurih, kemasan rapi.")
-    page.get_by_role("button", name="Kirim ulasan").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("button", name="Kirim ulasan"))
 
-    page.get_by_role("link", name="Keripik Tempe Sagu", exact=True).click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Keripik Tempe Sagu", exact=True))
     expect(page.get_by_role("link", name="Nilai 5,0 dari 5 oleh 1 pembeli")).to_be_visible()
     reviews = page.get_by_role("region", name="Ulasan")
     expect(reviews).to_contain_text("Renyah dan gurih, kemasan rapi.")

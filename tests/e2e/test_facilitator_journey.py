@@ -20,8 +20,7 @@ def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, visitor
     page.get_by_role("link", name="Pendamping", exact=True).click()
     expect(page.get_by_role("heading", name="Dampingan saya")).to_be_visible()
     a11y.check()
-    page.get_by_role("link", name="Daftarkan pelaku usaha").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Daftarkan pelaku usaha"))
     page.get_by_label("Nama lengkapnya").fill("Ibu Sari")
     page.get_by_label("Nomor HP-nya").fill("0812-3456-7788")
     page.get_by_label(re.compile("Ia setuju saya membantu")).check()
@@ -30,8 +29,7 @@ def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, visitor
     a11y.check()
 
     # ...opens her store (without any bank account: that is hers to give)...
-    page.get_by_role("link", name="Bukakan toko untuk Ibu Sari").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Bukakan toko untuk Ibu Sari"))
     expect(page.get_by_label("Nomor rekening")).to_have_count(0)
     page.get_by_label("Nama toko").fill("Keripik Bu Sari")
     page.get_by_label("Provinsi").select_option("33")
@@ -45,8 +43,7 @@ def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, visitor
     page.get_by_role("button", name="Kelola Keripik Bu Sari").click()
     expect(page.get_by_text("Anda sedang mengelola toko ini")).to_be_visible()
     a11y.check()
-    page.get_by_role("link", name="Tambah produk").first.click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Tambah produk").first)
     page.get_by_label("Nama produk").fill("Keripik Tempe Bu Sari")
     page.get_by_label("Kategori").select_option(str(categories["keripik-camilan"].id))
     page.get_by_label("Status").select_option("active")
@@ -55,8 +52,7 @@ def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, visitor
     first.get_by_label("SKU").fill("SARI-1")
     first.get_by_label("Harga (Rp)").fill("15000")
     first.get_by_label("Stok").fill("12")
-    page.get_by_role("button", name="Simpan produk").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("button", name="Simpan produk"))
     page.get_by_label(re.compile("^Foto")).set_input_files(files=[{
         "name": "keripik.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(800, 600)}])
     page.get_by_label("Keterangan foto").fill("Keripik tempe dalam kemasan")
@@ -65,8 +61,7 @@ def test_assisted_onboarding_acting_and_withdrawn_consent(page, browser, visitor
     a11y.check()
 
     # A one-time code for her password, printable and as a WhatsApp link.
-    page.get_by_role("button", name="Kembali ke dampingan saya").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("button", name="Kembali ke dampingan saya"))
     page.get_by_role("button", name="Kode untuk Ibu Sari membuat kata sandi").click()
     whatsapp = page.get_by_role("link", name="Kirim kode ke Ibu Sari lewat WhatsApp")
     expect(whatsapp).to_have_attribute("href", re.compile(r"^https://wa\.me/6281234567788\?text="))

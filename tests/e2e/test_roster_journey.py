@@ -18,17 +18,14 @@ def test_roster_nik_match_and_event_subscription(page, visitor, a11y, db, make_u
     db.session.rollback()  # no open transaction may hold SQLite's lock while the server writes
 
     visitor.arrive()
-    visitor.log_in(emails["staff"])
-    visitor.menu("Staf")
-    page.get_by_role("link", name="Daftar lulusan PKH").click()
-    a11y.check()
+    visitor.become(emails["staff"], "Staf")
+    visitor.follow(page.get_by_role("link", name="Daftar lulusan PKH"))
     page.get_by_label("Berkas daftar (CSV atau JSON)").set_input_files(str(roster_file))
     page.get_by_role("button", name="Impor daftar").click()
     expect(page.get_by_text("Daftar diimpor: 2 baris, 2 baru")).to_be_visible()
     a11y.check()
 
-    page.get_by_role("link", name="Peristiwa untuk sistem kementerian").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Peristiwa untuk sistem kementerian"))
     page.get_by_label("Sistem penerima").fill("SIKS-NG Kemensos")
     page.get_by_label("Alamat (URL) tujuan pengiriman peristiwa").fill(
         "https://siks.kemensos.go.id/pasar")
@@ -38,26 +35,19 @@ def test_roster_nik_match_and_event_subscription(page, visitor, a11y, db, make_u
     page.get_by_role("button", name="Simpan langganan").click()
     expect(page.get_by_text("Langganan disimpan.")).to_be_visible()
     a11y.check()
-    visitor.log_out()
 
-    visitor.log_in(emails["owner"])
-    visitor.menu("Toko saya")
-    page.get_by_role("navigation", name="Toko saya").get_by_role(
-        "link", name="Pengaturan toko").click()
-    a11y.check()
+    visitor.become(emails["owner"], "Toko saya")
+    visitor.follow(page.get_by_role("navigation", name="Toko saya").get_by_role(
+        "link", name="Pengaturan toko"))
     page.get_by_label("NIK kepala keluarga (16 angka)").fill(NIK_WOMAN)
     page.get_by_role("button", name="Periksa NIK saya").click()
     expect(page.get_by_text("Keluarga Anda ada dalam daftar lulusan PKH")).to_be_visible()
     a11y.check()
-    visitor.log_out()
 
-    visitor.log_in(emails["staff"])
-    visitor.menu("Staf")
+    visitor.become(emails["staff"], "Staf")
     staff_menu = page.get_by_role("navigation", name="Area staf")
-    staff_menu.get_by_role("link", name="Verifikasi", exact=True).click()
-    a11y.check()
-    page.get_by_role("link", name="Terverifikasi").click()
-    a11y.check()
+    visitor.follow(staff_menu.get_by_role("link", name="Verifikasi", exact=True))
+    visitor.follow(page.get_by_role("link", name="Terverifikasi"))
     page.get_by_role("link", name=store_name).click()
     expect(page.get_by_text("Lulusan PKH terverifikasi")).to_be_visible()
     a11y.check()

@@ -29,8 +29,7 @@ def test_staff_week(page, visitor, a11y, db, make_user, make_store, make_product
     db.session.rollback()  # no open transaction may hold SQLite's lock while the server writes
 
     visitor.arrive()
-    visitor.log_in(email)
-    visitor.menu("Staf")
+    visitor.become(email, "Staf")
     staff_menu = page.get_by_role("navigation", name="Area staf")
 
     # Monday: a new store is verified, then featured from now for a month (dates filled in).
@@ -41,8 +40,7 @@ def test_staff_week(page, visitor, a11y, db, make_user, make_store, make_product
     page.get_by_role("button", name="Setujui toko").click()
     expect(page.get_by_text("Toko sudah diverifikasi")).to_be_visible()
     a11y.check()
-    staff_menu.get_by_role("link", name="Penjual pilihan").click()
-    a11y.check()
+    visitor.follow(staff_menu.get_by_role("link", name="Penjual pilihan"))
     page.get_by_label("Toko", exact=True).select_option(label="Batik Bu Ratna")
     page.get_by_label("Catatan (tidak wajib)").fill("Juara pameran batik")
     page.get_by_role("button", name="Jadwalkan").click()
@@ -64,13 +62,11 @@ def test_staff_week(page, visitor, a11y, db, make_user, make_store, make_product
     a11y.check()
 
     # Wednesday: a bank transfer came in; Friday: the store is paid out.
-    staff_menu.get_by_role("link", name="Transfer bank").click()
-    a11y.check()
+    visitor.follow(staff_menu.get_by_role("link", name="Transfer bank"))
     page.get_by_role("button", name=f"Konfirmasi transfer {transfer}").click()
     expect(page.get_by_text("Transfer dikonfirmasi.")).to_be_visible()
     a11y.check()
-    staff_menu.get_by_role("link", name="Pencairan").click()
-    a11y.check()
+    visitor.follow(staff_menu.get_by_role("link", name="Pencairan"))
     card = page.locator("article", has_text="Tenun Ibu Maria")
     card.get_by_label("Nomor referensi transfer bank").fill("BRI-20261127-0001")
     card.get_by_role("button", name=re.compile("Tandai Tenun Ibu Maria")).click()
@@ -79,8 +75,7 @@ def test_staff_week(page, visitor, a11y, db, make_user, make_store, make_product
     a11y.check()
 
     # And the week's figures for the ministry.
-    staff_menu.get_by_role("link", name="Dasbor program").click()
-    a11y.check()
+    visitor.follow(staff_menu.get_by_role("link", name="Dasbor program"))
     page.get_by_role("button", name="Perbarui angka sekarang").click()
     expect(page.get_by_text("Angka sudah diperbarui.")).to_be_visible()
     a11y.check()
@@ -100,8 +95,7 @@ def test_every_page_of_the_staff_menu_passes_the_accessibility_check(
     db.session.rollback()
 
     visitor.arrive()
-    visitor.log_in(email)
-    visitor.menu("Staf")
+    visitor.become(email, "Staf")
     staff_menu = page.get_by_role("navigation", name="Area staf")
     names = staff_menu.get_by_role("link").all_inner_texts()
     assert len(names) == len(set(names)), names  # one menu, no entry twice
@@ -109,17 +103,13 @@ def test_every_page_of_the_staff_menu_passes_the_accessibility_check(
         staff_menu.get_by_role("link", name=name, exact=True).click()
         expect(page.locator("h1").first).to_be_visible()
         a11y.check()
-    staff_menu.get_by_role("link", name="Verifikasi", exact=True).click()
-    a11y.check()
-    page.get_by_role("link", name="Tenun Ikat Sumba Ibu Maria").click()
-    a11y.check()
-    staff_menu.get_by_role("link", name="Penjual pilihan", exact=True).click()
-    a11y.check()
+    visitor.follow(staff_menu.get_by_role("link", name="Verifikasi", exact=True))
+    visitor.follow(page.get_by_role("link", name="Tenun Ikat Sumba Ibu Maria"))
+    visitor.follow(staff_menu.get_by_role("link", name="Penjual pilihan", exact=True))
     page.get_by_role("button", name="Pratinjau").click()
     expect(page.locator("h1").first).to_be_visible()
     a11y.check()
-    staff_menu.get_by_role("link", name="Dasbor program", exact=True).click()
-    a11y.check()
+    visitor.follow(staff_menu.get_by_role("link", name="Dasbor program", exact=True))
     page.get_by_role("link", name=re.compile("^Garis pendapatan")).click()
     expect(page.locator("h1").first).to_be_visible()
     a11y.check()

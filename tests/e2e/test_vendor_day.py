@@ -26,12 +26,10 @@ def test_vendor_day_from_the_to_do_page(page, visitor, a11y, db, make_user, ship
     db.session.rollback()  # no open transaction may hold SQLite's lock while the server writes
 
     visitor.arrive()
-    visitor.log_in(seller)
-    visitor.menu("Toko saya")
+    visitor.become(seller, "Toko saya")
     expect(page.get_by_role("heading", name="Keripik Bu Sri", level=1)).to_be_visible()
     todo = page.locator("ul.todo").first
-    todo.get_by_role("link", name=reference).click()
-    a11y.check()
+    visitor.follow(todo.get_by_role("link", name=reference))
     page.get_by_role("button", name="Terima pesanan").click()
     expect(page.get_by_text("Pesanan diterima.")).to_be_visible()
     a11y.check()
@@ -46,38 +44,29 @@ def test_vendor_day_from_the_to_do_page(page, visitor, a11y, db, make_user, ship
     a11y.check()
 
     menu = page.get_by_role("navigation", name="Toko saya")
-    menu.get_by_role("link", name="Tugas", exact=True).click()
-    a11y.check()
+    visitor.follow(menu.get_by_role("link", name="Tugas", exact=True))
     expect(page.get_by_role("link", name=reference)).to_have_count(0)  # nothing left to do...
     expect(page.get_by_role("link", name="Menunggu konfirmasi diterima dari pembeli: 1"))\
         .to_be_visible()  # ...but wait for the buyer
-    page.get_by_role("link", name=f"Saldo: {rupiah}").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name=f"Saldo: {rupiah}"))
     expect(page.locator(".balance")).to_contain_text(rupiah)
     expect(page.get_by_text(reference)).to_be_visible()
-    menu.get_by_role("link", name="Penjualan", exact=True).click()
-    a11y.check()
+    visitor.follow(menu.get_by_role("link", name="Penjualan", exact=True))
     expect(page.get_by_role("img", name="Pendapatan per hari")).to_be_visible()
     page.get_by_text("Tampilkan angka dalam tabel").click()
     expect(page.get_by_role("cell", name=f"Rp{today:,}".replace(",", ".")).first).to_be_visible()
 
-    menu.get_by_role("link", name="Tugas", exact=True).click()
-    a11y.check()
-    page.get_by_role("link", name="Ulasan belum dibalas: 1").click()
-    a11y.check()
+    visitor.follow(menu.get_by_role("link", name="Tugas", exact=True))
+    visitor.follow(page.get_by_role("link", name="Ulasan belum dibalas: 1"))
     expect(page.get_by_text("Enak, tapi kemasannya penyok.")).to_be_visible()
     page.get_by_label("Balasan Anda").fill("Maaf, Kak. Mulai minggu ini kami pakai kardus.")
-    page.get_by_role("button", name="Kirim balasan").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("button", name="Kirim balasan"))
     expect(page.get_by_text("Mulai minggu ini kami pakai kardus.")).to_be_visible()
 
     # Her public page shows the reply under the review, as buyers see it.
-    menu.get_by_role("link", name="Tugas", exact=True).click()
-    a11y.check()
-    page.get_by_role("link", name="Lihat halaman toko publik Anda").click()
-    a11y.check()
-    page.get_by_role("link", name="Keripik Tempe Sagu").first.click()
-    a11y.check()
+    visitor.follow(menu.get_by_role("link", name="Tugas", exact=True))
+    visitor.follow(page.get_by_role("link", name="Lihat halaman toko publik Anda"))
+    visitor.follow(page.get_by_role("link", name="Keripik Tempe Sagu").first)
     reviews = page.get_by_role("region", name="Ulasan")
     expect(reviews).to_contain_text("Enak, tapi kemasannya penyok.")
     expect(reviews).to_contain_text("Mulai minggu ini kami pakai kardus.")

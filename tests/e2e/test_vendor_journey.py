@@ -43,8 +43,7 @@ def test_open_store_verify_list_product_and_see_it_public(page, visitor, a11y, a
                                                 staff.email, "--note", "Data lengkap"])
     assert result.exit_code == 0, result.output
 
-    page.get_by_role("link", name="Tambah produk").first.click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Tambah produk").first)
     page.get_by_label("Nama produk").fill("Keripik Tempe Sagu")
     page.get_by_label("Deskripsi").fill("Renyah.\nTanpa pengawet.")
     page.get_by_label("Kategori").select_option(str(categories["keripik-camilan"].id))
@@ -75,18 +74,15 @@ def test_open_store_verify_list_product_and_see_it_public(page, visitor, a11y, a
     a11y.check()
 
     vendor_nav = page.get_by_role("navigation", name="Toko saya")
-    vendor_nav.get_by_role("link", name="Produk", exact=True).click()
-    a11y.check()
+    visitor.follow(vendor_nav.get_by_role("link", name="Produk", exact=True))
     page.get_by_label("Stok KT-250").fill("9")
     page.get_by_role("button", name="Simpan KT-250").click()
     expect(page.get_by_text("KT-250: harga dan stok disimpan.")).to_be_visible()
     expect(page.get_by_text("stok 19")).to_be_visible()
     a11y.check()
 
-    vendor_nav.get_by_role("link", name="Tugas", exact=True).click()
-    a11y.check()
-    page.get_by_role("link", name="Lihat halaman toko publik Anda").click()
-    a11y.check()
+    visitor.follow(vendor_nav.get_by_role("link", name="Tugas", exact=True))
+    visitor.follow(page.get_by_role("link", name="Lihat halaman toko publik Anda"))
     expect(page.get_by_role("heading", name="Keripik Bu Sri")).to_be_visible()
     expect(page.get_by_text("Keripik Tempe Sagu").first).to_be_visible()
     expect(page.locator("img[src*='/media/']").first).to_have_attribute(

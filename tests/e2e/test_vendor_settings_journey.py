@@ -11,11 +11,9 @@ def test_storefront_settings_and_csv_upload(page, visitor, a11y, db, make_store,
     email = make_store(name="Tenun Ibu Maria").owner.email
     db.session.rollback()
     visitor.arrive()
-    visitor.log_in(email)
-    visitor.menu("Toko saya")
+    visitor.become(email, "Toko saya")
     vendor_nav = page.get_by_role("navigation", name="Toko saya")
-    vendor_nav.get_by_role("link", name="Pengaturan toko").click()
-    a11y.check()
+    visitor.follow(vendor_nav.get_by_role("link", name="Pengaturan toko"))
     logo_input = page.get_by_label("Logo baru (JPEG, PNG, atau WebP, maksimal 10 MB)")
     logo_input.set_input_files(files=[{"name": "logo.jpg", "mimeType": "image/jpeg",
                                        "buffer": b"<html><script>alert(1)</script></html>"}])
@@ -29,8 +27,7 @@ def test_storefront_settings_and_csv_upload(page, visitor, a11y, db, make_store,
     expect(page.get_by_role("img", name="Logo saat ini")).to_be_visible()
     a11y.check()
 
-    vendor_nav.get_by_role("link", name="Pengiriman").click()
-    a11y.check()
+    visitor.follow(vendor_nav.get_by_role("link", name="Pengiriman"))
     page.get_by_label("Saya antar sendiri di dalam kabupaten/kota saya").check()
     page.get_by_label("Biaya antar sendiri (Rp)").fill("8000")
     page.get_by_label("Alamat pengambilan").fill("Jl. Kenanga 5, Waingapu")
@@ -41,8 +38,7 @@ def test_storefront_settings_and_csv_upload(page, visitor, a11y, db, make_store,
     expect(page.get_by_label("Ongkir kurir ke Nusa Tenggara Timur (Rp)")).to_have_value("15000")
     a11y.check()
 
-    vendor_nav.get_by_role("link", name="Unggah CSV").click()
-    a11y.check()
+    visitor.follow(vendor_nav.get_by_role("link", name="Unggah CSV"))
     bad = (b"title,category,weight_grams,sku,price,stock\n"
            b"Kain Tenun Ikat,tenun-ikat,400,TI-1,350000,2\n"
            b"=HYPERLINK(\"http://x\"),tenun-ikat,400,TI-2,abc,1\n")
@@ -55,8 +51,7 @@ def test_storefront_settings_and_csv_upload(page, visitor, a11y, db, make_store,
         .to_be_visible()
     expect(errors).to_contain_text("bukan bilangan bulat")
     a11y.check()
-    page.get_by_role("link", name="Perbaiki berkas lalu unggah lagi").click()
-    a11y.check()
+    visitor.follow(page.get_by_role("link", name="Perbaiki berkas lalu unggah lagi"))
     page.get_by_label("Berkas CSV").set_input_files(files=[{
         "name": "produk.csv", "mimeType": "text/csv",
         "buffer": template_csv(example=True).encode()}])

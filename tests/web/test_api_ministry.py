@@ -2,11 +2,13 @@
 and roster upload, by scope; personal data only with personal:read, and audited."""
 
 import base64
+import copy
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from marketplace.models import ApiTokenKind, AuditEvent, RosterHousehold
-from marketplace.services import programme
+from marketplace.services import programme, roster
 from tests.fixtures.api import bearer
 from tests.web.test_roster import NIK_MAN, NIK_WOMAN
 
@@ -64,6 +66,33 @@ def test_store_sync_pages_by_cursor_and_hides_personal_data(client, db, admin, m
                           headers=headers).status_code == 400, bad
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "api.personal_read")) == 0
+
+
+def test_a_roster_match_and_a_changed_household_reach_the_nightly_sync(client, db, admin,
+                                                                      make_token, make_store):
+    store = make_store()
+    headers = service_token(make_token, admin, "programme:read", "roster:write")
+    assert client.post("/api/v1/roster", json=ROSTER, headers=headers).status_code == 200
+    since = "2026-06-01T00:00:00+00:00"
+
+    def synced() -> dict:
+        answer = client.get("/api/v1/programme/stores", query_string={"updated_since": since},
+                            headers=headers).get_json()
+        return {item["id"]: item for item in answer["items"]}
+
+    store.updated_at = datetime(2026, 1, 1)  # last synced long ago
+    db.session.commit()
+    assert store.id not in synced()
+    roster.match_owner(store.owner, store, NIK_WOMAN)
+    db.session.commit()
+    assert synced()[store.id]["pkh_graduated_on"] == "2025-01-15"
+
+    store.updated_at = datetime(2026, 1, 1)
+    db.session.commit()
+    corrected = copy.deepcopy(ROSTER)
+    corrected["households"][1]["graduated_on"] = "2025-02-01"
+    assert client.post("/api/v1/roster", json=corrected, headers=headers).status_code == 200
+    assert synced()[store.id]["pkh_graduated_on"] == "2025-02-01"
 
 
 def test_personal_data_needs_the_admins_scope_and_is_audited(client, db, admin, make_token,

@@ -1,0 +1,73 @@
+"""Filters kept inside the search index as tokens: province, in stock, price range.
+
+A filtered search used to walk every product matching its words and look up the product and
+its store to test the filters (e.g. one match in 38 passes "Jawa Tengah, in stock,
+Rp50.000-300.000"). Each indexed product therefore also carries tokens for its store's
+province, whether it is in stock, and its price at several widths (1,000 rupiah up to
+100,000,000), so the index itself intersects them with the words, as it intersects words.
+
+The tokens live in their own column (SQLite) or tsvector (PostgreSQL), so a buyer's words
+never match them, and start with `PREFIX`, so the vocabulary typos are corrected to leaves
+them out. The SQL conditions on products and stores stay: the tokens only narrow what is
+tested, the tables remain the authority, and a price range is covered at 1,000 rupiah.
+"""
+
+from marketplace.money import MAX_PRICE
+
+PREFIX = "0f"
+IN_STOCK = "0fstok"
+#: Powers of ten of the price buckets indexed for every product (1,000 to 100,000,000).
+PRICE_LEVELS = range(3, 9)
+
+
+def province(code: str) -> str:
+    return f"{PREFIX}pv{code}"
+
+
+def _price(level: int, bucket: int) -> str:
+    return f"{PREFIX}p{level}x{bucket}"
+
+
+def price_cover(low: int | None, high: int | None) -> list[str]:
+    """Price tokens whose buckets together cover [low, high] (widened to whole thousands):
+    the fewest aligned buckets, as a range is covered by a trie of decimal prefixes."""
+    first, last = (low or 0) // 10 ** PRICE_LEVELS[0], (
+        MAX_PRICE if high is None else high) // 10 ** PRICE_LEVELS[0]
+    tokens = []
+    for level in PRICE_LEVELS:
+        if level == PRICE_LEVELS[-1]:
+            tokens += [_price(level, bucket) for bucket in range(first, last + 1)]
+            break
+        while first <= last and first % 10:
+            tokens.append(_price(level, first))
+            first += 1
+        while first <= last and (last + 1) % 10:
+            tokens.append(_price(level, last))
+            last -= 1
+        if first > last:
+            break
+        first, last = first // 10, (last + 1) // 10 - 1
+    return tokens
+
+
+def groups(province_code: str | None, min_price: int | None, max_price: int | None,
+           in_stock: bool) -> list[list[str]]:
+    """The filters as groups of tokens: a product has one token of every group."""
+    found = []
+    if province_code:
+        found.append([province(province_code)])
+    if in_stock:
+        found.append([IN_STOCK])
+    if min_price is not None or max_price is not None:
+        found.append(price_cover(min_price, max_price))
+    return found
+
+
+def sql_tokens(price: str, stock: str, province_code: str) -> list[str]:
+    """SQL expressions (the same in SQLite and PostgreSQL) of a product's tokens, from the
+    SQL of its price, stock and store province; the stock one is NULL when out of stock."""
+    return [
+        f"'{PREFIX}pv' || {province_code}",
+        f"CASE WHEN {stock} > 0 THEN '{IN_STOCK}' END",
+        *(f"'{PREFIX}p{level}x' || ({price} / {10 ** level})" for level in PRICE_LEVELS),
+    ]
