@@ -192,7 +192,9 @@ class VendorProductQuery(Input):
 
 
 class NewVariant(Input):
-    sku: str = Field(max_length=120, description="Unique in the store (stored upper-case)")
+    sku: str | None = Field(None, max_length=120, description="Unique in the store (stored "
+                            "upper-case); left out, one is made from the title and options "
+                            "(an existing variant keeps its own)")
     option1: str | None = Field(None, max_length=120, description="Value of the first option "
                                                                   "type, e.g. XL")
     option2: str | None = Field(None, max_length=120, description="Value of the second option "

@@ -53,6 +53,9 @@ def test_a_vendor_adds_a_product_with_variants(client, make_store, make_token, c
                         json=_new_product(category))
     assert again.status_code == 201 and again.get_json()["id"] == made["id"]
     assert _count(Product) == 1
+    unnamed = client.post(URL, headers=auth, json=_new_product(category, variants=[
+        {"option1": "XL", "price": 170000}]))
+    assert [v["sku"] for v in unnamed.get_json()["variants"]] == ["BTP-XL"]
 
 
 def test_the_product_forms_rules_refuse_and_nothing_is_written(client, make_store, make_token,
@@ -63,14 +66,16 @@ def test_the_product_forms_rules_refuse_and_nothing_is_written(client, make_stor
     cheap = client.post(URL, headers=auth, json=_new_product(category, variants=[
         {"sku": "a", "option1": "M", "price": 50}]))
     assert cheap.status_code == 422
-    assert "Rp100" in cheap.get_json()["errors"]["price"]
+    assert cheap.get_json()["errors"]["variants"].startswith("Variant 1:")
+    assert "Rp100" in cheap.get_json()["errors"]["variants"]
     twice = client.post(URL, headers=auth, json=_new_product(category, variants=[
         {"sku": "a", "option1": "M", "price": 5000}, {"sku": "A", "option1": "L",
                                                       "price": 5000}]))
     assert twice.status_code == 422 and "A" in twice.get_json()["errors"]["sku"]
     no_option = client.post(URL, headers=auth, json=_new_product(category, variants=[
         {"sku": "a", "price": 5000}]))
-    assert no_option.status_code == 422 and "option1" in no_option.get_json()["errors"]
+    assert no_option.status_code == 422
+    assert "Ukuran" in no_option.get_json()["errors"]["variants"]
     unknown = client.post(URL, headers=auth, json=_new_product(category, harga=5))
     assert unknown.status_code == 400 and unknown.get_json()["errors"] == {
         "harga": "Unknown field."}
