@@ -413,8 +413,9 @@ def openapi_document(server_url: str) -> dict:
                            "description": "The id of the store to work on: a facilitator "
                                           "(pendamping) names the store whose owner consents "
                                           "to her acting for it (403 otherwise); an owner may "
-                                          "leave it out. Operations on one product or order "
-                                          "work on that object's store",
+                                          "leave it out (GET /vendor/stores lists the ids). "
+                                          "Operations on one product or order work on that "
+                                          "object's store",
                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT}})
         responses = {}
         for code in op.statuses():

@@ -131,6 +131,17 @@ Cursor = Field(None, ge=1, le=MAX_INT, description="`next_cursor` of the previou
 Limit = Field(50, ge=1, le=200, description="Items per page")
 
 
+class StoreChoice(Shape):
+    id: int = Field(description="The value for the Acting-Store header")
+    name: str
+    slug: str
+    own: bool = Field(description="Her own store (no header needed)")
+
+
+class StoreChoices(Shape):
+    items: list[StoreChoice]
+
+
 class VendorVariant(Shape):
     id: int
     sku: str

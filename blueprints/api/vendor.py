@@ -12,7 +12,7 @@ from blueprints.api.serializers import image_link
 from marketplace.extensions import db
 from marketplace.images import rendition_widths
 from marketplace.models import Order, Product, ProductImage
-from marketplace.services import catalog, fulfilment
+from marketplace.services import catalog, facilitators, fulfilment, stores
 from marketplace.services.catalog import FOOD_FIELDS
 
 ETAG = {"ETag": "The product's version: send it back in If-Match to change it"}
@@ -59,6 +59,18 @@ def _editable(product: Product) -> dict:
             "variants": [{"id": v.id, "sku": v.sku, "option1": v.option1, "option2": v.option2,
                           "price": v.price, "stock": v.stock}
                          for v in product.variants if v.active]}
+
+
+@operation("GET", "/vendor/stores", summary="The stores this token may work on: her own, and "
+           "those whose owners consent to her acting for them", tag="vendor",
+           scope="store:write", response=schemas.StoreChoices)
+def vendor_stores():
+    """Where a facilitator finds the Acting-Store values."""
+    user = acting_user()
+    own = stores.store_of(user)
+    others = [s for s in facilitators.stores_to_act_for(user) if s != own]
+    return {"items": [{"id": s.id, "name": s.name, "slug": s.slug, "own": s == own}
+                      for s in ([own] if own else []) + others]}
 
 
 @operation("GET", "/vendor/products", summary="The store's products, newest first",

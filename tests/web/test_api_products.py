@@ -333,3 +333,22 @@ def test_two_products_racing_for_one_sku_one_is_refused(app, db, db_kind, make_s
         thread.join(60)
     assert sorted(codes) == [201, 422]
     assert _count(Product) == 1
+
+
+def test_a_facilitator_lists_the_stores_she_may_name(client, assisted_store, make_store,
+                                                    make_token, db):
+    facilitator, first = assisted_store()
+    _same, second = assisted_store(facilitator=facilitator)
+    _same, refused = assisted_store(consent=False, facilitator=facilitator)
+    mine = make_store(owner=facilitator)
+    answer = client.get("/api/v1/vendor/stores",
+                        headers=bearer(make_token(facilitator, ["store:write"])))
+    assert answer.status_code == 200
+    listed = [(s["id"], s["own"]) for s in answer.get_json()["items"]]
+    others = sorted([first, second], key=lambda s: (s.name, s.id))
+    assert listed == [(mine.id, True)] + [(s.id, False) for s in others]
+    assert refused.id not in {s_id for s_id, _own in listed}
+    owner = client.get("/api/v1/vendor/stores",
+                       headers=bearer(make_token(first.owner, ["store:write"]))).get_json()
+    assert owner["items"] == [{"id": first.id, "name": first.name, "slug": first.slug,
+                               "own": True}]
