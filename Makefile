@@ -66,10 +66,10 @@ production-parts:
 # browser journeys once, on SQLite. The three runs share the two cores (-j2); each prints its
 # output when it ends. PYTEST_ARGS narrows every run (a run left with nothing to do passes).
 test-sqlite: install-test translations production-parts
-	$(BIN)/pytest --db sqlite --part unit-web $(PYTEST_ARGS)
+	$(BIN)/pytest --db sqlite --part unit-web --durations=15 $(PYTEST_ARGS)
 
 test-postgres: install-test translations postgres production-parts
-	$(BIN)/pytest --db postgres --part db $(PYTEST_ARGS)
+	$(BIN)/pytest --db postgres --part db --durations=15 $(PYTEST_ARGS)
 
 test-browser: install-test translations browser
 	$(BIN)/pytest --db sqlite --part browser $(PYTEST_ARGS)

@@ -4,7 +4,7 @@
 
 Builds a throwaway database (SQLite in a temp folder unless --database-url is given) with two
 verified stores, one product each, and `--buyers` buyers whose carts hold both products. Then
-every buyer checks out (cash on delivery, pickup) through the Flask test client, from
+every buyer checks out (cash on delivery, self-delivery) through the Flask test client, from
 `--threads` threads, and the script prints checkouts per second. Each request validates the
 address, recomputes prices, reserves stock with conditional UPDATEs, writes one checkout, two
 orders, lines, events and three queued emails (logged, no SMTP), and commits.
@@ -88,7 +88,7 @@ def main() -> None:
         db.create_all()
         ids, stores = build(args.buyers)
     form = {**ADDRESS, "method": "cod", "action": "place",
-            **{f"shipping-{sid}": "pickup" for sid in stores}}
+            **{f"shipping-{sid}": "self_delivery" for sid in stores}}
     chunks = [ids[i::args.threads] for i in range(args.threads)]
     failures: list[int] = []
 

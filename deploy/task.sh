@@ -7,5 +7,6 @@ case "$1" in
     auto-complete) exec $flask orders auto-complete ;;   # daily
     mail-retry) exec $flask mail retry ;;                # every 15 minutes: what a queue lost
     programme) exec $flask programme refresh ;;          # nightly
+    housekeeping) exec $flask housekeeping ;;            # daily: what is past its retention
     *) echo "unknown task: $1" >&2; exit 64 ;;
 esac

@@ -1,8 +1,9 @@
-"""Staff: payouts to stores (list, bank CSV, mark paid) and refund disputes."""
+"""Staff: payouts to stores (list, bank CSV prepared by a background job, mark paid) and refund
+disputes."""
 
 import uuid
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,13 +14,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from blueprints.common import IntegerField, int_arg, show_errors, staff_required
 from blueprints.forms import Form
 from blueprints.staff import bp
+from blueprints.staff.forms import ActionForm
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import RefundRequest, Store
 from marketplace.money import format_rupiah
-from marketplace.replica import read_replica
-from marketplace.services import fulfilment, ledger
-from marketplace.services.sales import csv_safe
+from marketplace.services import exports, fulfilment, ledger
+from marketplace.storage import PRIVATE_CACHE
 
 #: Default lowest balance listed for payout.
 DEFAULT_THRESHOLD = 50_000
@@ -51,7 +52,8 @@ def _payouts_page(form=None, failed_store=None, status: int = 200):
     threshold = _threshold()
     return render_template("staff/payouts.html", rows=ledger.stores_to_pay(current_user, threshold),
                            threshold=threshold, form=form or PayoutForm(),
-                           failed_store=failed_store), status
+                           failed_store=failed_store, action_form=ActionForm(),
+                           bank_lists=exports.payouts_exports(current_user)), status
 
 
 @bp.get("/payouts")
@@ -64,22 +66,41 @@ def payouts():
 @bp.get("/payouts.csv")
 @staff_required
 def payouts_csv():
-    """The payout list as CSV for the bank's bulk transfer upload."""
-    import csv
-    import io
+    """The old address of the bank list: it is now prepared in the background from the page."""
+    flash(_("The list for the bank is now prepared in the background: press \u201cPrepare the "
+            "list for the bank\u201d and download it when it is ready."), "info")
+    return redirect(url_for("staff.payouts", threshold=_threshold()))
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Store"), _("Bank"), _("Account number"), _("Account holder"),
-                     _("Amount")])
-    with read_replica():
-        rows = ledger.stores_to_pay(current_user, _threshold())
-    for store, balance in rows:
-        writer.writerow([csv_safe(v) for v in (store.name, store.bank_name,
-                                               store.bank_account_number,
-                                               store.bank_account_holder, int(balance))])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="payouts.csv"'})
+
+@bp.post("/payouts/export")
+@staff_required
+def payouts_export_start():
+    """Start the payouts list for the bank (or go to the one already being prepared)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    threshold = int_arg("threshold", DEFAULT_THRESHOLD, values=request.form, minimum=0)
+    task = exports.start_payouts_export(current_user, threshold, str(get_locale() or "id"))
+    db.session.commit()  # the job starts now (at once when jobs run inline)
+    return redirect(url_for("staff.payouts_export", task_id=task.id), 303)
+
+
+@bp.get("/payouts/export/<int:task_id>")
+@staff_required
+def payouts_export(task_id: int):
+    """A payouts list's progress, its failures, and the download once it is ready."""
+    return render_template("staff/payouts_export.html",
+                           task=exports.payouts_export(current_user, task_id),
+                           tries=exports.PAYOUTS_ATTEMPTS, keep_days=exports.PAYOUTS_FILE_DAYS,
+                           form=ActionForm())
+
+
+@bp.get("/payouts/export/<int:task_id>/payouts.csv")
+@staff_required
+def payouts_export_file(task_id: int):
+    """The finished list, in the bank's bulk transfer format; served only to staff."""
+    return Response(exports.payouts_export_file(current_user, task_id), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="payouts.csv"',
+                             "Cache-Control": PRIVATE_CACHE})
 
 
 @bp.post("/payouts/<int:store_id>")

@@ -1,7 +1,11 @@
 """Forms of the vendor area: opening a store, its settings, products, photos and CSV upload."""
 
+from types import SimpleNamespace
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     FieldList,
@@ -71,20 +75,38 @@ class ShippingForm(Form):
     self_delivery_fee = IntegerField(_l("Self-delivery fee (Rp)"),
                                      validators=[Optional(), NumberRange(min=0)])
     pickup_enabled = BooleanField(_l("Buyers can pick up"))
-    pickup_address = TextAreaField(_l("Pickup address"), validators=[Optional(),
-                                                                     Length(max=500)])
+    pickup_address = TextAreaField(_l("Pickup address"),
+                                   validators=[Optional(), Length(max=500)],
+                                   description=_l("Needed only when buyers can pick up."))
     courier_enabled = BooleanField(_l("Send by courier"))
+    courier_fee_all = IntegerField(_l("Courier fee to every province (Rp)"),
+                                   validators=[Optional(), NumberRange(min=0)],
+                                   description=_l("One ongkir for all of Indonesia. Leave it "
+                                                  "empty to send only to the provinces you "
+                                                  "list below."))
+
+    def courier_rates(self) -> dict[str, int]:
+        """The provinces given their own fee (the rate_<code> fields, added below)."""
+        return {code: self[f"rate_{code}"].data for code, _name in province_choices()
+                if self[f"rate_{code}"].data is not None}
 
 
 class VariantRow(SubForm):
-    """One line of the variant table (without its own CSRF token)."""
+    """One line of the variant table (without its own CSRF token); the option fields are
+    labelled with the option types the vendor named (ProductForm.variant_rows)."""
+
+    LABELS = {"sku": _l("SKU (optional)"), "price": _l("Price (Rp)"), "stock": _l("Stock")}
 
     variant_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    option1 = StringField(_l("Option 1 value"), validators=[Optional(), Length(max=40)])
-    option2 = StringField(_l("Option 2 value"), validators=[Optional(), Length(max=40)])
-    sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
-    price = IntegerField(_l("Price (Rp)"), validators=[Optional()])
-    stock = IntegerField(_l("Stock"), validators=[Optional()])
+    option1 = StringField(validators=[Optional(), Length(max=40)])
+    option2 = StringField(validators=[Optional(), Length(max=40)])
+    sku = StringField(LABELS["sku"], validators=[Optional(), Length(max=64)])
+    price = IntegerField(LABELS["price"], validators=[Optional()])
+    stock = IntegerField(LABELS["stock"], validators=[Optional()])
+
+    def has_input(self) -> bool:
+        return any(str(f.data).strip() for f in (self.sku, self.option1, self.option2,
+                                                 self.price, self.stock) if f.data is not None)
 
 
 class ProductForm(Form):
@@ -121,12 +143,36 @@ class ProductForm(Form):
     def set_categories(self, categories) -> None:
         self.category_id.choices = [(0, _l("Choose a category"))] + categories
 
+    def show_variants(self, variants) -> None:
+        """Fill the rows with the product's variants still on sale, each tied to its variant by
+        the hidden id (so a row whose SKU is emptied keeps its variant)."""
+        self.variants.process(None, [SimpleNamespace(
+            variant_id=v.id, option1=v.option1, option2=v.option2, sku=v.sku, price=v.price,
+            stock=v.stock) for v in variants if v.active])
+
+    @property
+    def option_names(self) -> tuple[str, str]:
+        return tuple((f.data or "").strip() for f in (self.option1_name, self.option2_name))
+
+    def variant_rows(self):
+        """The variant rows, each field labelled so that its name is unique on the page: the
+        visible label (an option field shows the vendor's own option name, e.g. "Ukuran"),
+        then "variant 2" for screen readers, who do not see the numbered boxes."""
+        labels = {**VariantRow.LABELS, "option1": self.option_names[0],
+                  "option2": self.option_names[1]}
+        for number, row in enumerate(self.variants, 1):
+            suffix = _("variant %(n)d", n=number)
+            for key, text in labels.items():
+                row[key].label.text = Markup(
+                    '{}<span class="visually-hidden"> {}</span>').format(text, suffix)
+            yield row
+
     def values(self) -> dict:
-        rows = [{"id": row.variant_id.data,
+        rows = [{"id": row.variant_id.data, "row": number,
                  "option1": row.option1.data, "option2": row.option2.data,
                  "sku": row.sku.data, "price": row.price.data,
                  "stock": row.stock.data if row.stock.data is not None else 0}
-                for row in self.variants if (row.sku.data or "").strip()]
+                for number, row in enumerate(self.variants, 1) if row.has_input()]
         return {
             "title": self.title.data, "description": self.description.data or "",
             "category_id": self.category_id.data, "status": self.status.data,
@@ -172,7 +218,8 @@ class ImportForm(Form):
 
 
 def _add_courier_rate_fields() -> None:
-    # One optional fee field per destination province (38); empty means "no courier there".
+    # One optional fee field per destination province (38): a fee different from the one for
+    # every province, or (without that one) the only provinces the courier goes to.
     for code, name in province_choices():
         setattr(ShippingForm, f"rate_{code}", IntegerField(
             _l("Courier fee to %(province)s (Rp)", province=name),
@@ -180,8 +227,3 @@ def _add_courier_rate_fields() -> None:
 
 
 _add_courier_rate_fields()
-
-
-def courier_rates_from(form: ShippingForm) -> dict[str, int]:
-    return {code: getattr(form, f"rate_{code}").data for code, _name in province_choices()
-            if getattr(form, f"rate_{code}").data is not None}

@@ -21,7 +21,6 @@ from blueprints.vendor.forms import (
     RemoveForm,
     ShippingForm,
     StoreForm,
-    courier_rates_from,
 )
 from marketplace.errors import ValidationError
 from marketplace.extensions import db, limiter
@@ -159,16 +158,18 @@ def remove_store_image(store, kind: str):
 @bp.route("/store/shipping", methods=["GET", "POST"])
 @store_required
 def shipping(store):
-    """Self-delivery, pickup and courier rates per province."""
-    form = ShippingForm(obj=store, data={f"rate_{r.province_code}": r.fee
-                                         for r in store.courier_rates})
+    """Self-delivery, pickup, and a courier fee for every province with exceptions."""
+    everywhere, exceptions = stores.courier_fees(store)
+    form = ShippingForm(obj=store, data={"courier_fee_all": everywhere, **{
+        f"rate_{code}": fee for code, fee in exceptions.items()}})
     if form.validate_on_submit():
         try:
             stores.update_shipping(
                 current_user, store, self_delivery_enabled=form.self_delivery_enabled.data,
                 self_delivery_fee=form.self_delivery_fee.data or 0,
                 pickup_enabled=form.pickup_enabled.data, pickup_address=form.pickup_address.data,
-                courier_enabled=form.courier_enabled.data, courier_rates=courier_rates_from(form))
+                courier_enabled=form.courier_enabled.data, courier_rates=form.courier_rates(),
+                courier_fee_all=form.courier_fee_all.data)
         except ValidationError as exc:
             return _failed(form, exc, "vendor/shipping.html", store=store,
                            provinces=province_choices())
@@ -180,6 +181,17 @@ def shipping(store):
 
 
 # --- products ----------------------------------------------------------------------------------
+
+def _showing_options(form) -> bool:
+    """The product form came back to label its variant rows with the option names just typed
+    (the page works without JavaScript); nothing is saved, so nothing is checked yet."""
+    return form.is_submitted() and bool(request.form.get("show_options"))
+
+
+def _variant_name(variant) -> str:
+    return f"{variant.product.title} ({variant.label})" if variant.label else \
+        variant.product.title
+
 
 @bp.get("/products")
 @store_required
@@ -197,6 +209,9 @@ def new_product(store):
     """Add a product with one or more variants."""
     form = ProductForm()
     form.set_categories(_category_choices())
+    if _showing_options(form):
+        return render_template("vendor/product_form.html", form=form, store=store, product=None,
+                               showing_options=True)
     if form.validate_on_submit():
         try:
             product = catalog.create_product(current_user, store, **form.values())
@@ -214,12 +229,15 @@ def new_product(store):
 def edit_product(product_id: int):
     """Change a product, its variants and food permits."""
     product = catalog.own_product(current_user, product_id)
-    form = ProductForm(obj=product, variants=[
-        {"variant_id": v.id, "option1": v.option1, "option2": v.option2, "sku": v.sku,
-         "price": v.price, "stock": v.stock} for v in product.variants if v.active])
+    form = ProductForm(obj=product)
     form.set_categories(_category_choices())
-    while not form.is_submitted() and len(form.variants) < len(product.variants) + 2:
-        form.variants.append_entry()
+    if not form.is_submitted():
+        form.show_variants(product.variants)
+        while len(form.variants) < len(product.variants) + 2:
+            form.variants.append_entry()
+    if _showing_options(form):
+        return render_template("vendor/product_form.html", form=form, store=product.store,
+                               product=product, showing_options=True)
     if form.validate_on_submit():
         try:
             catalog.update_product(current_user, product, **form.values())
@@ -246,10 +264,10 @@ def quick_edit(variant_id: int):
         catalog.set_price_and_stock(current_user, variant, form.price.data, form.stock.data)
     except ValidationError as exc:
         db.session.rollback()
-        flash(f"{variant.sku}: {exc.message}", "error")
+        flash(f"{_variant_name(variant)}: {exc.message}", "error")
         return redirect(url_for("vendor.products")), 303
     db.session.commit()
-    flash(_("%(sku)s: price and stock saved.", sku=variant.sku), "success")
+    flash(_("%(variant)s: price and stock saved.", variant=_variant_name(variant)), "success")
     return redirect(url_for("vendor.products", _anchor=f"variant-{variant.id}"))
 
 

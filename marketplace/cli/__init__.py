@@ -4,7 +4,8 @@ import importlib
 
 from flask import Flask
 
-MODULES = ("users", "seed", "mail", "stores", "catalog", "orders", "staff", "jobs")
+MODULES = ("users", "seed", "mail", "stores", "catalog", "orders", "staff", "jobs",
+           "housekeeping")
 
 
 def register(app: Flask) -> None:

@@ -67,9 +67,11 @@ class Store(db.Model):
     #: Platform fee in basis points (100 = 1%); programme participants pay none by default.
     fee_rate_bp: Mapped[int] = mapped_column(default=0)
 
-    self_delivery_enabled: Mapped[bool] = mapped_column(default=False)
+    #: A new store delivers in its own regency (fee 0 until she sets one): a choice that needs
+    #: nothing more from her, unlike pickup (an address) or couriers (their fees).
+    self_delivery_enabled: Mapped[bool] = mapped_column(default=True)
     self_delivery_fee: Mapped[int] = mapped_column(default=0)
-    pickup_enabled: Mapped[bool] = mapped_column(default=True)
+    pickup_enabled: Mapped[bool] = mapped_column(default=False)
     pickup_address: Mapped[str | None] = mapped_column(Text)
     courier_enabled: Mapped[bool] = mapped_column(default=False)
 

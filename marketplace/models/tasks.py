@@ -9,12 +9,12 @@ from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.models.stores import Store
 
-TASK_KINDS = ("product_import", "programme_refresh")
+TASK_KINDS = ("product_import", "programme_refresh", "payouts_export")
 TASK_STATES = ("queued", "running", "done", "failed")
 
 
 class BackgroundTask(db.Model):
-    """One run of a job a person started (a CSV import, a summary refresh).
+    """One run of a job a person started (a CSV import, a summary refresh, a payouts list).
 
     The job moves it queued -> running -> done | failed; `done` and `failed` are final, so a
     retried job that finds its task finished does nothing (idempotent by task id).
@@ -30,9 +30,11 @@ class BackgroundTask(db.Model):
     #: Units done so far out of `total` (rows checked, for an import); None when not counted.
     progress: Mapped[int] = mapped_column(default=0)
     total: Mapped[int | None]
-    #: What the person sees when it ends: counts, or the message and per-row problems.
+    #: What the job was asked (a payouts list's threshold) and what the person sees when it
+    #: ends: counts, or the message and per-row problems.
     result: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: The private-storage key of the uploaded file the job reads (removed once read).
+    #: The private-storage key of the uploaded file the job reads (removed once read), or of
+    #: the file it wrote (a payouts list, kept PAYOUTS_FILE_DAYS).
     file_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -50,39 +50,85 @@ def check_stock(value, field: str = "stock") -> int:
     return value
 
 
-def _check_variants(store: Store, variants: list[dict], option_names: tuple,
+def _row_error(number: int, exc: ValidationError) -> ValidationError:
+    # The vendor sees numbered variant boxes: say which one the problem is in.
+    return ValidationError(_("Variant %(n)d: %(problem)s", n=number, problem=exc.message),
+                           field="variants")
+
+
+def _check_variants(store: Store, variants: list[dict], option_names: tuple, title: str,
                     product: Product | None = None) -> list[dict]:
     if not variants:
-        raise ValidationError(_("A product needs at least one variant with a price."),
-                              field="variants")
+        raise ValidationError(_("Add at least one variant with its price."), field="variants")
     if len(variants) > MAX_VARIANTS:
         raise ValidationError(_("A product can have at most %(n)d variants.", n=MAX_VARIANTS),
                               field="variants")
+    own = {v.id: v for v in product.variants} if product is not None else {}
     cleaned, seen_skus, seen_options = [], set(), set()
     for position, raw in enumerate(variants):
-        sku = clean_text(raw.get("sku"), 64, "sku").upper()
+        number = raw.get("row") or position + 1
+        try:
+            sku = clean_text(raw.get("sku"), 64, "sku", required=False).upper()
+            options = [clean_text(raw.get(key), 40, key, required=False) if name else ""
+                       for key, name in zip(("option1", "option2"), option_names, strict=True)]
+        except ValidationError as exc:
+            raise _row_error(number, exc) from exc
+        if not sku and raw.get("id") in own:  # an existing variant keeps its SKU
+            sku = own[raw["id"]].sku
         if sku in seen_skus:
             raise ValidationError(_("The SKU %(sku)s is used twice.", sku=sku), field="sku")
-        seen_skus.add(sku)
-        options = tuple(
-            clean_text(raw.get(key), 40, key, required=bool(name)) or None if name else None
-            for key, name in zip(("option1", "option2"), option_names, strict=True)
-        )
-        if options in seen_options:
+        if sku:
+            seen_skus.add(sku)
+        for name, value in zip(option_names, options, strict=True):
+            if name and not value:
+                raise ValidationError(_("Variant %(n)d: enter its %(option)s.", n=number,
+                                        option=name), field="variants")
+        options = [value or None for value in options]
+        if tuple(options) in seen_options:
             raise ValidationError(_("Two variants have the same options."), field="variants")
-        seen_options.add(options)
+        seen_options.add(tuple(options))
+        if raw.get("price") in (None, ""):
+            raise ValidationError(_("Variant %(n)d has no price yet: enter it in rupiah, "
+                                    "e.g. 25000.", n=number), field="variants")
+        try:
+            price, stock = check_price(raw.get("price")), check_stock(raw.get("stock", 0))
+        except ValidationError as exc:
+            raise _row_error(number, exc) from exc
         cleaned.append({"sku": sku, "option1": options[0], "option2": options[1],
-                        "price": check_price(raw.get("price")),
-                        "stock": check_stock(raw.get("stock", 0)), "position": position})
-    own_ids = [v.id for v in product.variants] if product is not None else []
+                        "price": price, "stock": stock, "position": position})
     clash = db.session.scalar(
         select(Variant.sku).where(Variant.store_id == store.id, Variant.sku.in_(seen_skus),
-                                  Variant.id.not_in(own_ids))
+                                  Variant.id.not_in(list(own)))
     )
     if clash:
         raise ValidationError(_("The SKU %(sku)s is already used in your store.", sku=clash),
                               field="sku")
+    _fill_in_skus(store, title, cleaned, seen_skus)
     return cleaned
+
+
+def _sku_part(text: str) -> str:
+    return slugify(text).upper().replace("-", "")[:12]
+
+
+def _fill_in_skus(store: Store, title: str, cleaned: list[dict], typed: set[str]) -> None:
+    """Give each variant left without a SKU one made from the product's initials and its
+    options (Keripik Tempe Sagu, 100 g: KTS-100G), unique in the store."""
+    blanks = [values for values in cleaned if not values["sku"]]
+    if not blanks:
+        return
+    base = "".join(word[0] for word in slugify(title).split("-")[:4] if word).upper() or "SKU"
+    # Every SKU the store ever used, switched-off variants too: one is never reused by accident.
+    taken = typed | set(db.session.scalars(
+        select(Variant.sku).where(Variant.store_id == store.id, Variant.sku.like(f"{base}%"))))
+    for values in blanks:
+        stem = "-".join([base, *(_sku_part(o) for o in (values["option1"], values["option2"])
+                                 if o and _sku_part(o))])[:56]
+        sku, number = stem, 2
+        while sku in taken:
+            sku, number = f"{stem}-{number}", number + 1
+        taken.add(sku)
+        values["sku"] = sku
 
 
 def refresh_listing(product: Product) -> None:
@@ -103,7 +149,9 @@ def create_product(actor: User, store: Store, *, title: str, category_id: int,
                    weight_grams: int, variants: list[dict], description: str = "",
                    status: ProductStatus = ProductStatus.DRAFT, option1_name: str | None = None,
                    option2_name: str | None = None, **food) -> Product:
-    """Add a product with one or more variants to the actor's own store.
+    """Add a product with one or more variants to the actor's own store. A variant is a dict of
+    sku (optional: made up when empty), option1/option2, price, stock and optionally `row`, the
+    number the vendor sees it under (for messages).
 
     :raises PermissionDenied: the actor does not own the store.
     :raises ValidationError: a field or variant is invalid.
@@ -114,12 +162,21 @@ def create_product(actor: User, store: Store, *, title: str, category_id: int,
                   description=description, status=status, option1_name=option1_name,
                   option2_name=option2_name, **food)
     option_names = (product.option1_name, product.option2_name)
-    for values in _check_variants(store, variants, option_names):
+    for values in _check_variants(store, variants, option_names, product.title):
         product.variants.append(Variant(store_id=store.id, active=True, **values))
     db.session.add(product)
     refresh_listing(product)
-    db.session.flush()
+    _flush_variants()
     return product
+
+
+def _flush_variants() -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:  # two variants swapping SKUs in one save, or a racing save
+        raise ValidationError(_("Each SKU can be used once in your store."),
+                              field="variants") from exc
 
 
 def _apply_fields(product: Product, *, title, category_id, weight_grams, description, status,
@@ -193,12 +250,15 @@ _HALAL = re.compile(r"^(ID\d{14,17}|\d{14}|LPPOM-\d{14})$")
 _NIB = re.compile(r"^\d{13}$")
 
 
-def own_product(actor: User, product_id: int) -> Product:
-    """A product of the actor's own store; anyone else's (or none) is not found.
+def own_product(actor: User, product_id: int, *, lock: bool = False) -> Product:
+    """A product of the actor's own store; anyone else's (or none) is not found. `lock` holds
+    its row until the transaction ends (PostgreSQL), so a check-then-write cannot interleave
+    with another writer.
 
     :raises NotFound: no such product in the actor's store.
     """
-    product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
+    product = db.session.get(Product, product_id, with_for_update=lock or None) \
+        if isinstance(product_id, int) else None
     if product is None or not can(actor, "store.manage", product.store):
         raise NotFound()
     return product
@@ -274,7 +334,8 @@ def update_product(actor: User, product: Product, *, title: str, category_id: in
                   description=description, status=status, option1_name=option1_name,
                   option2_name=option2_name, **food)
     cleaned = _check_variants(product.store, variants, (product.option1_name,
-                                                        product.option2_name), product)
+                                                        product.option2_name), product.title,
+                              product)
     by_id = {v.id: v for v in product.variants}
     claimed = {raw.get("id") for raw in variants if raw.get("id") in by_id}
     # A new row may bring back the SKU of a switched-off variant: reuse that variant.
@@ -294,12 +355,7 @@ def update_product(actor: User, product: Product, *, title: str, category_id: in
             variant.active = False
             variant.position = MAX_VARIANTS + index
     refresh_listing(product)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:  # e.g. two variants swapping SKUs in one save
-        raise ValidationError(_("Each SKU can be used once in your store."),
-                              field="variants") from exc
+    _flush_variants()
     return product
 
 

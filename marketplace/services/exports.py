@@ -1,4 +1,5 @@
-"""Data exchange with the ministries: CSV and JSON exports, filtered, audited, privacy-aware.
+"""Data exchange with the ministries: CSV and JSON exports, filtered, audited, privacy-aware;
+and the payouts list for the bank, built by a background job.
 
 Personal data (phone and WhatsApp numbers, addresses, bank accounts, owner names and emails)
 is left out unless an admin explicitly asks for it. Every export leaves one audit row.
@@ -7,19 +8,27 @@ is left out unless an admin explicitly asks for it. Every export leaves one audi
 import csv
 import io
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from marketplace.errors import PermissionDenied, ValidationError
+from marketplace import jobs
+from marketplace.clock import utcnow
+from marketplace.database import write_intent
+from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.models import MonthlyStoreSales, Store, User
+from marketplace.models import BackgroundTask, MonthlyStoreSales, Store, User
 from marketplace.permissions import can, require
 from marketplace.regions import province_name
-from marketplace.services import audit, programme
+from marketplace.replica import read_replica
+from marketplace.services import audit, ledger, programme
+from marketplace.services.sales import csv_safe
+from marketplace.storage import get_storage
 
 KINDS = ("stores", "sales", "graduation", "totals")
 FORMATS = ("csv", "json")
@@ -198,3 +207,159 @@ def _csv(rows: list[dict]) -> str:
         for row in rows:
             writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+# --- the payouts list for the bank, as a background job ------------------------------------------
+
+PAYOUTS_JOB = "marketplace.services.exports.run_payouts_export"
+#: Days a finished payouts list stays downloadable; it lists bank accounts, so housekeeping
+#: removes it after that (`flask housekeeping`).
+PAYOUTS_FILE_DAYS = 7
+#: Tries of one payouts list: the first run and one per retry delay of the job machinery.
+PAYOUTS_ATTEMPTS = 1 + len(jobs.RETRY_DELAYS)
+#: PostgreSQL advisory lock key held while a payouts list is started (any number, used once).
+_PAYOUTS_START_LOCK = 0x5041594F
+
+
+def payouts_csv(staff: User, threshold: int) -> tuple[bytes, int]:
+    """The bank's bulk transfer file: stores owed at least `threshold`, largest first, with
+    column names in the current language, as UTF-8 with a byte-order mark (spreadsheets then
+    read the names right). Returns (file, rows); reads the replica when one is configured.
+
+    :raises PermissionDenied: not staff.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Store"), _("Bank"), _("Account number"), _("Account holder"),
+                     _("Amount")])
+    with read_replica():
+        rows = ledger.stores_to_pay(staff, threshold)
+        for store, balance in rows:
+            writer.writerow([csv_safe(v) for v in (store.name, store.bank_name,
+                                                   store.bank_account_number,
+                                                   store.bank_account_holder, int(balance))])
+    return ("\ufeff" + buffer.getvalue()).encode(), len(rows)
+
+
+def start_payouts_export(staff: User, threshold: int, locale: str) -> BackgroundTask:
+    """Queue the payouts list for the bank (it starts when the caller commits), or return the
+    one for the same threshold and language that is already waiting or running: pressing the
+    button twice is one list.
+
+    :raises PermissionDenied: not staff.
+    """
+    require(staff, "staff.work")
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two presses at the same moment: the second waits for the first to commit and then
+        # finds its task. (SQLite already serialises writers: write transactions begin IMMEDIATE.)
+        db.session.execute(select(func.pg_advisory_xact_lock(_PAYOUTS_START_LOCK)))
+    waiting = db.session.scalars(
+        select(BackgroundTask).where(BackgroundTask.kind == "payouts_export",
+                                     BackgroundTask.state.in_(("queued", "running")))
+        .order_by(BackgroundTask.id.desc()))
+    task = next((t for t in waiting if (t.result.get("threshold"), t.result.get("locale"))
+                 == (threshold, locale)), None)
+    if task is None:
+        task = BackgroundTask(kind="payouts_export", user_id=staff.id,
+                              result={"threshold": threshold, "locale": locale})
+        db.session.add(task)
+        db.session.flush()
+        audit.record(staff, "export.payouts", task, None, {"threshold": threshold})
+    # Queued again under the same key even when it exists: a no-op while its job waits or runs,
+    # and the way to revive one whose job was lost (a web process restarted without Redis).
+    jobs.enqueue_after_commit(PAYOUTS_JOB, key=f"payouts-export-{task.id}", task_id=task.id)
+    return task
+
+
+def payouts_exports(staff: User, limit: int = 5) -> list[BackgroundTask]:
+    """The latest payouts lists, newest first (for the payouts page).
+
+    :raises PermissionDenied: not staff.
+    """
+    require(staff, "staff.work")
+    return list(db.session.scalars(
+        select(BackgroundTask).where(BackgroundTask.kind == "payouts_export")
+        .order_by(BackgroundTask.id.desc()).limit(limit)))
+
+
+def payouts_export(staff: User, task_id: int) -> BackgroundTask:
+    """One payouts list, for its progress page.
+
+    :raises NotFound: no such list, or the actor is not staff (its existence is not told).
+    """
+    task = db.session.get(BackgroundTask, task_id)
+    if task is None or task.kind != "payouts_export" or not can(staff, "staff.work"):
+        raise NotFound()
+    return task
+
+
+def payouts_export_file(staff: User, task_id: int) -> bytes:
+    """The finished payouts list's file, read from private storage.
+
+    :raises NotFound: not staff, no such list, not finished, or its file was removed.
+    """
+    task = payouts_export(staff, task_id)
+    data = get_storage(private=True).get(task.file_key) if task.state == "done" and \
+        task.file_key else None
+    if data is None:
+        raise NotFound()
+    return data
+
+
+def run_payouts_export(task_id: int) -> None:
+    """The job: write the task's payouts list to private storage, once.
+
+    A failed try is recorded on the task (staff see it) and raised, so the job machinery
+    retries it after its delays; after the last try the task fails for good. A retried or
+    duplicate job that finds the task finished does nothing.
+    """
+    with write_intent():
+        task = _locked_task(task_id)
+        if task is None or task.finished:
+            return
+        task.state, task.started_at = "running", utcnow()
+        user_id, threshold = task.user_id, task.result["threshold"]
+        locale = task.result.get("locale") or "id"
+        db.session.commit()
+    try:
+        with write_intent(False), force_locale(locale):  # reads only, maybe from the replica
+            data, rows = payouts_csv(db.session.get(User, user_id), threshold)
+        token = secrets.token_hex(16)
+        key = f"{token[:2]}/payouts-{token}.csv"
+        get_storage(private=True).put(key, data, "text/csv")
+    except PermissionDenied:  # the person who asked is no longer staff: no retry helps
+        db.session.rollback()
+        _payouts_try_failed(task_id, _("You are no longer allowed to see payouts."), final=True)
+        return
+    except Exception as exc:
+        db.session.rollback()
+        _payouts_try_failed(task_id, f"{type(exc).__name__}: {exc}"[:300])
+        raise
+    db.session.rollback()  # end the reads: the write below takes the write lock up front
+    with write_intent():
+        task = _locked_task(task_id)
+        if task.finished:  # a duplicate job got here first
+            get_storage(private=True).delete(key)
+            return
+        task.state, task.finished_at, task.file_key = "done", utcnow(), key
+        task.progress = task.total = rows
+        task.result = {**task.result, "rows": rows}
+        db.session.commit()
+
+
+def _locked_task(task_id: int) -> BackgroundTask | None:
+    return db.session.scalar(select(BackgroundTask).where(BackgroundTask.id == task_id)
+                             .with_for_update())
+
+
+def _payouts_try_failed(task_id: int, error: str, final: bool = False) -> None:
+    """Record a failed try: back to waiting for the job's retry, or failed after the last."""
+    with write_intent():
+        task = _locked_task(task_id)
+        tries = task.result.get("tries", 0) + 1
+        final = final or tries >= PAYOUTS_ATTEMPTS
+        task.result = {**task.result, "tries": tries, "error": error}
+        task.state = "failed" if final else "queued"
+        if final:
+            task.finished_at = utcnow()
+        db.session.commit()

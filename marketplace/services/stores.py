@@ -1,5 +1,7 @@
 """Stores: opening one, its details and shipping options (staff decisions: verification)."""
 
+from collections import Counter
+
 from flask_babel import gettext as _
 from slugify import slugify
 from sqlalchemy import select
@@ -9,7 +11,7 @@ from marketplace.extensions import db
 from marketplace.images import store_image
 from marketplace.models import CourierRate, Store, User
 from marketplace.permissions import can
-from marketplace.regions import check_province
+from marketplace.regions import PROVINCES, check_province
 from marketplace.validation import clean_text, normalise_phone
 
 BANKS = ("BRI", "BNI", "Mandiri", "BSI", "BCA", "BTN", "Bank Jateng", "Bank Jatim", "Bank DKI",
@@ -163,9 +165,12 @@ def set_store_image(owner: User, store: Store, kind: str, data: bytes | None) ->
 
 def update_shipping(owner: User, store: Store, *, self_delivery_enabled: bool,
                     self_delivery_fee: int, pickup_enabled: bool, pickup_address: str | None,
-                    courier_enabled: bool, courier_rates: dict[str, int]) -> Store:
+                    courier_enabled: bool, courier_rates: dict[str, int],
+                    courier_fee_all: int | None = None) -> Store:
     """Choose how buyers receive goods: self-delivery within the regency (with a fee), pickup
-    at an address, and/or a courier with a flat ongkir per destination province.
+    at an address, and/or a courier with a flat ongkir per destination province. With
+    `courier_fee_all` every province gets that fee except those in `courier_rates`; without
+    it, only the provinces in `courier_rates` are served.
 
     :raises PermissionDenied: not the owner.
     :raises ValidationError: no option chosen, or a missing/invalid fee or address.
@@ -181,11 +186,19 @@ def update_shipping(owner: User, store: Store, *, self_delivery_enabled: bool,
             errors["self_delivery_fee"] = exc.message
     address = None
     try:
-        address = clean_text(pickup_address, 500, "pickup_address",
-                             required=bool(pickup_enabled)) or None
+        address = clean_text(pickup_address, 500, "pickup_address", required=False) or None
     except ValidationError as exc:
         errors["pickup_address"] = exc.message
+    if pickup_enabled and address is None and "pickup_address" not in errors:
+        errors["pickup_address"] = _("Enter the address where buyers pick up, or switch "
+                                     "pickup off.")
     rates: dict[str, int] = {}
+    if courier_fee_all is not None:
+        try:
+            everywhere = _fee(courier_fee_all, "courier_fee_all", MAX_COURIER_FEE)
+            rates = dict.fromkeys(PROVINCES, everywhere)
+        except ValidationError as exc:
+            errors["courier_fee_all"] = exc.message
     for code, value in (courier_rates or {}).items():
         if value is None or value == "":
             continue
@@ -194,8 +207,9 @@ def update_shipping(owner: User, store: Store, *, self_delivery_enabled: bool,
                                                                 MAX_COURIER_FEE)
         except ValidationError as exc:
             errors["courier_rates"] = exc.message
-    if courier_enabled and not rates and "courier_rates" not in errors:
-        errors["courier_rates"] = _("Enter the courier fee for at least one province.")
+    if courier_enabled and not rates and not {"courier_rates", "courier_fee_all"} & set(errors):
+        errors["courier_fee_all"] = _("Enter the courier fee for all provinces, or for at "
+                                      "least one province.")
     if not (self_delivery_enabled or pickup_enabled or courier_enabled):
         errors["self_delivery_enabled"] = _("Choose at least one way for buyers to receive "
                                             "their goods.")
@@ -217,6 +231,17 @@ def update_shipping(owner: User, store: Store, *, self_delivery_enabled: bool,
             store.courier_rates.append(CourierRate(province_code=code, fee=value))
     db.session.flush()
     return store
+
+
+def courier_fees(store: Store) -> tuple[int | None, dict[str, int]]:
+    """The store's courier rates as the vendor enters them: one fee for all provinces (when
+    every province is served, the most common fee) and the provinces that differ from it."""
+    rates = {rate.province_code: rate.fee for rate in store.courier_rates}
+    if not rates or set(rates) != set(PROVINCES):
+        return None, rates
+    # The most common fee; on a tie the lower one, so the same rates always read the same.
+    everywhere = max(Counter(rates.values()).items(), key=lambda item: (item[1], -item[0]))[0]
+    return everywhere, {code: fee for code, fee in rates.items() if fee != everywhere}
 
 
 def store_by_slug(slug: str) -> Store:

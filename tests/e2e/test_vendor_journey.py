@@ -1,5 +1,7 @@
-"""A PKH graduate opens a store on her phone, is verified, lists a product with variants and a
-photo, edits its stock from the list, and finds it on her public store page."""
+"""A PKH graduate opens a store on her phone, is verified, lists a product with variants (named
+by her own option, one SKU left for the site to make) and a photo, edits its stock from the list
+by the variant's name, sets one courier fee for every province with an exception, and finds the
+product on her public store page."""
 
 import re
 
@@ -50,14 +52,17 @@ def test_open_store_verify_list_product_and_see_it_public(page, visitor, a11y, a
     page.get_by_label("Status").select_option("active")
     page.get_by_label("Berat dalam gram").fill("250")
     page.get_by_label("Jenis pilihan pertama (opsional)").fill("Ukuran")
+    # Without JavaScript the variant boxes learn the option's name from the server.
+    page.get_by_role("button", name="Tampilkan pilihan ini di varian").click()
+    expect(page.get_by_text("Belum ada yang disimpan")).to_be_visible()
+    a11y.check()
     first = page.get_by_role("group", name="Varian 1", exact=True)
-    first.get_by_label("SKU").fill("KT-100")
-    first.get_by_label("Nilai pilihan 1").fill("100 g")
+    first.get_by_label("Ukuran").fill("100 g")
     first.get_by_label("Harga (Rp)").fill("12000")
     first.get_by_label("Stok").fill("10")
+    first.get_by_label("SKU (opsional)").fill("KT-100")
     second = page.get_by_role("group", name="Varian 2", exact=True)
-    second.get_by_label("SKU").fill("KT-250")
-    second.get_by_label("Nilai pilihan 1").fill("250 g")
+    second.get_by_label("Ukuran").fill("250 g")
     second.get_by_label("Harga (Rp)").fill("25000")
     second.get_by_label("Stok").fill("4")
     page.get_by_label("Nomor P-IRT (pangan)").fill("206337401012324")
@@ -75,10 +80,24 @@ def test_open_store_verify_list_product_and_see_it_public(page, visitor, a11y, a
 
     vendor_nav = page.get_by_role("navigation", name="Toko saya")
     visitor.follow(vendor_nav.get_by_role("link", name="Produk", exact=True))
-    page.get_by_label("Stok KT-250").fill("9")
-    page.get_by_role("button", name="Simpan KT-250").click()
-    expect(page.get_by_text("KT-250: harga dan stok disimpan.")).to_be_visible()
+    expect(page.get_by_text("(SKU KTS-250G)")).to_be_visible()  # made up: she left it empty
+    page.get_by_label("Stok 250 g").fill("9")
+    page.get_by_role("button", name="Simpan 250 g").click()
+    expect(page.get_by_text("Keripik Tempe Sagu (250 g): harga dan stok disimpan.")).to_be_visible()
     expect(page.get_by_text("stok 19")).to_be_visible()
+    a11y.check()
+
+    visitor.follow(vendor_nav.get_by_role("link", name="Pengiriman"))
+    expect(page.get_by_label("Saya antar sendiri di dalam kabupaten/kota saya")).to_be_checked()
+    page.get_by_label("Kirim dengan kurir").check()
+    page.get_by_label("Ongkir kurir ke semua provinsi (Rp)").fill("20000")
+    page.get_by_text("Ongkir berbeda untuk beberapa provinsi (opsional)").click()
+    page.get_by_label("Ongkir kurir ke Papua (Rp)", exact=True).fill("60000")
+    page.get_by_role("button", name="Simpan pilihan pengiriman").click()
+    expect(page.get_by_text("Pilihan pengiriman disimpan.")).to_be_visible()
+    expect(page.get_by_label("Ongkir kurir ke semua provinsi (Rp)")).to_have_value("20000")
+    expect(page.get_by_label("Ongkir kurir ke Papua (Rp)", exact=True)).to_have_value("60000")
+    expect(page.get_by_label("Ongkir kurir ke Bali (Rp)", exact=True)).to_have_value("")
     a11y.check()
 
     visitor.follow(vendor_nav.get_by_role("link", name="Tugas", exact=True))

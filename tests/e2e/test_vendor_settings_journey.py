@@ -32,6 +32,7 @@ def test_storefront_settings_and_csv_upload(page, visitor, a11y, db, make_store,
     page.get_by_label("Biaya antar sendiri (Rp)").fill("8000")
     page.get_by_label("Alamat pengambilan").fill("Jl. Kenanga 5, Waingapu")
     page.get_by_label("Kirim dengan kurir").check()
+    page.get_by_text("Ongkir berbeda untuk beberapa provinsi (opsional)").click()
     page.get_by_label("Ongkir kurir ke Nusa Tenggara Timur (Rp)").fill("15000")
     page.get_by_role("button", name="Simpan pilihan pengiriman").click()
     expect(page.get_by_text("Pilihan pengiriman disimpan.")).to_be_visible()

@@ -35,7 +35,8 @@ def test_only_the_owner_adds_products(db, make_store, make_user, categories):
     {"sku": "X", "price": 1_000_000_001, "stock": 1},
     {"sku": "X", "price": 1000, "stock": -1},
     {"sku": "X", "price": 1000.5, "stock": 1},
-    {"sku": "", "price": 1000, "stock": 1},
+    {"sku": "", "price": None, "stock": 1},  # an empty SKU is made up; a missing price is not
+    {"sku": "X" * 65, "price": 1000, "stock": 1},
 ])
 def test_bad_variants_are_refused(db, make_store, categories, variant, app):
     store = make_store()

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ def test_payout_pages_are_staff_only(db, client, login, owed, make_user, who):
         login(owed.owner if who == "vendor" else make_user())
     for path in ("/staff/payouts", "/staff/payouts.csv", "/staff/disputes"):
         assert client.get(path).status_code in (302, 403)
+    assert client.post("/staff/payouts/export").status_code in (302, 403)
     response = client.post(f"/staff/payouts/{owed.id}",
                            data={"amount": "1000", "reference": "TRF"})
     assert response.status_code in (302, 403)
@@ -35,7 +37,10 @@ def test_staff_lists_exports_and_pays(db, client, login, owed, staff):
     page = client.get("/staff/payouts?threshold=50000").get_data(as_text=True)
     assert owed.name in page and "Rp90.000" in page
     assert owed.name not in client.get("/staff/payouts?threshold=100000").get_data(as_text=True)
-    exported = client.get("/staff/payouts.csv?threshold=50000").get_data(as_text=True)
+    prepared = client.post("/staff/payouts/export", data={"threshold": "50000"},
+                           follow_redirects=True).get_data(as_text=True)
+    [link] = re.findall(r'href="(/staff/payouts/export/\d+/payouts\.csv)"', prepared)
+    exported = client.get(link).get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
     assert rows[1][0] == owed.name and rows[1][3] == "'=cmd|' /C calc'!A0"
     assert rows[1][4] == "90000"

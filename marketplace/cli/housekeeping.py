@@ -1,0 +1,29 @@
+"""`flask housekeeping`: remove what is past its retention (run daily by a timer)."""
+
+import click
+
+from marketplace.database import write_intent
+from marketplace.extensions import db
+from marketplace.services import housekeeping
+from marketplace.services.exports import PAYOUTS_FILE_DAYS
+
+
+@click.command("housekeeping")
+@click.option("--idempotency-hours", type=click.IntRange(min=1),
+              default=housekeeping.IDEMPOTENCY_HOURS, show_default=True,
+              help="Hours an API Idempotency-Key is remembered.")
+@click.option("--upload-days", type=click.IntRange(min=1), default=housekeeping.UPLOAD_DAYS,
+              show_default=True, help="Days an ended CSV import's upload is kept.")
+@click.option("--payouts-days", type=click.IntRange(min=1), default=PAYOUTS_FILE_DAYS,
+              show_default=True, help="Days a payouts list for the bank stays downloadable.")
+def housekeeping_command(idempotency_hours: int, upload_days: int, payouts_days: int) -> None:
+    """Delete old API idempotency records, leftover import uploads and old payouts lists."""
+    with write_intent():
+        swept = housekeeping.sweep(idempotency_hours=idempotency_hours,
+                                   upload_days=upload_days, payouts_days=payouts_days)
+        db.session.commit()
+    click.echo(f"Removed {swept.idempotency_records} idempotency record(s), {swept.uploads} "
+               f"import upload(s), {swept.payouts_lists} payouts list(s).")
+
+
+commands = [housekeeping_command]
