@@ -14,7 +14,7 @@ from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace import jobs
@@ -217,6 +217,8 @@ PAYOUTS_JOB = "marketplace.services.exports.run_payouts_export"
 PAYOUTS_FILE_DAYS = 7
 #: Tries of one payouts list: the first run and one per retry delay of the job machinery.
 PAYOUTS_ATTEMPTS = 1 + len(jobs.RETRY_DELAYS)
+#: PostgreSQL advisory lock key held while a payouts list is started (any number, used once).
+_PAYOUTS_START_LOCK = 0x5041594F
 
 
 def payouts_csv(staff: User, threshold: int) -> tuple[bytes, int]:
@@ -247,6 +249,10 @@ def start_payouts_export(staff: User, threshold: int, locale: str) -> Background
     :raises PermissionDenied: not staff.
     """
     require(staff, "staff.work")
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two presses at the same moment: the second waits for the first to commit and then
+        # finds its task. (SQLite already serialises writers: write transactions begin IMMEDIATE.)
+        db.session.execute(select(func.pg_advisory_xact_lock(_PAYOUTS_START_LOCK)))
     waiting = db.session.scalars(
         select(BackgroundTask).where(BackgroundTask.kind == "payouts_export",
                                      BackgroundTask.state.in_(("queued", "running")))

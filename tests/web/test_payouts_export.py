@@ -11,6 +11,7 @@ from marketplace import jobs
 from marketplace.models import AuditEvent, BackgroundTask
 from marketplace.services import exports
 from marketplace.storage import get_storage
+from tests.web.test_payout_race import _post_at_once
 
 #: What GET /staff/payouts.csv answered before the list became a job (the bank's format).
 EXPECTED = ("\ufeffToko,Bank,Nomor rekening,Nama pemilik rekening,Jumlah\r\n"
@@ -252,3 +253,11 @@ def test_an_rq_worker_prepares_the_list_once(app, db, browser, owed, staff, redi
         assert client.get(location + "/payouts.csv").get_data(as_text=True) == EXPECTED
     finally:
         app.config.update(JOBS_INLINE=True, REDIS_URL=None)
+
+
+def test_many_presses_at_once_are_one_list(app, db, owed, staff, queued):
+    staff_id = staff.id
+    db.session.remove()
+    codes = _post_at_once(app, staff_id, "/staff/payouts/export", [{"threshold": "50000"}] * 6)
+    assert codes == [303] * 6
+    assert len(_tasks(db)) == 1
