@@ -104,7 +104,9 @@ def sample_pages(url: str) -> dict[str, str]:
     return {
         "home": "/",
         "category p1": "/c/makanan-olahan",
-        "category p50": "/c/makanan-olahan?page=50",
+        "category p50": _linked("/c/makanan-olahan", {"category": "makanan-olahan",
+                                                      "page": "50"}, url),
+        "category p50 num": "/c/makanan-olahan?page=50",
         "search common": "/search?q=keripik",
         "search rare": "/search?q=andaliman",
         "search typo": "/search?q=robsuta",
@@ -119,6 +121,24 @@ def sample_pages(url: str) -> dict[str, str]:
         "product": f"/p/{product.id}-{product.slug}",
         "store": f"/s/{store}",
     }
+
+
+def _linked(path: str, args: dict, url: str) -> str:
+    """The address of a deep page as its "next" links give it (with where it starts)."""
+    from urllib.parse import urlencode
+
+    from bench.search_queries import linked_page
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.services.discovery import all_categories
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.test_request_context():
+        found = linked_page(args, all_categories())
+        db.session.remove()
+        db.engine.dispose()
+    found.pop("category")
+    return f"{path}?{urlencode(found)}"
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Marks a page reached by links (see `linked_page`) rather than by its number.
+LINK = "via_links"
 
 KINDS = {
     "common word": [{"q": "keripik"}, {"q": "batik"}, {"q": "kain"}, {"q": "tenun"}],
@@ -25,7 +27,26 @@ KINDS = {
                  {"q": "kain tenun", "category": "tenun-ikat", "in_stock": "1"},
                  {"q": "keripik", "province": "32", "sort": "price_asc"}],
     "page 5": [{"q": "keripik", "page": "5"}],
+    "category p1": [{"category": "makanan-olahan"}],
+    "category p50 ?page": [{"category": "makanan-olahan", "page": "50"}],
+    "category p50 link": [{"category": "makanan-olahan", "page": "50", LINK: "1"}],
+    "search p50 ?page": [{"q": "keripik", "page": "50"}],
+    "search p50 link": [{"q": "keripik", "page": "50", LINK: "1"}],
 }
+
+
+def linked_page(args: dict, categories) -> dict:
+    """The parameters of the link to page `args["page"]` that a buyer following "next" from
+    page 1 reaches: with the cursor of where it starts, as the pages' links give it."""
+    from marketplace.search import parse_query, search
+
+    wanted, after = int(args["page"]), None
+    for number in range(1, wanted):
+        query, _notices = parse_query(
+            {**args, "page": str(number), **({"after": str(after)} if after else {})},
+            categories)
+        after = search(query).after
+    return {**args, **({"after": str(after)} if after else {})}
 
 
 def main() -> None:
@@ -46,6 +67,10 @@ def main() -> None:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
         with app.test_request_context():
             categories = all_categories()
+            for variants in KINDS.values():
+                variants[:] = [linked_page({k: v for k, v in args.items() if k != LINK},
+                                           categories) if LINK in args else args
+                               for args in variants]
             print(f"search service, in-process: {args.db} {args.size}, {args.runs} queries "
                   "per kind\n")
             # CPU time: what a query costs this process, without the waits for a core that

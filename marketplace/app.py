@@ -213,7 +213,8 @@ def register_request_hooks(app: Flask) -> None:
     def refuse_nul_bytes():
         """NUL in the path, query or form: PostgreSQL cannot store it, so no view sees it."""
         fields = (*request.args.items(multi=True), *request.form.items(multi=True))
-        if "\x00" in request.path or any("\x00" in k + v for k, v in fields):
+        # A multipart part without a name arrives with the key None.
+        if "\x00" in request.path or any("\x00" in (k or "") + (v or "") for k, v in fields):
             return _error_response(400, _("The request contains a character that is not "
                                           "allowed. Please check and try again."))
         return None

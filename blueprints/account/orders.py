@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from blueprints.account import bp
 from marketplace.services import payments
 from marketplace.services.fulfilment import order_for_buyer
+from marketplace.services.stores import pickup_address
 
 
 @bp.route("/orders")
@@ -21,7 +22,8 @@ def order_detail(reference: str):
     """One order: lines, shipping, payment, the status timeline and what the buyer can do."""
     order = order_for_buyer(current_user, reference)
     return render_template("account/orders_detail.html", order=order,
-                           payment=payments.payment_for(order.checkout))
+                           payment=payments.payment_for(order.checkout),
+                           pickup_address=pickup_address(order))
 
 
 @bp.route("/orders/<reference>/invoice")

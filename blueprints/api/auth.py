@@ -1,5 +1,6 @@
 """Bearer tokens on the API: `require_scope("store:write")` authenticates the request, checks
-the scope, rate-limits per token and sets the acting user (`acting_user()`).
+the scope, rate-limits per token and sets the acting user (`acting_user()`); `acting_store()` is
+the store a vendor operation works on (her own, or the one a facilitator names).
 
 Only the Authorization header counts: a browser's session cookie never authenticates an API
 call (so the API needs no CSRF token).
@@ -12,11 +13,14 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
-from marketplace.errors import PermissionDenied, Unauthenticated
+from marketplace.errors import NotFound, PermissionDenied, Unauthenticated
 from marketplace.extensions import db, limiter
-from marketplace.services import api_tokens, audit
+from marketplace.models import Store
+from marketplace.services import api_tokens, audit, facilitators, stores
 
 REALM = 'Bearer realm="Pasar Mandiri API"'
+#: Request header naming the store (its id) a facilitator (pendamping) acts for.
+STORE_HEADER = "Acting-Store"
 
 
 def bearer_secret() -> str | None:
@@ -70,3 +74,29 @@ def require_scope(scope: str):
 def acting_user():
     """The person the current API request acts as (the token's owner)."""
     return g.api_token.user
+
+
+def store_to_work_on(store_id: int) -> Store:
+    """The store the Acting-Store header names, if the acting user may run it: her own, or
+    one whose owner consents to her acting for it as facilitator (checked by the service).
+
+    :raises PermissionDenied: any other store, or one whose consent was withdrawn.
+    """
+    user = acting_user()
+    own = stores.store_of(user)
+    if own is not None and own.id == store_id:
+        return own
+    return facilitators.store_to_act_for(user, store_id)
+
+
+def acting_store() -> Store:
+    """The store a vendor operation works on: the one the Acting-Store header named (already
+    checked), else the acting user's own.
+
+    :raises NotFound: no header, and she has no store of her own.
+    """
+    store = g.get("acting_store") or stores.store_of(acting_user())
+    if store is None:
+        raise NotFound(_("This account has no store yet. A facilitator names the store she "
+                         "acts for in the %(header)s header.", header=STORE_HEADER))
+    return store

@@ -3,7 +3,7 @@ and are the OpenAPI 3.1 document (pydantic writes JSON Schema 2020-12, OpenAPI 3
 
 A view is declared with `operation(...)`; it receives the parsed `query` and `body` models and
 returns a response model (or `(model, status, headers)`). Write operations are committed here,
-once, after the view returned.
+once, after the view returned, with an audit row naming the token.
 """
 
 import hashlib
@@ -20,10 +20,11 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.api import bp
-from blueprints.api.auth import require_scope
+from blueprints.api.auth import STORE_HEADER, acting_user, require_scope, store_to_work_on
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.services import api_tokens
+from marketplace.images import MAX_BYTES as MAX_PHOTO_BYTES
+from marketplace.services import api_tokens, audit
 from marketplace.validation import MAX_INT
 
 #: Query parameters every page understands (the language switch), never "unknown".
@@ -36,9 +37,9 @@ ERROR_TEXT = {
     409: "Conflicts with the current state",
     412: "The object changed since it was read (If-Match)",
     413: "The body is too large",
-    415: "The body is not JSON",
+    415: "The body is not of the type the operation takes (JSON, or a photo's multipart)",
     422: "A rule of the marketplace refused it, or an Idempotency-Key reused with another body",
-    428: "If-Match is required",
+    428: "If-Match is required (send the ETag you read)",
     429: "Too many requests for this token",
 }
 
@@ -68,7 +69,11 @@ class Operation:
     scope: str | None = None
     errors: tuple[int, ...] = ()
     upload: bool = False
+    #: Response headers of the success answer, name -> description (for the document).
     headers: dict = field(default_factory=dict)
+    #: Takes the Acting-Store header (a facilitator's choice of store).
+    store: bool = False
+    notes: str = ""
 
     @property
     def path(self) -> str:
@@ -86,6 +91,8 @@ class Operation:
             codes |= {413, 415, 422}
         if self.scope:
             codes |= {401, 403}
+        if self.store:
+            codes |= {400, 404}
         if self.method == "POST":
             codes.add(422)
         return sorted(codes)
@@ -97,15 +104,19 @@ OPERATIONS: list[Operation] = []
 def operation(method: str, rule: str, *, summary: str, response: type[BaseModel] | None,
               tag: str, status: int = 200, query: type[BaseModel] | None = None,
               body: type[BaseModel] | None = None, scope: str | None = None,
-              errors: tuple[int, ...] = (), upload: bool = False):
+              errors: tuple[int, ...] = (), upload: bool = False, headers: dict | None = None,
+              store: bool = False, notes: str = ""):
     """Declare and route one API operation (rule relative to /api/v1)."""
 
     def decorate(view):
         op = Operation(method, rule, view.__name__, summary, tag, response, status, query,
-                       body, scope, errors, upload)
+                       body, scope, errors, upload, headers or {}, store, notes)
 
         @wraps(view)
         def handle(**path):
+            if store:
+                # Checked before anything else, a replayed answer included.
+                g.acting_store = _chosen_store()
             if scope and method == "POST":
                 replay = _replayed_answer(op)
                 if replay is not None:
@@ -118,6 +129,10 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
             result = view(**kwargs)
             answer = _render(op, result)
             if method != "GET":
+                if scope:
+                    audit.record(acting_user(), f"api.{op.endpoint}", g.api_token,
+                                 after={"request": f"{method} {request.path}",
+                                        "status": answer.status_code})
                 if scope and method == "POST":
                     _remember_answer(op, answer)
                 try:
@@ -167,6 +182,73 @@ def _json_body() -> object:
         raise RequestRejected(400, _("The JSON is malformed at line %(line)d, column %(col)d "
                                      "(character %(pos)d): %(why)s.", line=exc.lineno,
                                      col=exc.colno, pos=exc.pos, why=exc.msg)) from None
+
+
+def _chosen_store():
+    raw = request.headers.get(STORE_HEADER)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= MAX_INT):
+        raise RequestRejected(400, _("%(header)s must be the id of a store.",
+                                     header=STORE_HEADER),
+                              {STORE_HEADER: _("Enter a whole number.")})
+    return store_to_work_on(int(raw))
+
+
+#: Part types a photo may be declared as; the image pipeline still checks the bytes themselves.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/octet-stream",
+                         ""})
+
+
+def photo_upload() -> tuple[bytes, str]:
+    """The `photo` file and its `alt` text from a multipart body.
+
+    :raises RequestRejected: not multipart (415), unknown or missing fields (400), a part
+        declared as another type (415), a photo over the pipeline's limit (413).
+    """
+    if request.mimetype != "multipart/form-data":
+        raise RequestRejected(415, _("Send the photo as multipart/form-data, in a field named "
+                                     "photo."))
+    unknown = sorted((set(request.form) | set(request.files)) - {"photo", "alt"})
+    if unknown:
+        raise RequestRejected(400, _("Unknown parameters."),
+                              {name: _("Unknown field.") for name in unknown})
+    upload = request.files.get("photo")
+    if upload is None:
+        raise RequestRejected(400, _("Some fields are not valid."),
+                              {"photo": _("This field is required.")})
+    if upload.mimetype not in PHOTO_TYPES:
+        raise RequestRejected(415, _("This file is not a JPEG, PNG or WebP photo."),
+                              {"photo": _("This file is not a JPEG, PNG or WebP photo.")})
+    data = upload.stream.read(MAX_PHOTO_BYTES + 1)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise RequestRejected(413, _("The photo is too large. The limit is 10 MB."),
+                              {"photo": _("The photo is too large. The limit is 10 MB.")})
+    return data, request.form.get("alt", "")
+
+
+def entity_tag(representation: dict) -> str:
+    """A strong ETag of a JSON representation: it changes whenever anything shown changes
+    (`updated_at` included)."""
+    canonical = json.dumps(representation, sort_keys=True, default=str)
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+
+
+def require_if_match(current: str) -> None:
+    """Refuse a write unless If-Match names the current ETag (or is `*`, RFC 9110).
+
+    :raises RequestRejected: 428 without If-Match, 412 when the object changed meanwhile.
+    """
+    sent = request.headers.get("If-Match")
+    if sent is None or not sent.strip():
+        raise RequestRejected(428, _("Send If-Match with the ETag you read, so a change made "
+                                     "meanwhile is not overwritten."))
+    tags = [tag.strip() for tag in sent.split(",")]
+    if "*" not in tags and current not in tags:
+        raise RequestRejected(412, _("It was changed since you read it. Read it again and "
+                                     "send the new ETag in If-Match."),
+                              headers={"ETag": current})
 
 
 def _parse(model: type[BaseModel], data: object) -> BaseModel:
@@ -228,8 +310,24 @@ def _idempotency(op: Operation) -> tuple[str, str] | None:
         return None
     if not 1 <= len(key) <= 200:
         raise RequestRejected(400, _("Idempotency-Key must be 1 to 200 characters."))
-    fingerprint = hashlib.sha256(request.get_data(cache=True)).hexdigest()
-    return key, fingerprint
+    return key, _fingerprint(op)
+
+
+def _fingerprint(op: Operation) -> str:
+    digest = hashlib.sha256()
+    if op.upload and request.mimetype == "multipart/form-data":
+        # A retry is wrapped in a new multipart boundary: compare what was sent, not the
+        # wrapping (reading the raw body would also leave no form to parse).
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(hashlib.sha256(f"{name}={value}".encode()).digest())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            digest.update(hashlib.sha256(f"{name}:{upload.filename}".encode()).digest())
+            upload.stream.seek(0)  # the view may have read it already
+            digest.update(hashlib.sha256(upload.stream.read()).digest())
+            upload.stream.seek(0)
+    else:
+        digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
 
 
 def _replayed_answer(op: Operation) -> Response | None:
@@ -300,13 +398,25 @@ def openapi_document(server_url: str) -> dict:
         params = _path_parameters(op.rule) + (_query_parameters(op.query) if op.query else [])
         if op.method == "POST" and op.scope:
             params.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                           "description": "Repeat a POST safely: the first answer is returned "
-                                          "again; the same key with another body is a 422",
+                           "description": "Repeat a POST safely: the first answer (status and "
+                                          "body) is returned again; the same key with "
+                                          "another body is a 422",
                            "schema": {"type": "string", "minLength": 1, "maxLength": 200}})
         if op.method in ("PATCH", "PUT", "DELETE") and 412 in op.errors:
             params.append({"name": "If-Match", "in": "header", "required": True,
-                           "description": "The ETag you read; a stale one is a 412",
+                           "description": "The ETag you read (GET); a stale one is a 412 and "
+                                          "changes nothing, none at all a 428; `*` overwrites "
+                                          "whatever is there",
                            "schema": {"type": "string"}})
+        if op.store:
+            params.append({"name": STORE_HEADER, "in": "header", "required": False,
+                           "description": "The id of the store to work on: a facilitator "
+                                          "(pendamping) names the store whose owner consents "
+                                          "to her acting for it (403 otherwise); an owner may "
+                                          "leave it out (GET /vendor/stores lists the ids). "
+                                          "Operations on one product or order work on that "
+                                          "object's store",
+                           "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT}})
         responses = {}
         for code in op.statuses():
             if code == op.status:
@@ -314,6 +424,10 @@ def openapi_document(server_url: str) -> dict:
                            if op.response else None)
                 responses[str(code)] = {"description": "Done", **(
                     {"content": content} if content else {})}
+                if op.headers:
+                    responses[str(code)]["headers"] = {
+                        name: {"description": text, "schema": {"type": "string"}}
+                        for name, text in op.headers.items()}
             else:
                 responses[str(code)] = {"description": ERROR_TEXT.get(code, "Error"),
                                         "content": {"application/json": {"schema": {
@@ -323,15 +437,21 @@ def openapi_document(server_url: str) -> dict:
         if op.scope:
             entry["security"] = [{"bearer": [op.scope]}]
             entry["description"] = f"Scope: `{op.scope}`"
+        if op.notes:
+            entry["description"] = (entry.get("description", "") + "\n\n" + op.notes).strip()
         if op.body:
             entry["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": refs[(op.body, "validation")]}}}
         if op.upload:
-            entry["requestBody"] = {"required": True, "content": {"multipart/form-data": {
-                "schema": {"type": "object", "required": ["photo"], "properties": {
-                    "photo": {"type": "string", "contentMediaType": "image/jpeg",
-                              "description": "JPEG, PNG or WebP"},
-                    "alt": {"type": "string", "maxLength": 200}}}}}}
+            photo_form = {"type": "object", "required": ["photo"], "additionalProperties": False,
+                          "properties": {
+                              "photo": {"type": "string", "contentMediaType": "image/jpeg",
+                                        "description": "JPEG, PNG or WebP, up to 10 MB (the "
+                                                       "part's type, if given, must be one of "
+                                                       "these or application/octet-stream)"},
+                              "alt": {"type": "string", "maxLength": 200}}}
+            entry["requestBody"] = {"required": True, "content": {
+                "multipart/form-data": {"schema": photo_form}}}
         item[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",

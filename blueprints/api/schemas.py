@@ -1,12 +1,14 @@
 """The API's shapes (pydantic): requests are refused on unknown fields, responses carry exactly
 what is declared. Money is integer rupiah; times are ISO 8601 UTC."""
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.search.service import MAX_PAGE
 from marketplace.search.words import MAX_QUERY_CHARS
+from marketplace.services.catalog import MAX_VARIANTS
 from marketplace.validation import MAX_INT
 
 Rupiah = Field(ge=0, le=MAX_INT, description="Whole rupiah")
@@ -129,6 +131,17 @@ Cursor = Field(None, ge=1, le=MAX_INT, description="`next_cursor` of the previou
 Limit = Field(50, ge=1, le=200, description="Items per page")
 
 
+class StoreChoice(Shape):
+    id: int = Field(description="The value for the Acting-Store header")
+    name: str
+    slug: str
+    own: bool = Field(description="Her own store (no header needed)")
+
+
+class StoreChoices(Shape):
+    items: list[StoreChoice]
+
+
 class VendorVariant(Shape):
     id: int
     sku: str
@@ -139,10 +152,26 @@ class VendorVariant(Shape):
     active: bool
 
 
+class Rendition(Shape):
+    width: int = Field(description="Real width in pixels")
+    url: str
+
+
+class VendorImage(Shape):
+    id: int
+    position: int = Field(description="0 is the cover photo")
+    alt: str
+    url: str = Field(description="The rendition about 640 px wide (WebP)")
+    renditions: list[Rendition] = Field(description="Every size stored, smallest first")
+
+
+ProductStatusName = Literal["draft", "active", "archived"]
+
+
 class VendorProduct(Shape):
     id: int
     title: str
-    status: Literal["draft", "active", "archived"]
+    status: ProductStatusName
     category_id: int
     weight_grams: int
     description: str
@@ -151,6 +180,12 @@ class VendorProduct(Shape):
     hidden: bool
     variants: list[VendorVariant]
     image_count: int
+    images: list[VendorImage]
+    pirt_number: str | None
+    pirt_expires_on: date | None
+    halal_number: str | None
+    halal_expires_on: date | None
+    nib: str | None
     updated_at: str = Field(description="ISO 8601, UTC")
 
 
@@ -165,6 +200,65 @@ class VendorProductQuery(Input):
                                                                                     "status")
     cursor: int | None = Cursor
     limit: int = Limit
+
+
+class NewVariant(Input):
+    sku: str | None = Field(None, max_length=120, description="Unique in the store (stored "
+                            "upper-case); left out, one is made from the title and options "
+                            "(an existing variant keeps its own)")
+    option1: str | None = Field(None, max_length=120, description="Value of the first option "
+                                                                  "type, e.g. XL")
+    option2: str | None = Field(None, max_length=120, description="Value of the second option "
+                                                                  "type, e.g. Merah")
+    price: int = Field(ge=0, le=MAX_INT, description="Whole rupiah (Rp100 to Rp1.000.000.000)")
+    stock: int = Field(0, ge=0, le=MAX_INT, description="0 to 1,000,000")
+
+
+class VariantChange(NewVariant):
+    id: int | None = Field(None, ge=1, le=MAX_INT, description="An existing variant to change; "
+                                                               "leave out for a new one")
+
+
+class ProductFields(Input):
+    """What the vendor's product form holds; the marketplace's rules (lengths, price range,
+    unique SKUs, permits) are checked by the same service as the form, answered 422."""
+
+    title: str = Field(max_length=500)
+    description: str = Field("", max_length=20000)
+    category_id: int = Field(ge=1, le=MAX_INT, description="A category id (GET /categories)")
+    weight_grams: int = Field(ge=0, le=MAX_INT, description="With packaging, 1 to 100000")
+    status: ProductStatusName = Field("draft", description="draft: only you see it")
+    option1_name: str | None = Field(None, max_length=120, description="e.g. Ukuran")
+    option2_name: str | None = Field(None, max_length=120, description="e.g. Warna")
+    pirt_number: str | None = Field(None, max_length=120, description="P-IRT, 15 digits")
+    pirt_expires_on: date | None = None
+    halal_number: str | None = Field(None, max_length=120)
+    halal_expires_on: date | None = None
+    nib: str | None = Field(None, max_length=120, description="13 digits")
+
+
+class NewProduct(ProductFields):
+    variants: list[NewVariant] = Field(min_length=1, max_length=MAX_VARIANTS)
+
+
+class ProductChange(Input):
+    """Only the fields sent change (null clears an optional one). `variants`, when sent, is
+    the whole list: rows with an `id` change that variant, rows without one are added, and
+    variants left out are switched off (kept for past orders)."""
+
+    title: str = Field(None, max_length=500)
+    description: str = Field(None, max_length=20000)
+    category_id: int = Field(None, ge=1, le=MAX_INT)
+    weight_grams: int = Field(None, ge=0, le=MAX_INT)
+    status: ProductStatusName = None
+    option1_name: str | None = Field(None, max_length=120)
+    option2_name: str | None = Field(None, max_length=120)
+    pirt_number: str | None = Field(None, max_length=120)
+    pirt_expires_on: date | None = None
+    halal_number: str | None = Field(None, max_length=120)
+    halal_expires_on: date | None = None
+    nib: str | None = Field(None, max_length=120)
+    variants: list[VariantChange] = Field(None, min_length=1, max_length=MAX_VARIANTS)
 
 
 class PriceStockRow(Input):

@@ -9,7 +9,8 @@ from marketplace.models import Category, Product, Store
 from marketplace.regions import province_name
 
 
-def _image(image, width: int = 640) -> str | None:
+def image_link(image, width: int = 640) -> str | None:
+    """The absolute URL of an image's rendition about `width` px wide."""
     return urljoin(request.host_url, image_url(image, width)) if image else None
 
 
@@ -27,7 +28,7 @@ def store_summary_json(store: Store) -> dict:
 
 def store_json(store: Store) -> dict:
     return {**store_summary_json(store), "story": store.story,
-            "whatsapp": store.whatsapp, "logo": _image(store.logo, 320),
+            "whatsapp": store.whatsapp, "logo": image_link(store.logo, 320),
             "verified_at": store.verified_at.isoformat() if store.verified_at else None}
 
 
@@ -41,7 +42,7 @@ def product_summary_json(product: Product) -> dict:
         "rating": round(product.rating_sum / product.rating_count, 1)
         if product.rating_count else None,
         "rating_count": product.rating_count,
-        "image": _image(product.cover_image), "store": store_summary_json(product.store),
+        "image": image_link(product.cover_image), "store": store_summary_json(product.store),
     }
 
 
@@ -56,7 +57,7 @@ def product_json(product: Product) -> dict:
              "price": v.price, "in_stock": v.stock > 0, "stock": v.stock}
             for v in product.variants if v.active
         ],
-        "images": [{"url": _image(pi.image), "alt": pi.alt} for pi in product.images],
+        "images": [{"url": image_link(pi.image), "alt": pi.alt} for pi in product.images],
         "food_permits": {"pirt": product.pirt_number, "halal": product.halal_number,
                          "halal_expires_on": product.halal_expires_on.isoformat()
                          if product.halal_expires_on else None},

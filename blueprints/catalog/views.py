@@ -113,11 +113,18 @@ def robots():
 
 
 @bp.app_template_global("page_url")
-def page_url(page: int) -> str:
-    """This page's address with the same filters and another page number."""
+def page_url(page: int, after=None, before=None) -> str:
+    """This page's address with the same filters and another page number, and where that
+    page starts (after the last product shown) or ends (before the first), when the search
+    gives it: the next page is then read from there, not counted from the first."""
     args = request.args.to_dict()
+    for name in ("lang", "after", "before"):
+        args.pop(name, None)
     args["page"] = page
-    args.pop("lang", None)
+    if after is not None:
+        args["after"] = str(after)
+    elif before is not None:
+        args["before"] = str(before)
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 

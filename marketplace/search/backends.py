@@ -24,8 +24,9 @@ class SQLiteBackend:
 
     index = table("product_search", column("rowid"))
     fts = literal_column("product_search")
-    #: FTS5 walks its matches in rowid order itself, so a window of them needs no sort.
-    newest = index.c.rowid.desc()
+    #: The matches' id as the index gives it: FTS5 walks its matches in rowid order itself,
+    #: so a window of the newest (or the ones after a page's last) needs no sort.
+    key = index.c.rowid
 
     def match(self, stmt: Select, groups: Groups, *, every: bool = True,
               facets: Facets = ()) -> Select:
@@ -50,7 +51,7 @@ class PostgresBackend:
     """A `simple` tsvector per product (title weighted A) in a GIN index."""
 
     index = table("product_search", column("product_id"), column("document"), column("facets"))
-    newest = Product.id.desc()
+    key = Product.__table__.c.id
 
     def match(self, stmt: Select, groups: Groups, *, every: bool = True,
               facets: Facets = ()) -> Select:

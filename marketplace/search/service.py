@@ -7,12 +7,13 @@ not hidden by moderation, store verified.
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import Select, and_, event, func, or_, select
 from sqlalchemy import inspect as inspect_object
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from sqlalchemy.orm.attributes import get_history
@@ -64,6 +65,27 @@ VOCABULARY = Cached(ttl=600)
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """Where a page ends (or the next one begins) in its order: the sort value and id of a
+    product. The next page is the index walked on from there, so page 50 costs what page 1
+    costs, where OFFSET would step over the 1,176 products before it."""
+
+    value: int
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.value}.{self.id}"
+
+    @classmethod
+    def parse(cls, raw) -> "Cursor | None":
+        """From a link's `after`/`before`; None for anything else (the page number is used)."""
+        value, dot, ident = str(raw or "").partition(".")
+        if dot and value.isdigit() and ident.isdigit() and len(value) <= 18 and len(ident) <= 12:
+            return cls(int(value), int(ident))
+        return None
+
+
+@dataclass(frozen=True)
 class SearchQuery:
     """What to list: text, filters, sort and page; built by `parse_query` from user input."""
 
@@ -78,6 +100,9 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = PER_PAGE
+    #: The page starts after this product (a "next" link) or ends before it ("previous").
+    after: Cursor | None = None
+    before: Cursor | None = None
 
     @property
     def terms(self) -> list[str]:
@@ -99,6 +124,9 @@ class SearchResult:
     partial: bool = False
     #: "Did you mean": the query with its misspelt words corrected, when that finds more.
     suggestion: str | None = None
+    #: Where the next and previous pages start, for their links (None: by page number).
+    after: Cursor | None = None
+    before: Cursor | None = None
 
     @property
     def capped(self) -> bool:
@@ -165,6 +193,9 @@ def parse_query(args: Mapping, categories: list[Category] | None = None, **fixed
     values["page"] = int(page) if page.isdigit() and len(page) < 30 and int(page) > 0 else 1
     if values["page"] > MAX_PAGE:
         raise NotFound()
+    if values["page"] > 1:
+        values.update(after=Cursor.parse(args.get("after")),
+                      before=Cursor.parse(args.get("before")))
     values.update(fixed)
     return SearchQuery(**values), notices
 
@@ -242,6 +273,7 @@ class ProductCard:
     sold_count: int
     rating_sum: int
     rating_count: int
+    created_at: datetime
     updated_at: datetime
     store: CardStore
     cover_image: CardImage | None
@@ -250,7 +282,8 @@ class ProductCard:
 _CARD_COLUMNS = (
     Product.id, Product.slug, Product.title, Product.price_min, Product.price_max,
     Product.stock_total, Product.sold_count, Product.rating_sum, Product.rating_count,
-    Product.updated_at, Store.id, Store.slug, Store.name, Store.province_code, Store.regency,
+    Product.created_at, Product.updated_at, Store.id, Store.slug, Store.name,
+    Store.province_code, Store.regency,
     StoredImage.id, StoredImage.sha256, StoredImage.width, StoredImage.height,
 )
 
@@ -262,11 +295,11 @@ def _card_select() -> Select:
 
 def _card(row) -> ProductCard:
     (product_id, slug, title, price_min, price_max, stock_total, sold_count, rating_sum,
-     rating_count, updated_at, store_id, store_slug, store_name, province_code, regency,
-     image_id, sha256, width, height) = row
+     rating_count, created_at, updated_at, store_id, store_slug, store_name, province_code,
+     regency, image_id, sha256, width, height) = row
     return ProductCard(
         product_id, slug, title, price_min, price_max, stock_total, sold_count, rating_sum,
-        rating_count, updated_at,
+        rating_count, created_at, updated_at,
         CardStore(store_id, store_slug, store_name, province_code, regency),
         CardImage(image_id, sha256, width, height) if image_id is not None else None)
 
@@ -301,27 +334,102 @@ def _filtered(query: SearchQuery) -> Select:
     return stmt
 
 
-ORDER = {
-    "newest": (Product.created_at.desc(), Product.id.desc()),
-    "price_asc": (Product.price_min.asc(), Product.id.desc()),
-    "price_desc": (Product.price_min.desc(), Product.id.desc()),
-    "best_selling": (Product.sold_count.desc(), Product.id.desc()),
+@dataclass(frozen=True)
+class _Sort:
+    """An order pages are walked in: by `column`, rising or falling, ties newest id first;
+    a card's `field` holds its value there (what a cursor keeps)."""
+
+    column: Any
+    rising: bool
+    field: str
+
+    @property
+    def order(self) -> tuple:
+        ties = () if self.field == "id" else (Product.id.desc(),)
+        return (self.column.asc() if self.rising else self.column.desc(), *ties)
+
+    @property
+    def backwards(self) -> tuple:
+        ties = () if self.field == "id" else (Product.id.asc(),)
+        return (self.column.desc() if self.rising else self.column.asc(), *ties)
+
+    def cursor(self, card: "ProductCard") -> Cursor:
+        value = getattr(card, self.field)
+        if isinstance(value, datetime):
+            value = (value - _EPOCH) // timedelta(microseconds=1)
+        return Cursor(value, card.id)
+
+    def beyond(self, cursor: Cursor, *, forward: bool = True):
+        """The rows after the cursor's product in this order (`forward`), or before it.
+        A range on the column (which an index serves) narrowed on its ties, rather than a
+        row comparison: the orders mix directions."""
+        # Values no product can have are brought within the column's type (PostgreSQL
+        # refuses a parameter beyond it): the same rows are before and after them.
+        value, ident = min(cursor.value, _INT_MAX), min(cursor.id, _INT_MAX)
+        if self.field == "created_at":
+            try:
+                value = _EPOCH + timedelta(microseconds=cursor.value)
+            except OverflowError:
+                value = datetime.max.replace(tzinfo=UTC)
+        tie = Product.id < ident if forward else Product.id > ident
+        if self.rising == forward:
+            return and_(self.column >= value, or_(self.column > value, tie))
+        return and_(self.column <= value, or_(self.column < value, tie))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_INT_MAX = 2 ** 31 - 1
+SORT = {
+    "newest": _Sort(Product.created_at, False, "created_at"),
+    "price_asc": _Sort(Product.price_min, True, "price_min"),
+    "price_desc": _Sort(Product.price_min, False, "price_min"),
+    "best_selling": _Sort(Product.sold_count, False, "sold_count"),
 }
+ORDER = {name: sort.order for name, sort in SORT.items()}
 
 
-def _run(stmt: Select, query: SearchQuery, *, words: bool = False) -> (
-        tuple[list[ProductCard], int, int]):
-    """One page of rows in the query's sort order (newest without one), then a bounded
-    count only when the page alone cannot tell it. Returns the items, the count and the
-    limit it was counted to. With `words` the count walks the index's matches as they
-    come: ordering them by date would sort every match (27,000 for "batik") to count 241."""
+class _Page(NamedTuple):
+    items: list["ProductCard"]
+    #: Matching products, counted up to `limit` (+ 1 when there are more).
+    total: int
+    limit: int
+    after: Cursor | None = None
+    before: Cursor | None = None
+
+
+def _page_of(stmt: Select, query: SearchQuery, sort: _Sort, *, words: bool,
+             plain: int = 1) -> _Page:
+    """One page of `stmt` in `sort`'s order: after or before a cursor when a link gives one
+    (a range of the index, whatever the page number), else by OFFSET (old links, a page
+    number typed by hand). Then a count bounded ten pages ahead, only when the page alone
+    cannot tell it. With `words` the count walks the index's matches as they come: ordering
+    them by date would sort every match (27,000 for "batik") to count 241. Links to pages up
+    to `plain` go by number (they cost no more that way)."""
     offset = (query.page - 1) * query.per_page
-    order = ORDER.get(query.sort, ORDER["newest"])
-    items = cards(stmt.order_by(*order).limit(query.per_page).offset(offset), order)
     limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
-    if len(items) < query.per_page and (items or offset == 0):
-        return items, offset + len(items), limit
-    return items, _count(stmt, limit, ordered=not words), limit
+    if query.after is not None:
+        ids = stmt.where(sort.beyond(query.after)).order_by(*sort.order)
+    elif query.before is not None:
+        ids = stmt.where(sort.beyond(query.before, forward=False)).order_by(*sort.backwards)
+    else:
+        ids = stmt.order_by(*sort.order).offset(offset)
+    # The page's few rows are put in order again by the product's own columns.
+    items = cards(ids.limit(query.per_page),
+                  (Product.id.desc(),) if sort.field == "id" else sort.order)
+    if query.after is None and query.before is None:
+        if len(items) < query.per_page and (items or offset == 0):
+            total = offset + len(items)
+        else:
+            total = _count(stmt, limit, ordered=not words)
+    else:
+        # Counted on from the page's last product: as cheap on page 50 as on page 1.
+        rest = _count(stmt.where(sort.beyond(sort.cursor(items[-1]))),
+                      limit - offset - len(items), ordered=not words) if items else 0
+        total = offset + len(items) + rest
+    if not items:
+        return _Page(items, total, limit)
+    return _Page(items, total, limit, sort.cursor(items[-1]),
+                 sort.cursor(items[0]) if query.page - 1 > plain else None)
 
 
 def _count(stmt: Select, limit: int, ordered: bool = False) -> int:
@@ -392,19 +500,25 @@ _SHOP, _CATEGORY, _PARENT = aliased(Store), aliased(Category), aliased(Category)
 
 
 def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
-          every: bool = True) -> tuple[list[ProductCard], int, int]:
-    """A page of the products matching the readings; by relevance, a window of the newest
-    matches is ranked in Python on their texts, the same way for both databases."""
+          every: bool = True) -> _Page:
+    """A page of the products matching the readings.
+
+    By relevance, the newest matches, ten pages of them, are ranked in Python on their
+    texts, the same way for both databases; the pages after them list the other matches
+    newest first. Ranking every match of a common word (tens of thousands) would cost more
+    than the rest of the page together; a window that grew with the page number would move
+    products from one page to the next.
+    """
     matched = backend.match(stmt, [r.all for r in readings], every=every,
                             facets=_facets(query))
-    if query.sort in ORDER:
-        return _run(matched, query, words=True)
+    if query.sort in SORT:
+        return _page_of(matched, query, SORT[query.sort], words=True)
+    ranked = query.per_page * COUNT_AHEAD_PAGES
     offset = (query.page - 1) * query.per_page
-    limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
-    # Relevance ranks the newest matches up to one beyond what is counted (ten pages ahead),
-    # which also tells the capped count: ranking every match of a common word (tens of
-    # thousands) would cost more than the rest of the page together.
-    size = limit + 1
+    newest = _Sort(backend.key, False, "id")
+    if offset >= ranked:
+        return _page_of(matched, query, newest, words=True, plain=ranked // query.per_page + 1)
+    limit = min(COUNT_CAP, offset + ranked)
     shop, category, parent = _SHOP, _CATEGORY, _PARENT
     window = (matched.add_columns(
         Product.title, Product.description, shop.name, category.name_id, category.name_en,
@@ -413,11 +527,16 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
         .join(shop, shop.id == Product.store_id)
         .join(category, category.id == Product.category_id)
         .outerjoin(parent, parent.id == category.parent_id)
-        .order_by(backend.newest).limit(size))
+        .order_by(*newest.order).limit(ranked + 1))
     rows = db.session.execute(window).all()
+    # Where the newest-first pages begin: after the window's oldest match.
+    boundary = Cursor(rows[ranked - 1].id, rows[ranked - 1].id) if len(rows) > ranked else None
+    total = _count(matched, limit) if boundary and limit > ranked else len(rows)
+    rows = rows[:ranked]
     rows.sort(key=_relevance(readings, every))
     items = _products([row.id for row in rows[offset:offset + query.per_page]])
-    return items, len(rows), limit
+    last = offset + query.per_page >= ranked
+    return _Page(items, total, limit, boundary if last else None)
 
 
 def _products(ids: list[int]) -> list[ProductCard]:
@@ -443,27 +562,33 @@ def search(query: SearchQuery) -> SearchResult:
     if not words:
         if query.text and not any(c.isalnum() for c in query.text):
             return SearchResult([], 0, query, notices=[_("Type a word to search for.")])
-        items, total, limit = _run(stmt, replace(query, sort=_no_text_sort(query.sort)))
-        return SearchResult(items, total, query, limit)
+        page = _page_of(stmt, query, SORT[_no_text_sort(query.sort)], words=False)
+        return _result(page, query)
     vocabulary, variants = _vocabulary(backend), synonym_map()
     readings = read(words, vocabulary, variants)
-    items, total, limit = _find(backend, stmt, readings, query)
-    if not total:
+    page = _find(backend, stmt, readings, query)
+    if not page.total:
         relaxed = read(words, vocabulary, variants, relaxed=True)
         if any(r.typos for r in relaxed):
             readings = relaxed
-            items, total, limit = _find(backend, stmt, readings, query)
-    result = SearchResult(items, total, query, limit)
-    if not total and len(words) > 1:
-        items, total, limit = _find(backend, stmt, readings, query, every=False)
-        result = SearchResult(items, total, query, limit, partial=bool(total))
-    if total and any(r.correction for r in readings):
+            page = _find(backend, stmt, readings, query)
+    result = _result(page, query)
+    if not page.total and len(words) > 1:
+        page = _find(backend, stmt, readings, query, every=False)
+        result = _result(page, query, partial=bool(page.total))
+    if page.total and any(r.correction for r in readings):
         literal = _count(backend.match(stmt, [r.literal for r in readings],
-                                       every=not result.partial, facets=_facets(query)), limit)
+                                       every=not result.partial, facets=_facets(query)),
+                         page.limit)
         result.fuzzy = not literal
-        if min(total, limit) > literal:
+        if min(page.total, page.limit) > literal:
             result.suggestion = " ".join(r.correction or r.typed for r in readings)
     return result
+
+
+def _result(page: _Page, query: SearchQuery, **found) -> SearchResult:
+    return SearchResult(page.items, page.total, query, page.limit, after=page.after,
+                        before=page.before, **found)
 
 
 def suggest(text: str, categories: list[Category], locale: str, limit: int = 6) -> dict:

@@ -250,12 +250,15 @@ _HALAL = re.compile(r"^(ID\d{14,17}|\d{14}|LPPOM-\d{14})$")
 _NIB = re.compile(r"^\d{13}$")
 
 
-def own_product(actor: User, product_id: int) -> Product:
-    """A product of the actor's own store; anyone else's (or none) is not found.
+def own_product(actor: User, product_id: int, *, lock: bool = False) -> Product:
+    """A product of the actor's own store; anyone else's (or none) is not found. `lock` holds
+    its row until the transaction ends (PostgreSQL), so a check-then-write cannot interleave
+    with another writer.
 
     :raises NotFound: no such product in the actor's store.
     """
-    product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
+    product = db.session.get(Product, product_id, with_for_update=lock or None) \
+        if isinstance(product_id, int) else None
     if product is None or not can(actor, "store.manage", product.store):
         raise NotFound()
     return product

@@ -47,15 +47,19 @@ def new_reference(prefix: str) -> str:
 class ShippingOption:
     method: ShippingMethod
     fee: int
+    #: For pickup, where the buyer collects (shown beside the choice); None for deliveries.
+    pickup_address: str | None = None
 
 
 def shipping_options(store: Store, province_code: str, regency: str) -> list[ShippingOption]:
-    """What this store offers to this destination, with the fee (ongkir) for each."""
+    """What this store offers to this destination, with the fee (ongkir) for each. Pickup only
+    from a store that says where: a buyer cannot collect from an address she is never told."""
     options = []
     if store.self_delivery_enabled and regency.strip().lower() == store.regency.strip().lower():
         options.append(ShippingOption(ShippingMethod.SELF_DELIVERY, store.self_delivery_fee))
-    if store.pickup_enabled:
-        options.append(ShippingOption(ShippingMethod.PICKUP, 0))
+    address = (store.pickup_address or "").strip()
+    if store.pickup_enabled and address:
+        options.append(ShippingOption(ShippingMethod.PICKUP, 0, address))
     if store.courier_enabled:
         fee = db.session.scalar(select(CourierRate.fee).where(
             CourierRate.store_id == store.id, CourierRate.province_code == province_code))

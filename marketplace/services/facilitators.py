@@ -236,6 +236,17 @@ def store_to_act_for(facilitator: User, store_id: int | None) -> Store:
     return store
 
 
+def stores_to_act_for(facilitator: User) -> list[Store]:
+    """The stores whose owners consent to this facilitator acting for them now, by name
+    (none for anyone who is not a facilitator)."""
+    if not is_facilitator(facilitator):
+        return []
+    return list(db.session.scalars(
+        select(Store).join(Caseload, Caseload.entrepreneur_id == Store.owner_id)
+        .where(Caseload.facilitator_id == facilitator.id, Caseload.consent_at.is_not(None))
+        .order_by(Store.name, Store.id)))
+
+
 def store_for_case(facilitator: User, entrepreneur_id: int) -> Store:
     """The store of one of the facilitator's caseload, to act for it.
 

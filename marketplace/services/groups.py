@@ -120,7 +120,7 @@ def my_groups(user: User) -> list[tuple[GroupMember, Store]]:
     """The group stores a person is a current member of."""
     return list(db.session.execute(
         select(GroupMember, Store).join(Store, Store.id == GroupMember.store_id)
-        .where(GroupMember.user_id == user.id, GroupMember.left_at.is_(None))).tuples())
+        .where(GroupMember.user_id == user.id, GroupMember.left_at.is_(None))).all())
 
 
 # --- income per household ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from marketplace.mail import page_link, queue_email
 from marketplace.models import Checkout, Order, OrderStatus, PaymentMethod, User
 from marketplace.money import format_rupiah
+from marketplace.services.stores import pickup_address
 
 
 def _send(user: User, subject, body, link: str) -> None:
@@ -28,6 +29,9 @@ def order_placed(checkout: Checkout) -> None:
             lines.append(_("%(store)s: order %(ref)s, %(total)s", store=order.store.name,
                            ref=order.reference,
                            total=format_rupiah(order.total, buyer.locale or "id")))
+            if address := pickup_address(order):
+                lines.append(_("Pick up order %(ref)s at: %(address)s", ref=order.reference,
+                               address=address))
         lines.append(_("Total: %(total)s", total=format_rupiah(checkout.total,
                                                                buyer.locale or "id")))
         if checkout.payment_method == PaymentMethod.BANK_TRANSFER:

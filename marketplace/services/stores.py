@@ -9,7 +9,7 @@ from sqlalchemy import select
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.images import store_image
-from marketplace.models import CourierRate, Store, User
+from marketplace.models import CourierRate, Order, ShippingMethod, Store, User
 from marketplace.permissions import can
 from marketplace.regions import PROVINCES, check_province
 from marketplace.validation import clean_text, normalise_phone
@@ -242,6 +242,15 @@ def courier_fees(store: Store) -> tuple[int | None, dict[str, int]]:
     # The most common fee; on a tie the lower one, so the same rates always read the same.
     everywhere = max(Counter(rates.values()).items(), key=lambda item: (item[1], -item[0]))[0]
     return everywhere, {code: fee for code, fee in rates.items() if fee != everywhere}
+
+
+def pickup_address(order: Order) -> str | None:
+    """Where the buyer collects a pickup order: the store's pickup address as it is now (a
+    store that moves tells her the new place). None for a delivered order, and when the store
+    has since emptied its address."""
+    if order.shipping_method != ShippingMethod.PICKUP:
+        return None
+    return (order.store.pickup_address or "").strip() or None
 
 
 def store_by_slug(slug: str) -> Store:

@@ -106,3 +106,13 @@ def test_a_long_receipt_screenshot_uploads_as_a_product_photo(client, login, mak
         "image": (io.BytesIO(photo_bytes(100, 20000, fmt="PNG")), "struk.png"), "alt": "Struk"})
     assert response.status_code == 302
     assert "Struk" in client.get(f"/vendor/products/{product.id}/images").get_data(as_text=True)
+
+
+def test_a_form_part_without_a_name_is_not_a_server_error(client, buyer):
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nisi\r\n"
+            b"--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n"
+            + buyer.email.encode() + b"\r\n--b--\r\n")
+    response = client.post("/login", data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 401  # the login form answers: no password, no entry
+    assert "Kata sandi" in response.get_data(as_text=True)

@@ -1,5 +1,7 @@
 """Buyer catalog pages: what they show, what they hide, caching, sharing and bad input."""
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -189,12 +191,42 @@ def test_bad_search_text_gives_a_page_not_an_error(client, many_products, q):
     ({"min_price": "murah"}, 200), ({"max_price": "1e9"}, 200),
     ({"min_price": "90000", "max_price": "100"}, 200), ({"min_price": "9" * 40}, 200),
     ({"category": "tidak-ada"}, 200), ({"province": "99"}, 200), ({"sort": "drop"}, 200),
-    ({"in_stock": "maybe"}, 200),
+    ({"in_stock": "maybe"}, 200), ({"page": "2", "after": "x.y"}, 200),
+    ({"page": "2", "after": "9" * 18 + ".9", "sort": "price_asc"}, 200),
+    ({"page": "3", "before": "1." + "9" * 12, "sort": "newest"}, 200),
 ])
 def test_bad_filters_give_a_sensible_page(client, many_products, args, status):
     for path in ("/search", "/c/batik-tenun", f"/s/{many_products[0][0].slug}"):
         response = client.get(path, query_string={"q": "keripik", **args})
         assert response.status_code == status, (path, args)
+
+
+def _link(page: str, rel: str) -> str | None:
+    found = re.search(rf'<a rel="{rel}" href="([^"]+)"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("start", ["/search?q=keripik&sort=price_asc", "/search?sort=newest",
+                                   "/c/batik-tenun?sort=best_selling"])
+def test_next_and_previous_links_page_through_every_product_once(client, many_products,
+                                                                 start):
+    """Links carry where the next page starts (no JavaScript, no OFFSET): following them
+    shows each product once, and the pages old ?page=N addresses show."""
+    pages, url = [], start
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        pages.append(re.findall(r'<span class="title">([^<]+)</span>', page))
+        url = _link(page, "next")
+        assert url is None or "after=" in url
+    found = [title for titles in pages for title in titles]
+    assert len(found) == len(set(found)) == (60 if "/search" in start else 40)
+    assert [len(titles) for titles in pages] == [24] * (len(pages) - 1) + [len(found) % 24]
+    numbered = client.get(f"{start}&page={len(pages)}").get_data(as_text=True)
+    assert re.findall(r'<span class="title">([^<]+)</span>', numbered) == pages[-1]
+    back = _link(page, "prev")
+    assert ("before=" in back) == (len(pages) > 2)  # page 1 is cheap by its number
+    assert re.findall(r'<span class="title">([^<]+)</span>',
+                      client.get(back).get_data(as_text=True)) == pages[-2]
 
 
 def test_swapped_price_range_is_corrected_and_said(client, many_products):
