@@ -20,6 +20,12 @@ What an upload goes through, in order:
    directory by default, S3-compatible object storage when configured), in its public area,
    or its private one for uploads only some people may see (transfer proofs); an identical
    upload reuses the same row.
+
+Uploads from people (product photos, logos, banners, review photos) go through `accept_upload`:
+steps 1-5 run in the request, so a refused file is answered at once, but JPEGs decode at 1/8
+scale there and step 6, most of the time, runs in the `make_renditions` job. Until that job has
+published the renditions the image is pending and pages leave it out; the original waits in
+the private area only, and is deleted once the job is done with it.
 """
 
 import hashlib
@@ -35,10 +41,12 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import jobs
 from marketplace.clock import utcnow
+from marketplace.database import write_intent
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
-from marketplace.models import StoredImage
+from marketplace.models import ImageStatus, StoredImage
 from marketplace.storage import get_storage
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -51,6 +59,10 @@ WEBP_MAX_SIDE = 16383
 #: files before its transaction commits, and a form may attach an image a little later.
 GRACE = timedelta(hours=6)
 
+#: Runs of `make_renditions` before an image is marked failed: the first and each retry.
+RENDITION_ATTEMPTS = 1 + len(jobs.RETRY_DELAYS)
+_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
 _MAGIC = (
     (b"\xff\xd8\xff", "JPEG"),
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -58,6 +70,7 @@ _MAGIC = (
 _MARKUP = re.compile(rb"<\s*(script|html|svg|body|iframe|\?php|!doctype)", re.IGNORECASE)
 _EDGE = 4096
 _KEY = re.compile(r"^(?P<sha>[0-9a-f]{64})-(?P<width>\d+)\.webp$")
+_ORIGINAL_KEY = re.compile(r"^(?P<sha>[0-9a-f]{64})-original$")
 
 # Pillow's own bomb guard raises at twice this; our header check refuses earlier anyway.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -66,6 +79,11 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 def rendition_key(sha256: str, width: int) -> str:
     """The storage key of one rendition, e.g. `ab/abcdef...-640.webp`."""
     return f"{sha256[:2]}/{sha256}-{width}.webp"
+
+
+def original_key(sha256: str) -> str:
+    """The private storage key of an upload waiting for its renditions."""
+    return f"{sha256[:2]}/{sha256}-original"
 
 
 # --- validation and decoding ------------------------------------------------------------------
@@ -116,8 +134,11 @@ def _to_srgb(img: Image.Image) -> Image.Image:
     return img.convert("RGBA" if has_alpha else "RGB")
 
 
-def _decode(data: bytes, field: str) -> tuple[Image.Image, int, int]:
-    """Open, check and decode; returns the sanitised image and its full oriented size."""
+def _decode(data: bytes, field: str, draft: int = WIDTHS[-1]) -> tuple[Image.Image, int, int]:
+    """Open, check and decode; returns the sanitised image and its full oriented size.
+
+    A JPEG is decoded at the smallest scale of 1/2, 1/4 or 1/8 that keeps `draft` pixels.
+    """
     if not data:
         raise _refuse(_("The file is empty. Choose a photo."), field)
     if len(data) > MAX_BYTES:
@@ -142,7 +163,7 @@ def _decode(data: bytes, field: str) -> tuple[Image.Image, int, int]:
             if kind == "JPEG":
                 # Let the JPEG decoder scale down by 1/2, 1/4 or 1/8 while keeping at least the
                 # largest rendition: a 12 MP photo then decodes in a fraction of the time.
-                img.draft("RGB", (WIDTHS[-1], WIDTHS[-1]))
+                img.draft("RGB", (draft, draft))
             img.seek(0)  # animated WebP/PNG: the first frame only
             img.load()
             img = ImageOps.exif_transpose(img)
@@ -188,26 +209,111 @@ def store_image(data: bytes, *, field: str = "image", private: bool = False) -> 
     digest = hashlib.sha256(f"{img.mode}{img.size}".encode())
     digest.update(img.tobytes())
     sha = digest.hexdigest()
-    storage = get_storage(private)
-    existing = db.session.scalar(select(StoredImage).where(StoredImage.sha256 == sha))
-    target = existing or StoredImage(sha256=sha, width=width, height=height)
+    existing = _by_sha(sha)
+    _write_renditions(img, sha, get_storage(private), only_missing=existing is not None)
+    return existing or _add_row(StoredImage(sha256=sha, width=width, height=height))
+
+
+def accept_upload(data: bytes, *, field: str = "image") -> StoredImage:
+    """Check an uploaded photo now and leave its renditions to the `make_renditions` job.
+
+    The checks that can refuse the file all run here (a JPEG is decoded at 1/8 scale, which
+    still reads all of it); the original is kept in the private area, never served, until the
+    job, queued when the transaction commits, has published the renditions. The row stays
+    pending until then. The same file again gives the same row; one whose job failed is tried
+    again.
+
+    :raises ValidationError: not an acceptable JPEG/PNG/WebP photo (message says why).
+    """
+    data = bytes(data)
+    _img, width, height = _decode(data, field, draft=1)
+    sha = hashlib.sha256(data).hexdigest()
+    image = _by_sha(sha)
+    if image is not None and image.status == ImageStatus.READY:
+        return image
+    get_storage(private=True).put(original_key(sha), data, _MIME[_sniff(data)])
+    if image is None:
+        image = _add_row(StoredImage(sha256=sha, width=width, height=height,
+                                     status=ImageStatus.PENDING))
+    elif image.status == ImageStatus.FAILED:
+        image.status, image.attempts = ImageStatus.PENDING, 0
+    db.session.flush()
+    # Queued again for a pending image too: its first job may never have reached the queue.
+    jobs.enqueue_after_commit("marketplace.images.make_renditions", key=f"renditions-{sha}",
+                              image_id=image.id)
+    return image
+
+
+def make_renditions(image_id: int) -> None:
+    """The job: publish a pending upload's renditions, mark it ready, delete its original.
+
+    Idempotent: an image that is no longer pending only has a leftover original removed. A
+    file that turns out unreadable fails at once; any other error is raised so the job is
+    retried, and the last of `RENDITION_ATTEMPTS` marks the image failed.
+    """
+    with write_intent():
+        image = db.session.get(StoredImage, image_id, with_for_update=True)
+        if image is None:
+            return
+        sha, status = image.sha256, image.status
+        if status == ImageStatus.PENDING:
+            image.attempts += 1
+            attempt = image.attempts
+        db.session.commit()  # the attempt counts even if this worker is killed below
+    private = get_storage(private=True)
+    if status != ImageStatus.PENDING:
+        private.delete(original_key(sha))
+        return
+    try:
+        data = private.get(original_key(sha))
+        img = _decode(data, "image")[0] if data is not None else None
+        if img is not None:
+            _write_renditions(img, sha, get_storage(), only_missing=True)
+    except ValidationError:  # unreadable after all: no retry helps
+        img = None
+    except Exception:
+        if attempt >= RENDITION_ATTEMPTS:
+            _finish(image_id, ImageStatus.FAILED)
+        raise
+    _finish(image_id, ImageStatus.READY if img is not None else ImageStatus.FAILED)
+
+
+def _finish(image_id: int, status: ImageStatus) -> None:
+    """Mark a pending image ready or failed, and drop its original (no longer needed)."""
+    with write_intent():
+        image = db.session.get(StoredImage, image_id, with_for_update=True)
+        if image is None:  # swept meanwhile (see `delete_unreferenced`)
+            return
+        sha = image.sha256
+        if image.status == ImageStatus.PENDING:
+            image.status = status
+        db.session.commit()
+    get_storage(private=True).delete(original_key(sha))
+
+
+def _by_sha(sha: str) -> StoredImage | None:
+    return db.session.scalar(select(StoredImage).where(StoredImage.sha256 == sha))
+
+
+def _add_row(image: StoredImage) -> StoredImage:
+    try:
+        with db.session.begin_nested():
+            db.session.add(image)
+    except IntegrityError:
+        # The same picture was stored concurrently: use that row.
+        return _by_sha(image.sha256)
+    return image
+
+
+def _write_renditions(img: Image.Image, sha: str, storage, only_missing: bool) -> None:
     encoded: dict[tuple[int, int], bytes] = {}
     for nominal in WIDTHS:
         key = rendition_key(sha, nominal)
-        if existing is None or not storage.exists(key):
+        if not only_missing or not storage.exists(key):
             size = _rendition_size(*img.size, nominal)
             if size not in encoded:
                 encoded[size] = _encode(img, size)
             storage.put(key, encoded[size])
-    if existing is not None:
-        return existing
-    try:
-        with db.session.begin_nested():
-            db.session.add(target)
-    except IntegrityError:
-        # The same picture was stored concurrently: use that row.
-        return db.session.scalar(select(StoredImage).where(StoredImage.sha256 == sha))
-    return target
 
 
 def rendition_widths(image: StoredImage) -> list[tuple[int, int]]:
@@ -272,7 +378,8 @@ def delete_unreferenced(grace: timedelta = GRACE) -> tuple[int, int]:
     removed = 0
     for storage in (get_storage(), get_storage(private=True)):
         for key, modified in list(storage.keys()):
-            match = _KEY.match(key.rsplit("/", 1)[-1])
+            name = key.rsplit("/", 1)[-1]
+            match = _KEY.match(name) or _ORIGINAL_KEY.match(name)
             if match and match["sha"] not in known and modified < cutoff.timestamp():
                 storage.delete(key)
                 removed += 1

@@ -77,13 +77,16 @@ _AFTER_COMMIT = "jobs_after_commit"
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released (SQLAlchemy calls this hook for those too): not committed
     for path, key, kwargs in session.info.pop(_AFTER_COMMIT, None) or ():
         enqueue(path, key=key, **kwargs)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_uncommitted(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
+    if not session.in_nested_transaction():  # a SAVEPOINT rolled back leaves the rest queued
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def perform(path: str, kwargs: dict, app: Flask | None = None):

@@ -163,6 +163,9 @@ class VendorImage(Shape):
     alt: str
     url: str = Field(description="The rendition about 640 px wide (WebP)")
     renditions: list[Rendition] = Field(description="Every size stored, smallest first")
+    status: Literal["pending", "ready", "failed"] = Field(
+        description="The renditions are made in the background: the URLs answer once `ready`; "
+                    "`failed` means upload the photo again")
 
 
 ProductStatusName = Literal["draft", "active", "archived"]

@@ -9,9 +9,15 @@ from marketplace.models import Category, Product, Store
 from marketplace.regions import province_name
 
 
+def rendition_link(image, width: int = 640) -> str:
+    """The absolute URL of an image's rendition about `width` px wide (answered once the
+    image is ready)."""
+    return urljoin(request.host_url, image_url(image, width))
+
+
 def image_link(image, width: int = 640) -> str | None:
-    """The absolute URL of an image's rendition about `width` px wide."""
-    return urljoin(request.host_url, image_url(image, width)) if image else None
+    """`rendition_link` of an image that has its renditions, else None."""
+    return rendition_link(image, width) if image and image.ready else None
 
 
 def category_json(category: Category) -> dict:
@@ -57,7 +63,8 @@ def product_json(product: Product) -> dict:
              "price": v.price, "in_stock": v.stock > 0, "stock": v.stock}
             for v in product.variants if v.active
         ],
-        "images": [{"url": image_link(pi.image), "alt": pi.alt} for pi in product.images],
+        "images": [{"url": image_link(pi.image), "alt": pi.alt} for pi in product.images
+                   if pi.image.ready],
         "food_permits": {"pirt": product.pirt_number, "halal": product.halal_number,
                          "halal_expires_on": product.halal_expires_on.isoformat()
                          if product.halal_expires_on else None},

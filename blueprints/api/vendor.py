@@ -8,7 +8,7 @@ from blueprints.api import schemas
 from blueprints.api.auth import acting_store, acting_user
 from blueprints.api.openapi import entity_tag, operation, photo_upload, require_if_match
 from blueprints.api.paging import page_of
-from blueprints.api.serializers import image_link
+from blueprints.api.serializers import rendition_link
 from marketplace.extensions import db
 from marketplace.images import rendition_widths
 from marketplace.models import Order, Product, ProductImage
@@ -21,9 +21,10 @@ ETAG = {"ETag": "The product's version: send it back in If-Match to change it"}
 def image_out(product_image: ProductImage) -> dict:
     image = product_image.image
     return {"id": product_image.id, "position": product_image.position,
-            "alt": product_image.alt, "url": image_link(image),
-            "renditions": [{"width": actual, "url": image_link(image, nominal)}
-                           for nominal, actual in rendition_widths(image)]}
+            "alt": product_image.alt, "url": rendition_link(image),
+            "renditions": [{"width": actual, "url": rendition_link(image, nominal)}
+                           for nominal, actual in rendition_widths(image)],
+            "status": image.status.value}
 
 
 def product_out(product: Product) -> dict:

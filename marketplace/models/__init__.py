@@ -47,7 +47,13 @@ from marketplace.models.staff import (
     ReportStatus,
     SummaryRefresh,
 )
-from marketplace.models.stores import CourierRate, Store, StoredImage, StoreStatus
+from marketplace.models.stores import (
+    CourierRate,
+    ImageStatus,
+    Store,
+    StoredImage,
+    StoreStatus,
+)
 from marketplace.models.tasks import BackgroundTask
 from marketplace.models.users import Address, OutboxMessage, User
 
@@ -63,6 +69,7 @@ __all__ = [
     "RefundRequestStatus", "Report", "ReportStatus",
     "Review", "ShippingMethod", "MonthlyCategorySales", "MonthlyProvinceSales",
     "MonthlyStoreSales",
-    "ProgrammeBuyers", "SummaryRefresh", "Store", "StoreStatus", "StoredImage", "User", "Variant",
+    "ImageStatus", "ProgrammeBuyers", "SummaryRefresh", "Store", "StoreStatus", "StoredImage",
+    "User", "Variant",
     "SynonymGroup", "WebhookEvent", "BackgroundTask",
 ]

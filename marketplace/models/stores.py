@@ -26,17 +26,36 @@ class StoreStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
+class ImageStatus(enum.StrEnum):
+    #: Checked and its original kept privately; the renditions job has not finished yet.
+    PENDING = "pending"
+    READY = "ready"
+    #: The renditions job gave up; the owner is asked to upload it again.
+    FAILED = "failed"
+
+
 class StoredImage(db.Model):
     """An uploaded image after sanitising; its renditions live in storage under its hash."""
 
     __tablename__ = "images"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: SHA-256 of the sanitised pixels: identical uploads share one set of files.
+    #: SHA-256 of the sanitised pixels, or of the uploaded file for renditions made by a job:
+    #: identical uploads share one set of files.
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     width: Mapped[int]
     height: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Only ready images are shown; pending and failed ones have no renditions.
+    status: Mapped[ImageStatus] = mapped_column(str_enum(ImageStatus, 10),
+                                                default=ImageStatus.READY,
+                                                server_default=ImageStatus.READY.value)
+    #: Runs of the renditions job so far (a worker killed mid-way counts too).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    @property
+    def ready(self) -> bool:
+        return self.status == ImageStatus.READY
 
 
 class Store(db.Model):

@@ -23,6 +23,7 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import (
     Category,
+    ImageStatus,
     Product,
     ProductStatus,
     Store,
@@ -240,12 +241,16 @@ def visible_ids(province: str | None = None) -> Select:
 
 @dataclass(frozen=True, slots=True)
 class CardImage:
-    """What a card's picture needs of a stored image."""
+    """What a card's picture needs of a stored image (a ready one: see `_card_select`)."""
 
     id: int
     sha256: str
     width: int
     height: int
+
+    @property
+    def ready(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +295,8 @@ _CARD_COLUMNS = (
 
 def _card_select() -> Select:
     return (select(*_CARD_COLUMNS).join(Store, Store.id == Product.store_id)
-            .outerjoin(StoredImage, StoredImage.id == Product.cover_image_id))
+            .outerjoin(StoredImage, (StoredImage.id == Product.cover_image_id)
+                       & (StoredImage.status == ImageStatus.READY)))
 
 
 def _card(row) -> ProductCard:

@@ -12,9 +12,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace.clock import utcnow
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.images import store_image
+from marketplace.images import accept_upload
 from marketplace.models import (
     Category,
+    ImageStatus,
     Product,
     ProductImage,
     ProductStatus,
@@ -395,7 +396,8 @@ def remove_product(actor: User, product: Product) -> bool:
 
 
 def add_product_image(actor: User, product: Product, data: bytes, alt: str = "") -> ProductImage:
-    """Run an upload through the image pipeline and add it at the end (at most 8).
+    """Check an upload and add it at the end (at most 8); it shows once its renditions are
+    made (`images.accept_upload`).
 
     :raises PermissionDenied: not the owner.
     :raises ValidationError: too many images, bad alt text, or a refused file.
@@ -405,8 +407,11 @@ def add_product_image(actor: User, product: Product, data: bytes, alt: str = "")
         raise ValidationError(_("A product can have at most %(n)d photos.", n=MAX_IMAGES),
                               field="image")
     alt = clean_text(alt, 200, "alt", required=False)
-    stored = store_image(data, field="image")
-    if any(existing.image_id == stored.id for existing in product.images):
+    stored = accept_upload(data, field="image")
+    again = next((pi for pi in product.images if pi.image_id == stored.id), None)
+    if again is not None:
+        if stored.status == ImageStatus.PENDING:
+            return again  # uploaded again after its renditions failed: they are made again
         raise ValidationError(_("This photo is already on the product."), field="image")
     product_image = ProductImage(image=stored, alt=alt or product.title,
                                  position=len(product.images))

@@ -123,9 +123,9 @@ def create_review(buyer: User, line: OrderLine, rating, text: str | None = None,
         raise ValidationError(next(iter(errors.values())), errors=errors)
     image = None
     if photo:
-        from marketplace.images import store_image
+        from marketplace.images import accept_upload
 
-        image = store_image(photo, field="photo")
+        image = accept_upload(photo, field="photo")
     review = Review(buyer_id=buyer.id, product_id=line.product_id, order_line_id=line.id,
                     rating=rating, text=text, image=image)
     db.session.add(review)

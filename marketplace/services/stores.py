@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
-from marketplace.images import store_image
+from marketplace.images import accept_upload
 from marketplace.models import CourierRate, Order, ShippingMethod, Store, User
 from marketplace.permissions import can
 from marketplace.regions import PROVINCES, check_province
@@ -158,7 +158,7 @@ def set_store_image(owner: User, store: Store, kind: str, data: bytes | None) ->
         raise PermissionDenied()
     if kind not in ("logo", "banner"):
         raise ValueError(kind)
-    setattr(store, kind, store_image(data, field=kind) if data is not None else None)
+    setattr(store, kind, accept_upload(data, field=kind) if data is not None else None)
     db.session.flush()
     return store
 

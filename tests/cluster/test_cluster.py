@@ -349,8 +349,11 @@ def test_photo_uploaded_on_node_a_is_served_by_node_b_from_object_storage(stack,
         db.session.remove()
     s3 = boto3.client("s3", endpoint_url=stack.s3, region_name="us-east-1",
                       aws_access_key_id="test", aws_secret_access_key="test")
+    # The worker makes the renditions after the upload's request; node B serves them then.
+    served = wait_for(lambda: (reply := requests.get(f"{stack.node_b}/media/{sha}-640.webp",
+                                                     timeout=30)).status_code == 200 and reply,
+                      "the renditions made by the worker", timeout=60, every=0.2)
     stored = s3.get_object(Bucket="pasar-media", Key=f"public/{sha[:2]}/{sha}-640.webp")
-    served = requests.get(f"{stack.node_b}/media/{sha}-640.webp", timeout=30)
     assert served.status_code == 200 and served.content == stored["Body"].read()
     assert "immutable" in served.headers["Cache-Control"]
     local = list(Path(stack.dir, "instance").rglob(f"{sha}*"))
