@@ -20,7 +20,7 @@ from marketplace.extensions import db
 from marketplace.models import Cart, PaymentMethod, ShippingMethod
 from marketplace.services import cart as carts
 from marketplace.services import checkout as checkouts
-from marketplace.services import payments
+from marketplace.services import payments, stores
 
 
 def _cart(create: bool = False) -> Cart | None:
@@ -147,7 +147,8 @@ def pay(reference: str):
                            card_form=CardForm(), proof_form=ProofForm(),
                            cancel_form=CancelUnpaidForm(), awaiting=payments.is_awaiting(placed),
                            hosted=stripe_gateway.uses_hosted_checkout(),
-                           due=payments.amount_due(placed))
+                           due=payments.amount_due(placed),
+                           pickups={o.id: stores.pickup_address(o) for o in placed.orders})
 
 
 @bp.route("/checkout/<reference>/card", methods=["POST"])

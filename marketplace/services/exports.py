@@ -76,13 +76,6 @@ def check_filters(province_code: str = "", start: date | None = None,
     return Filters(province_code or "", start, end)
 
 
-def safe_cell(value):
-    """A spreadsheet must never run a cell as a formula: text starting with = + - @ is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 def _stores(filters: Filters, personal: bool) -> list[dict]:
     stmt = select(Store).options(joinedload(Store.owner)).order_by(Store.id)
     if filters.province_code:
@@ -205,7 +198,7 @@ def _csv(rows: list[dict]) -> str:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: safe_cell(v) for k, v in row.items()})
+            writer.writerow({k: csv_safe(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -37,7 +37,8 @@ def order_placed(checkout: Checkout) -> None:
         if checkout.payment_method == PaymentMethod.BANK_TRANSFER:
             lines.append(_("Please transfer the total and upload the proof in My orders."))
         elif checkout.payment_method == PaymentMethod.COD:
-            lines.append(_("Pay in cash when the goods arrive (cash on delivery)."))
+            lines.append(_("Pay in cash when you receive your order (cash on delivery or at "
+                           "pickup)."))
         return "\n".join(lines)
 
     _send(buyer, lambda: _("Your order %(ref)s at Pasar Mandiri", ref=checkout.reference), body,

@@ -111,12 +111,6 @@ def template_csv(example: bool = False) -> str:
     return buffer.getvalue()
 
 
-def csv_safe(value) -> str:
-    """A value made harmless for spreadsheets when we write CSV (exports)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:

@@ -272,7 +272,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def csv_safe(value):
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading quote."""
+    """A cell a spreadsheet will not run: text starting like a formula gets a leading quote.
+    Shared by the CSV exports (orders, ministry exports, the bank list, programme people);
+    None is written as an empty cell."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

@@ -53,7 +53,7 @@ def test_search_two_stores_checkout_track_confirm_review(page, visitor, a11y, db
     page.get_by_label("Bayar di tempat (COD)").check()
     expect(page.get_by_text("Rp190.000")).to_be_visible()  # 2 x 20.000 + 150.000, pickup
     visitor.follow(page.get_by_role("button", name="Buat pesanan"))
-    expect(page.get_by_text("Bayar tunai saat barang tiba")).to_be_visible()
+    expect(page.get_by_text("Bayar tunai saat Anda menerima pesanan")).to_be_visible()
 
     # She tracks the chips: two orders, one per store, nothing to pay online for COD.
     _open_order(visitor, page, a11y, "Keripik Bu Sri")

@@ -116,5 +116,5 @@ def test_bank_transfer_confirmed_by_staff_and_cod(page, visitor, a11y, db, make_
     expect(page.get_by_label("Kode pos")).to_have_value(ADDRESS["postal_code"])  # saved
     page.get_by_label("Bayar di tempat (COD)").check()
     visitor.follow(page.get_by_role("button", name="Buat pesanan"))
-    expect(page.get_by_text("Bayar tunai saat barang tiba")).to_be_visible()
+    expect(page.get_by_text("Bayar tunai saat Anda menerima pesanan")).to_be_visible()
     expect(page.get_by_text("Pesanan Baru")).to_be_visible()

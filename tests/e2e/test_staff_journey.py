@@ -67,6 +67,11 @@ def test_staff_week(page, visitor, a11y, db, make_user, make_store, make_product
     expect(page.get_by_text("Transfer dikonfirmasi.")).to_be_visible()
     a11y.check()
     visitor.follow(staff_menu.get_by_role("link", name="Pencairan"))
+    visitor.follow(page.get_by_role("button", name="Siapkan daftar untuk bank (CSV)"))
+    with page.expect_download() as got:
+        page.get_by_role("link", name="Unduh daftar untuk bank (CSV)").click()
+    assert "Tenun Ibu Maria" in got.value.path().read_text(encoding="utf-8-sig")
+    visitor.follow(staff_menu.get_by_role("link", name="Pencairan"))
     card = page.locator("article", has_text="Tenun Ibu Maria")
     card.get_by_label("Nomor referensi transfer bank").fill("BRI-20261127-0001")
     card.get_by_role("button", name=re.compile("Tandai Tenun Ibu Maria")).click()

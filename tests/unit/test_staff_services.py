@@ -300,6 +300,7 @@ def test_exports_exclude_personal_data_unless_an_admin_asks(db, staff, admin, ma
     plain = exports.export(staff, "stores", "csv", exports.check_filters("33"))
     rows = list(csv.DictReader(io.StringIO(plain.body)))
     assert rows[0]["store_id"] == str(store.id) and rows[0]["name"].startswith("'=HYPERLINK")
+    assert store.participant_code is None and rows[0]["participant_code"] == ""  # not "None"
     assert "9876543210" not in plain.body and "+6281234567890" not in plain.body
     assert store.owner.email not in plain.body
     assert not set(exports.PERSONAL_STORE_FIELDS) & set(rows[0])

@@ -10,7 +10,6 @@ from marketplace.models import Product, ProductStatus, Variant
 from marketplace.services.product_import import (
     COLUMNS,
     ImportErrors,
-    csv_safe,
     import_products,
     template_csv,
 )
@@ -89,10 +88,6 @@ def test_formula_injection_is_refused(db, store, cell):
         import_products(store.owner, store, _csv(f',"{cell}",kue-roti,100,F-1,5000,1,,'))
     assert "formula" in caught.value.rows[0].message or "rumus" in caught.value.rows[0].message
     assert _count(Product) == 0
-
-
-def test_csv_safe_neutralises_formulas_for_export():
-    assert csv_safe("=cmd") == "'=cmd" and csv_safe("Keripik") == "Keripik"
 
 
 def test_wrong_encoding_is_refused_with_a_hint(db, store):

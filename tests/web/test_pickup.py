@@ -109,3 +109,18 @@ def test_the_confirmation_email_says_where_to_pick_up(db, make_order, make_user)
     email = db.session.scalar(select(OutboxMessage.body).where(
         OutboxMessage.to == indonesian.buyer.email))
     assert f"Ambil pesanan {indonesian.orders[0].reference} di: {PICKUP_AT}" in email
+
+
+def test_the_page_after_ordering_says_where_to_pick_up_and_pay(client, db, make_order,
+                                                               make_product, shipping_store,
+                                                               login):
+    checkout = make_order(shipping=ShippingMethod.PICKUP)
+    login(checkout.buyer)
+    page = client.get(f"/checkout/{checkout.reference}").get_data(as_text=True)
+    assert "Bayar tunai saat Anda menerima pesanan." in page
+    assert f"Ambil pesanan {checkout.orders[0].reference} di: {PICKUP_AT}" in page
+
+    delivered = make_order(buyer=checkout.buyer, shipping=ShippingMethod.SELF_DELIVERY,
+                           items=[(make_product(store=shipping_store()), 1)])
+    page = client.get(f"/checkout/{delivered.reference}").get_data(as_text=True)
+    assert "Bayar tunai saat Anda menerima pesanan." in page and PICKUP_AT not in page
