@@ -7,7 +7,7 @@ from flask_login import current_user
 from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from blueprints.common import show_errors
+from blueprints.common import submit
 from blueprints.forms import Form
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
@@ -41,18 +41,11 @@ def _page(store, form, status: int = 200):
 def group(store):
     """Members of the group business and their shares; add a member or change a share."""
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            groups.set_member(current_user, store, form.person.data, form.role.data,
-                              int(round(form.share.data * 100)))
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return _page(store, form, 422)
-        db.session.commit()
-        flash(_("Member saved."), "success")
-        return redirect(url_for("vendor.group"))
-    return _page(store, form, 422 if form.is_submitted() else 200)
+    return submit(form, lambda: groups.set_member(current_user, store, form.person.data,
+                                                  form.role.data,
+                                                  int(round(form.share.data * 100))),
+                  done=_("Member saved."), next_url=url_for("vendor.group"),
+                  page=lambda status: _page(store, form, status))
 
 
 @bp.post("/group/<int:member_id>/remove")
