@@ -88,6 +88,22 @@ def submit(form, action: Callable, *, done, next_url, page: Callable):
     return page(422 if form.is_submitted() else 200)
 
 
+def act(action: Callable, *, done, next_url: str, failed_url: str, failed_status: int = 302):
+    """A button that changes one thing and goes back, with no form page to show again (the
+    view has checked its form): a ValidationError from `action()` rolls back and is flashed at
+    `failed_url`; otherwise the request commits, flashes `done` (or `done(result)`) and
+    redirects to `next_url`."""
+    try:
+        result = action()
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(failed_url, failed_status)
+    db.session.commit()
+    flash(done(result) if callable(done) else done, "success")
+    return redirect(next_url)
+
+
 def template_page(template: str, **context) -> Callable:
     """`page` for `submit`: the template with this context, at the status it is given."""
     return lambda status: (render_template(template, **context), status)
