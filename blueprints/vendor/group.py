@@ -1,18 +1,16 @@
 """The group business (KUBE) page: member households, their roles and shares, with history."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from blueprints.common import submit
+from blueprints.common import act, submit
 from blueprints.forms import Form
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
-from marketplace.errors import ValidationError
-from marketplace.extensions import db
 from marketplace.services import groups
 
 
@@ -52,13 +50,8 @@ def group(store):
 @store_required
 def remove_member(store, member_id: int):
     """A member household leaves the group (kept in the history)."""
-    if RemoveMemberForm().validate_on_submit():
-        try:
-            groups.remove_member(current_user, store, member_id)
-        except ValidationError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            return redirect(url_for("vendor.group")), 303
-        db.session.commit()
-        flash(_("The member has left the group."), "success")
-    return redirect(url_for("vendor.group"))
+    if not RemoveMemberForm().validate_on_submit():
+        return redirect(url_for("vendor.group"))
+    return act(lambda: groups.remove_member(current_user, store, member_id),
+               done=_("The member has left the group."), next_url=url_for("vendor.group"),
+               failed_url=url_for("vendor.group"), failed_status=303)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.common import paginate, submit, template_page
+from blueprints.common import act, paginate, submit, template_page
 from blueprints.vendor import bp
 from blueprints.vendor.acting import hide_payout_fields, store_required
 from blueprints.vendor.forms import (
@@ -109,15 +109,9 @@ def store_image(store, kind: str):
     if not form.validate_on_submit():
         flash(_("Choose a photo to upload."), "error")
         return redirect(url_for("vendor.settings")), 303
-    try:
-        stores.set_store_image(current_user, store, kind, form.image.data.read())
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("vendor.settings")), 303
-    db.session.commit()
-    flash(_("Photo saved."), "success")
-    return redirect(url_for("vendor.settings"))
+    return act(lambda: stores.set_store_image(current_user, store, kind, form.image.data.read()),
+               done=_("Photo saved."), next_url=url_for("vendor.settings"),
+               failed_url=url_for("vendor.settings"), failed_status=303)
 
 
 @bp.post("/store/<any(logo, banner):kind>/remove")
