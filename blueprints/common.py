@@ -105,7 +105,9 @@ def act(action: Callable, *, done, next_url: str, failed_url: str, failed_status
 
 
 def template_page(template: str, **context) -> Callable:
-    """`page` for `submit`: the template with this context, at the status it is given."""
+    """`page` for `submit`: the template with this context, at the status it is given. The
+    context is built when the view calls this; a list read from the database belongs in a
+    `page` function, so it is read only when the page is shown (after a rollback)."""
     return lambda status: (render_template(template, **context), status)
 
 
