@@ -75,9 +75,10 @@ test-browser: install-test translations browser
 	$(BIN)/pytest --db sqlite --part browser $(PYTEST_ARGS)
 
 # Installs first, one step at a time (two pip or apt-get runs must not overlap), then the
-# runs side by side, the longest (PostgreSQL) first.
+# runs side by side: the two database runs first (SQLite, which also runs the tests that need
+# no database, is the longest), the browser journeys when the shorter one ends.
 test: lint translations browser postgres production-parts
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-browser test-sqlite
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres test-browser
 	$(MAKE) --no-print-directory test-cluster
 
 # The production path end to end, once (not per database): PostgreSQL primary + streaming

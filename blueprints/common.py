@@ -1,12 +1,15 @@
-"""Helpers every area uses: role decorators, safe redirects, domain errors onto forms, and
-the one parser for whole numbers and dates in query and form values."""
+"""Helpers every area uses: role decorators, safe redirects, domain errors onto forms, the one
+shape of a form view (`submit`), and the one parser for whole numbers and dates in query and
+form values."""
 
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 from wtforms import DateField as _DateField
 from wtforms import IntegerField as _IntegerField
 
@@ -57,6 +60,55 @@ def show_errors(form, exc: ValidationError) -> None:
             field.errors = [*list(field.errors or []), str(message)]
         else:
             flash(str(message), "error")
+
+
+def submit(form, action: Callable, *, done, next_url, page: Callable):
+    """The one shape of a form view. A valid submission (CSRF included) runs `action()`, the
+    service call: a ValidationError from it rolls back, puts its messages on the form and shows
+    `page(422)`; otherwise the request commits, flashes `done` and redirects to `next_url`.
+    A GET shows `page(200)`, an invalid submission `page(422)`.
+
+    `done` and `next_url` may be functions of the action's result, for a message that names
+    what was made or the page of a new object. `next_url` runs after the commit and may return
+    a finished response instead of a URL (a download, a cookie); `done=None` flashes nothing.
+    `page(status)` returns the response; `template_page` makes the usual one."""
+    if form.validate_on_submit():
+        try:
+            result = action()
+        except ValidationError as exc:
+            db.session.rollback()  # nothing half-written is shown or kept
+            show_errors(form, exc)
+            return page(422)
+        db.session.commit()
+        target = next_url(result) if callable(next_url) else next_url
+        message = done(result) if callable(done) else done
+        if message is not None:
+            flash(message, "success")
+        return target if isinstance(target, Response) else redirect(target)
+    return page(422 if form.is_submitted() else 200)
+
+
+def act(action: Callable, *, done, next_url: str, failed_url: str, failed_status: int = 302):
+    """A button that changes one thing and goes back, with no form page to show again (the
+    view has checked its form): a ValidationError from `action()` rolls back and is flashed at
+    `failed_url`; otherwise the request commits, flashes `done` (or `done(result)`) and
+    redirects to `next_url`."""
+    try:
+        result = action()
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(failed_url, failed_status)
+    db.session.commit()
+    flash(done(result) if callable(done) else done, "success")
+    return redirect(next_url)
+
+
+def template_page(template: str, **context) -> Callable:
+    """`page` for `submit`: the template with this context, at the status it is given. The
+    context is built when the view calls this; a list read from the database belongs in a
+    `page` function, so it is read only when the page is shown (after a rollback)."""
+    return lambda status: (render_template(template, **context), status)
 
 
 def int_arg(name: str, default: int | None = None, *, values=None, minimum: int = 1,

@@ -9,9 +9,8 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.account import bp
-from blueprints.common import IntegerField, safe_next, show_errors
+from blueprints.common import IntegerField, safe_next, submit, template_page
 from blueprints.forms import Form
-from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import fulfilment, reviews
 from marketplace.services.orderflow import allowed_next
@@ -95,19 +94,13 @@ def order_refund_request(reference: str):
     """Ask the seller for money back, with a reason."""
     order = fulfilment.order_for_buyer(current_user, reference)
     form = RefundRequestForm()
-    if form.validate_on_submit():
-        try:
-            fulfilment.request_refund(current_user, order, form.reason.data, form.amount.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your refund request was sent to the seller."), "success")
-            return _back(order)
-    status = 422 if request.method == "POST" else 200
-    return render_template("account/review_refund.html", order=order, form=form,
-                           refundable=fulfilment.refundable(order)), status
+    return submit(form, lambda: fulfilment.request_refund(current_user, order, form.reason.data,
+                                                          form.amount.data),
+                  done=_("Your refund request was sent to the seller."),
+                  next_url=lambda _request: _back(order),
+                  page=lambda status: (render_template(
+                      "account/review_refund.html", order=order, form=form,
+                      refundable=fulfilment.refundable(order)), status))
 
 
 @bp.route("/orders/<reference>/refund-requests/<int:request_id>/dispute",
@@ -137,17 +130,9 @@ def order_review(reference: str, line_id: int):
     if line.order_id != order.id:
         return _back(order)
     form = ReviewForm()
-    if form.validate_on_submit():
-        photo = form.photo.data.read() if form.photo.data else None
-        try:
-            reviews.create_review(current_user, line, form.rating.data, form.text.data, photo)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Thank you for your review!"), "success")
-            return _back(order)
-    status = 422 if request.method == "POST" else 200
-    return render_template("account/review_form.html", order=order, line=line,
-                           form=form), status
+    return submit(form, lambda: reviews.create_review(
+                      current_user, line, form.rating.data, form.text.data,
+                      form.photo.data.read() if form.photo.data else None),
+                  done=_("Thank you for your review!"), next_url=lambda _review: _back(order),
+                  page=template_page("account/review_form.html", order=order, line=line,
+                                     form=form))

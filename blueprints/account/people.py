@@ -1,7 +1,7 @@
 """Her programme page: her facilitator (invite by code, give or withdraw consent), her
 trainings and group businesses, and adding an email later."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -9,9 +9,8 @@ from wtforms import EmailField, HiddenField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from blueprints.account import bp
-from blueprints.common import show_errors
+from blueprints.common import submit
 from blueprints.forms import Form
-from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import facilitators, groups, onboarding, training
 
@@ -51,18 +50,10 @@ def facilitator():
 def invite_facilitator():
     """Invite a facilitator by their code."""
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            facilitators.invite(current_user, form.code.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your facilitator is added. You can allow them to act for your store."),
-                  "success")
-            return redirect(url_for("account.facilitator"))
-    return _page(422, invite_form=form)
+    return submit(form, lambda: facilitators.invite(current_user, form.code.data),
+                  done=_("Your facilitator is added. You can allow them to act for your store."),
+                  next_url=url_for("account.facilitator"),
+                  page=lambda status: _page(status, invite_form=form))
 
 
 @bp.post("/facilitator/consent")
@@ -85,14 +76,7 @@ def facilitator_consent():
 def add_email():
     """Add an email to an account registered with a phone number only."""
     form = EmailForm()
-    if form.validate_on_submit():
-        try:
-            onboarding.add_email(current_user, form.email.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your email is saved."), "success")
-            return redirect(url_for("account.facilitator"))
-    return _page(422 if request.method == "POST" else 200, email_form=form)
+    return submit(form, lambda: onboarding.add_email(current_user, form.email.data),
+                  done=_("Your email is saved."), next_url=url_for("account.facilitator"),
+                  page=lambda status: _page(status, email_form=form))
+

@@ -1,6 +1,6 @@
 """Raw-material suppliers: apply (staff verify), then post offers to provinces."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -8,10 +8,8 @@ from wtforms import IntegerField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from blueprints.account import bp
-from blueprints.common import show_errors
+from blueprints.common import submit
 from blueprints.forms import Form
-from marketplace.errors import ValidationError
-from marketplace.extensions import db
 from marketplace.regions import province_choices, province_name
 from marketplace.services import materials
 
@@ -58,20 +56,13 @@ def _page(status: int = 200, **forms):
 def supplier():
     """Apply as a raw-material supplier, or see the application and offers."""
     form = SupplierForm()
-    if form.validate_on_submit():
-        try:
-            materials.apply_as_supplier(current_user, business_name=form.business_name.data,
-                                        province_code=form.province_code.data,
-                                        whatsapp=form.whatsapp.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return _page(422, form=form)
-        db.session.commit()
-        flash(_("Thank you. Staff will check your business before your offers are shown."),
-              "success")
-        return redirect(url_for("account.supplier"))
-    return _page(422 if request.method == "POST" else 200, form=form)
+    return submit(form, lambda: materials.apply_as_supplier(
+                      current_user, business_name=form.business_name.data,
+                      province_code=form.province_code.data, whatsapp=form.whatsapp.data),
+                  done=_("Thank you. Staff will check your business before your offers are "
+                         "shown."),
+                  next_url=url_for("account.supplier"),
+                  page=lambda status: _page(status, form=form))
 
 
 @bp.post("/supplier/offers")
@@ -79,17 +70,10 @@ def supplier():
 def supplier_offer():
     """A verified supplier posts an offer."""
     form = OfferForm()
-    if form.validate_on_submit():
-        try:
-            materials.post_offer(current_user, material=form.material.data,
-                                 unit=form.unit.data, unit_price=form.unit_price.data,
-                                 min_quantity=form.min_quantity.data,
-                                 province_code=form.province_code.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Offer posted."), "success")
-            return redirect(url_for("account.supplier"))
-    return _page(422, offer_form=form)
+    return submit(form, lambda: materials.post_offer(
+                      current_user, material=form.material.data, unit=form.unit.data,
+                      unit_price=form.unit_price.data, min_quantity=form.min_quantity.data,
+                      province_code=form.province_code.data),
+                  done=_("Offer posted."), next_url=url_for("account.supplier"),
+                  page=lambda status: _page(status, offer_form=form))
+

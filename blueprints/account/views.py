@@ -1,16 +1,14 @@
 """Profile and change password."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.account import bp
 from blueprints.account.forms import ChangePasswordForm, ProfileForm
 from blueprints.auth.sessions import sign_in_again
-from blueprints.common import show_errors
+from blueprints.common import submit, template_page
 from blueprints.i18n import LANG_COOKIE
-from marketplace.errors import ValidationError
-from marketplace.extensions import db
 from marketplace.services import accounts
 
 
@@ -19,22 +17,17 @@ from marketplace.services import accounts
 def profile():
     """Name, phone and language."""
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        try:
-            accounts.update_profile(current_user, form.name.data, form.phone.data,
-                                    form.locale.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your profile has been saved."), "success")
-            response = redirect(url_for("account.profile"))
-            response.set_cookie(LANG_COOKIE, current_user.locale or "id",
-                                max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
-            return response
-    status = 422 if request.method == "POST" else 200
-    return render_template("account/profile.html", form=form), status
+
+    def with_language_cookie(_result):
+        response = redirect(url_for("account.profile"))
+        response.set_cookie(LANG_COOKIE, current_user.locale or "id",
+                            max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+        return response
+
+    return submit(form, lambda: accounts.update_profile(current_user, form.name.data,
+                                                        form.phone.data, form.locale.data),
+                  done=_("Your profile has been saved."), next_url=with_language_cookie,
+                  page=template_page("account/profile.html", form=form))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -42,18 +35,14 @@ def profile():
 def change_password():
     """Change the password, knowing the current one."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current.data, form.password.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            # The new password ended every session of the account, this one included.
-            sign_in_again(current_user._get_current_object())
-            flash(_("Your password has been changed. You are logged out everywhere else."),
-                  "success")
-            return redirect(url_for("account.profile"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("account/password.html", form=form), status
+
+    def signed_in_again(_result):
+        # The new password ended every session of the account, this one included.
+        sign_in_again(current_user._get_current_object())
+        return url_for("account.profile")
+
+    return submit(form, lambda: accounts.change_password(current_user, form.current.data,
+                                                         form.password.data),
+                  done=_("Your password has been changed. You are logged out everywhere else."),
+                  next_url=signed_in_again,
+                  page=template_page("account/password.html", form=form))

@@ -14,7 +14,7 @@ from blueprints.auth.forms import (
     ResetPasswordForm,
 )
 from blueprints.auth.sessions import end_browser_session
-from blueprints.common import redirect_next, safe_next, show_errors
+from blueprints.common import redirect_next, safe_next, show_errors, submit, template_page
 from marketplace.errors import ValidationError
 from marketplace.extensions import db, limiter
 from marketplace.services import accounts
@@ -64,21 +64,18 @@ def login():
 def register():
     """Create a buyer account and log in."""
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.register_user(form.email.data, form.name.data, form.password.data,
-                                          phone=form.phone.data, locale=request.cookies.get("lang"))
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            login_user(user)
-            merge_guest_cart(user, session.pop("cart_token", None))
-            db.session.commit()
-            flash(_("Welcome to Pasar Mandiri, %(name)s!", name=user.name), "success")
-            return redirect_next()
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/register.html", form=form, next=safe_next()), status
+
+    def register_and_sign_in():
+        user = accounts.register_user(form.email.data, form.name.data, form.password.data,
+                                      phone=form.phone.data, locale=request.cookies.get("lang"))
+        login_user(user)
+        merge_guest_cart(user, session.pop("cart_token", None))
+        return user
+
+    return submit(form, register_and_sign_in,
+                  done=lambda user: _("Welcome to Pasar Mandiri, %(name)s!", name=user.name),
+                  next_url=safe_next(),
+                  page=template_page("auth/register.html", form=form, next=safe_next()))
 
 
 @bp.route("/logout", methods=["GET", "POST"])

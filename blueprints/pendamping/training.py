@@ -1,17 +1,15 @@
 """Training records, outcomes and the people figures: the same pages for staff (every province)
 and for facilitators (their own province); each blueprint registers them with its role guard."""
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.common import show_errors
+from blueprints.common import submit, template_page
 from blueprints.forms import Form
-from marketplace.errors import ValidationError
-from marketplace.extensions import db
 from marketplace.regions import province_choices, province_name
 from marketplace.services import programme_people, training
 
@@ -42,41 +40,28 @@ def _here(endpoint: str, **values) -> str:
 def training_events():
     """Training events with attendance counts; record a new one."""
     form = EventForm()
-    if form.validate_on_submit():
-        try:
-            event = training.create_event(current_user, **{
-                name: getattr(form, name).data for name in (
-                    "topic", "ministry", "held_on", "online", "place", "trainer",
-                    "province_code")})
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Training recorded. Now add who attended."), "success")
-            return redirect(_here("training_event", event_id=event.id))
-    return render_template("pendamping/training_events.html", form=form,
-                           events=training.events(current_user), ministries=training.MINISTRIES,
-                           province_name=province_name), 422 if form.is_submitted() else 200
+    return submit(form, lambda: training.create_event(current_user, **{
+                      name: getattr(form, name).data for name in (
+                          "topic", "ministry", "held_on", "online", "place", "trainer",
+                          "province_code")}),
+                  done=_("Training recorded. Now add who attended."),
+                  next_url=lambda event: _here("training_event", event_id=event.id),
+                  page=lambda status: (render_template(
+                      "pendamping/training_events.html", form=form,
+                      events=training.events(current_user), ministries=training.MINISTRIES,
+                      province_name=province_name), status))
 
 
 def training_event(event_id: int):
     """One training: who attended; add a participant by email or phone."""
     event = training.get_event(current_user, event_id)
     form = AttendanceForm()
-    if form.validate_on_submit():
-        try:
-            training.record_attendance(current_user, event, form.person.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Attendance recorded."), "success")
-            return redirect(_here("training_event", event_id=event.id))
-    return render_template("pendamping/training_event.html", event=event, form=form,
-                           ministries=training.MINISTRIES,
-                           province_name=province_name), 422 if form.is_submitted() else 200
+    return submit(form, lambda: training.record_attendance(current_user, event, form.person.data),
+                  done=_("Attendance recorded."),
+                  next_url=_here("training_event", event_id=event.id),
+                  page=template_page("pendamping/training_event.html", event=event, form=form,
+                                     ministries=training.MINISTRIES,
+                                     province_name=province_name))
 
 
 def people_figures_context(province: str, regency: str = "") -> dict:

@@ -2,16 +2,15 @@
 
 from functools import wraps
 
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.common import show_errors
+from blueprints.common import submit, template_page
 from blueprints.pendamping import bp
 from blueprints.pendamping import training as training_pages
 from blueprints.pendamping.forms import ActionForm, OpenStoreForForm, RegisterEntrepreneurForm
 from blueprints.vendor.acting import ACTING_KEY
-from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.regions import province_name
 from marketplace.services import facilitators, onboarding, programme
@@ -46,21 +45,13 @@ def index():
 def register():
     """Register an entrepreneur who has a phone number but no email."""
     form = RegisterEntrepreneurForm()
-    if form.validate_on_submit():
-        try:
-            user = onboarding.register_entrepreneur(current_user, name=form.name.data,
-                                                    phone=form.phone.data,
-                                                    consent=form.consent.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("pendamping/register.html", form=form), 422
-        db.session.commit()
-        flash(_("%(name)s is registered. Give her a code to set her password.",
-                name=user.name), "success")
-        return redirect(url_for("pendamping.index"))
-    return render_template("pendamping/register.html", form=form), (
-        422 if form.is_submitted() else 200)
+    return submit(form, lambda: onboarding.register_entrepreneur(
+                      current_user, name=form.name.data, phone=form.phone.data,
+                      consent=form.consent.data),
+                  done=lambda user: _("%(name)s is registered. Give her a code to set her "
+                                      "password.", name=user.name),
+                  next_url=url_for("pendamping.index"),
+                  page=template_page("pendamping/register.html", form=form))
 
 
 @bp.route("/kasus/<int:user_id>/toko", methods=["GET", "POST"])
@@ -69,18 +60,10 @@ def open_store(user_id: int):
     """Open her store for her, with her consent; the payout account is left to her."""
     case = facilitators.case_for(current_user, user_id)
     form = OpenStoreForForm()
-    if form.validate_on_submit():
-        try:
-            onboarding.open_store_for(current_user, user_id, **form.values())
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("pendamping/open_store.html", form=form, case=case), 422
-        db.session.commit()
-        flash(_("The store is registered; staff will check it."), "success")
-        return redirect(url_for("pendamping.index"))
-    return render_template("pendamping/open_store.html", form=form, case=case), (
-        422 if form.is_submitted() else 200)
+    return submit(form, lambda: onboarding.open_store_for(current_user, user_id, **form.values()),
+                  done=_("The store is registered; staff will check it."),
+                  next_url=url_for("pendamping.index"),
+                  page=template_page("pendamping/open_store.html", form=form, case=case))
 
 
 @bp.post("/kasus/<int:user_id>/kode")

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from blueprints.common import int_arg, safe_next, show_errors
+from blueprints.common import int_arg, safe_next, show_errors, submit
 from blueprints.shop import bp
 from blueprints.shop.forms import (
     AddToCartForm,
@@ -175,20 +175,15 @@ def upload_proof(reference: str):
     """Upload a photo of the bank transfer receipt."""
     placed = payments.checkout_for_buyer(current_user, reference)
     form = ProofForm()
-    if form.validate_on_submit():
-        try:
-            payments.upload_transfer_proof(current_user, placed, form.proof.data.read())
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Thank you! Staff will check your transfer soon."), "success")
-            return redirect(url_for("shop.pay", reference=reference))
-    return render_template("shop/pay.html", checkout=placed, payment=payments.payment_for(placed),
-                           card_form=CardForm(), proof_form=form, cancel_form=CancelUnpaidForm(),
-                           awaiting=payments.is_awaiting(placed), hosted=False,
-                           due=payments.amount_due(placed)), 422
+    return submit(form, lambda: payments.upload_transfer_proof(current_user, placed,
+                                                               form.proof.data.read()),
+                  done=_("Thank you! Staff will check your transfer soon."),
+                  next_url=url_for("shop.pay", reference=reference),
+                  page=lambda status: (render_template(
+                      "shop/pay.html", checkout=placed, payment=payments.payment_for(placed),
+                      card_form=CardForm(), proof_form=form, cancel_form=CancelUnpaidForm(),
+                      awaiting=payments.is_awaiting(placed), hosted=False,
+                      due=payments.amount_due(placed)), status))
 
 
 @bp.route("/checkout/<reference>/cancel", methods=["POST"])

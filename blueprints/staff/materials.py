@@ -8,10 +8,9 @@ from flask_login import current_user
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.common import show_errors, staff_required
+from blueprints.common import staff_required, submit
 from blueprints.forms import Form
 from blueprints.staff import bp
-from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.regions import province_choices, province_name
 from marketplace.services import materials
@@ -38,26 +37,17 @@ def raw_materials():
     """Suppliers to verify, demand added up by province and material, group purchases."""
     province = request.args.get("province", "")
     form = PurchaseForm()
-    if form.validate_on_submit():
-        try:
-            materials.open_group_purchase(current_user, material=form.material.data,
-                                          unit=form.unit.data,
-                                          province_code=form.province_code.data,
-                                          note=form.note.data or "")
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Group purchase opened."), "success")
-            return redirect(url_for("staff.raw_materials"))
-    return render_template(
-        "staff/materials.html", form=form, decision=DecisionForm(), province=province,
-        provinces=province_choices(), province_name=province_name, units=materials.UNITS,
-        queue=materials.supplier_queue(current_user),
-        demand=materials.demand(current_user, province),
-        purchases=materials.group_purchases(current_user, province),
-    ), 422 if form.is_submitted() else 200
+    return submit(form, lambda: materials.open_group_purchase(
+                      current_user, material=form.material.data, unit=form.unit.data,
+                      province_code=form.province_code.data, note=form.note.data or ""),
+                  done=_("Group purchase opened."), next_url=url_for("staff.raw_materials"),
+                  page=lambda status: (render_template(
+                      "staff/materials.html", form=form, decision=DecisionForm(),
+                      province=province, provinces=province_choices(),
+                      province_name=province_name, units=materials.UNITS,
+                      queue=materials.supplier_queue(current_user),
+                      demand=materials.demand(current_user, province),
+                      purchases=materials.group_purchases(current_user, province)), status))
 
 
 @bp.post("/materials/suppliers/<int:profile_id>/<any(verify, reject):decision>")

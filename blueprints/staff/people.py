@@ -7,7 +7,7 @@ from flask_login import current_user
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.common import show_errors, staff_required
+from blueprints.common import show_errors, staff_required, submit
 from blueprints.forms import Form
 from blueprints.pendamping import training as training_pages
 from blueprints.staff import bp
@@ -48,20 +48,13 @@ def _list(form, status: int = 200):
 def facilitator_list():
     """Facilitators by region with their caseload size; create a new one."""
     form = FacilitatorForm()
-    if form.validate_on_submit():
-        try:
-            facilitators.create_facilitator(
-                current_user, name=form.name.data, email=form.email.data,
-                password=form.password.data, province_code=form.province_code.data,
-                regency=form.regency.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return _list(form, 422)
-        db.session.commit()
-        flash(_("Facilitator account created."), "success")
-        return redirect(url_for("staff.facilitator_list"))
-    return _list(form, 422 if form.is_submitted() else 200)
+    return submit(form, lambda: facilitators.create_facilitator(
+                      current_user, name=form.name.data, email=form.email.data,
+                      password=form.password.data, province_code=form.province_code.data,
+                      regency=form.regency.data),
+                  done=_("Facilitator account created."),
+                  next_url=url_for("staff.facilitator_list"),
+                  page=lambda status: _list(form, status))
 
 
 @bp.route("/facilitators/<int:user_id>", methods=["GET", "POST"])

@@ -7,11 +7,10 @@ from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from blueprints.common import show_errors, staff_required
+from blueprints.common import staff_required, submit
 from blueprints.forms import Form
 from blueprints.staff import bp
 from blueprints.staff.forms import ActionForm
-from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.search import synonyms
 
@@ -27,19 +26,12 @@ class SynonymForm(Form):
 def search_synonyms():
     """The groups of words search treats as one; add a group."""
     form = SynonymForm()
-    if form.validate_on_submit():
-        try:
-            synonyms.add_synonym_group(current_user, form.words.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The words will be searched as one from now on."), "success")
-            return redirect(url_for("staff.search_synonyms"))
-    return render_template("staff/synonyms.html", form=form, action_form=ActionForm(),
-                           groups=synonyms.synonym_groups(current_user)), (
-        422 if form.is_submitted() else 200)
+    return submit(form, lambda: synonyms.add_synonym_group(current_user, form.words.data),
+                  done=_("The words will be searched as one from now on."),
+                  next_url=url_for("staff.search_synonyms"),
+                  page=lambda status: (render_template(
+                      "staff/synonyms.html", form=form, action_form=ActionForm(),
+                      groups=synonyms.synonym_groups(current_user)), status))
 
 
 @bp.post("/synonyms/<int:group_id>/delete")

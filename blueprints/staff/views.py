@@ -7,7 +7,15 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.common import admin_required, int_arg, show_errors, staff_required
+from blueprints.common import (
+    act,
+    admin_required,
+    int_arg,
+    show_errors,
+    staff_required,
+    submit,
+    template_page,
+)
 from blueprints.pendamping.training import people_figures_context
 from blueprints.staff import bp
 from blueprints.staff.forms import (
@@ -49,12 +57,6 @@ def _done(message: str, endpoint: str, **values):
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(endpoint, **values))
-
-
-def _failed(form, exc: ValidationError, template: str, **context):
-    db.session.rollback()
-    show_errors(form, exc)
-    return render_template(template, form=form, **context), 422
 
 
 # --- overview and verification ----------------------------------------------------------------
@@ -115,15 +117,10 @@ def decide_store(store_id: int, decision: str):
     service, form_class, field_name, message = _DECISIONS[decision]
     item = verification.get_store(current_user, store_id)
     form = form_class()
-    if not form.validate_on_submit():
-        return _store_page_with_errors(item, form, field_name)
-    try:
-        service(current_user, item, getattr(form, field_name).data)
-    except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _store_page_with_errors(item, form, field_name)
-    return _done(message(), "staff.store", store_id=item.id)
+    return submit(form, lambda: service(current_user, item, getattr(form, field_name).data),
+                  done=lambda _result: message(),
+                  next_url=url_for("staff.store", store_id=item.id),
+                  page=lambda _status: _store_page_with_errors(item, form, field_name))
 
 
 def _store_page_with_errors(item: Store, form, field_name: str):
@@ -149,13 +146,9 @@ def verify_permit(product_id: int, kind: str):
     product = moderation.get_product(current_user, product_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        verification.verify_permit(current_user, product, kind)
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(request.referrer or url_for("staff.permits"))
-    return _done(_("Permit marked as verified."), "staff.permits")
+    return act(lambda: verification.verify_permit(current_user, product, kind),
+               done=_("Permit marked as verified."), next_url=url_for("staff.permits"),
+               failed_url=request.referrer or url_for("staff.permits"))
 
 
 # --- featured vendors -------------------------------------------------------------------------
@@ -190,17 +183,13 @@ def _featured_page(form, status: int = 200):
 def featured_vendors():
     """The home page schedule: add a featured store, see what is on now and the history."""
     form = _feature_form()
-    if form.validate_on_submit():
-        try:
-            featured.schedule_feature(current_user, db.get_or_404(Store, form.store_id.data),
-                                      form.position.data, _local(form.starts_at.data),
-                                      _local(form.ends_at.data), form.note.data or "")
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            return _done(_("The store is scheduled on the home page."), "staff.featured_vendors")
-    return _featured_page(form, 422 if request.method == "POST" else 200)
+    return submit(form, lambda: featured.schedule_feature(
+                      current_user, db.get_or_404(Store, form.store_id.data), form.position.data,
+                      _local(form.starts_at.data), _local(form.ends_at.data),
+                      form.note.data or ""),
+                  done=_("The store is scheduled on the home page."),
+                  next_url=url_for("staff.featured_vendors"),
+                  page=lambda status: _featured_page(form, status))
 
 
 @bp.post("/featured/<int:slot_id>/end")
@@ -210,13 +199,10 @@ def end_featured(slot_id: int):
     slot = db.get_or_404(FeaturedSlot, slot_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        featured.end_feature(current_user, slot, utcnow())
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("staff.featured_vendors"))
-    return _done(_("The featured slot has ended."), "staff.featured_vendors")
+    return act(lambda: featured.end_feature(current_user, slot, utcnow()),
+               done=_("The featured slot has ended."),
+               next_url=url_for("staff.featured_vendors"),
+               failed_url=url_for("staff.featured_vendors"))
 
 
 @bp.get("/featured/preview")
@@ -287,14 +273,11 @@ def dismiss(subject_type: str, subject_id: int):
     """Close the open reports on a subject without action."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        count = moderation.dismiss_reports(current_user, subject_type, subject_id)
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("staff.reported", subject_type=subject_type,
-                                subject_id=subject_id))
-    return _done(_("%(n)d report(s) dismissed.", n=count), "staff.moderation_queue")
+    return act(lambda: moderation.dismiss_reports(current_user, subject_type, subject_id),
+               done=lambda count: _("%(n)d report(s) dismissed.", n=count),
+               next_url=url_for("staff.moderation_queue"),
+               failed_url=url_for("staff.reported", subject_type=subject_type,
+                                  subject_id=subject_id))
 
 
 # --- audit log --------------------------------------------------------------------------------
@@ -323,17 +306,13 @@ def audit():
 def accounts():
     """Staff accounts: create one; disable or re-enable."""
     form = StaffAccountForm()
-    if form.validate_on_submit():
-        try:
-            staff_accounts.create_staff(current_user, form.email.data, form.name.data,
-                                        form.password.data, form.role.data)
-        except ValidationError as exc:
-            return _failed(form, exc, "staff/accounts.html", action_form=ActionForm(),
-                           people=staff_accounts.staff_accounts(current_user))
-        return _done(_("The account has been created."), "staff.accounts")
-    status = 422 if request.method == "POST" else 200
-    return render_template("staff/accounts.html", form=form, action_form=ActionForm(),
-                           people=staff_accounts.staff_accounts(current_user)), status
+    return submit(form, lambda: staff_accounts.create_staff(
+                      current_user, form.email.data, form.name.data, form.password.data,
+                      form.role.data),
+                  done=_("The account has been created."), next_url=url_for("staff.accounts"),
+                  page=lambda status: (render_template(
+                      "staff/accounts.html", form=form, action_form=ActionForm(),
+                      people=staff_accounts.staff_accounts(current_user)), status))
 
 
 @bp.post("/accounts/<int:user_id>/<any(disable, enable):verb>")
@@ -343,14 +322,10 @@ def set_account_active(user_id: int, verb: str):
     person = staff_accounts.get_staff_account(current_user, user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        staff_accounts.set_staff_active(current_user, person, verb == "enable")
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("staff.accounts"))
-    message = _("The account is enabled.") if verb == "enable" else _("The account is disabled.")
-    return _done(message, "staff.accounts")
+    return act(lambda: staff_accounts.set_staff_active(current_user, person, verb == "enable"),
+               done=_("The account is enabled.") if verb == "enable" else _(
+                   "The account is disabled."),
+               next_url=url_for("staff.accounts"), failed_url=url_for("staff.accounts"))
 
 
 # --- programme --------------------------------------------------------------------------------
@@ -399,18 +374,13 @@ def refresh_programme():
 def thresholds():
     """Income lines (UMP, UMK, poverty line) with their effective dates."""
     form = ThresholdForm()
-    if form.validate_on_submit():
-        try:
-            programme.add_threshold(current_user, form.kind.data, form.province_code.data,
-                                    form.regency.data, form.amount.data,
-                                    form.effective_from.data, form.effective_to.data)
-        except ValidationError as exc:
-            return _failed(form, exc, "staff/thresholds.html", action_form=ActionForm(),
-                           lines=programme.thresholds(current_user))
-        return _done(_("The income line has been saved."), "staff.thresholds")
-    status = 422 if request.method == "POST" else 200
-    return render_template("staff/thresholds.html", form=form, action_form=ActionForm(),
-                           lines=programme.thresholds(current_user)), status
+    return submit(form, lambda: programme.add_threshold(
+                      current_user, form.kind.data, form.province_code.data, form.regency.data,
+                      form.amount.data, form.effective_from.data, form.effective_to.data),
+                  done=_("The income line has been saved."), next_url=url_for("staff.thresholds"),
+                  page=lambda status: (render_template(
+                      "staff/thresholds.html", form=form, action_form=ActionForm(),
+                      lines=programme.thresholds(current_user)), status))
 
 
 @bp.post("/programme/thresholds/<int:threshold_id>/delete")
@@ -430,21 +400,21 @@ def delete_threshold(threshold_id: int):
 def export_data():
     """Download stores, monthly sales, graduation status or totals as CSV or JSON."""
     form = ExportForm()
-    if form.validate_on_submit():
-        try:
-            filters = exports.check_filters(form.province_code.data or "", form.start.data,
-                                            form.end.data)
-            with read_replica():  # its audit row still goes to the primary
-                result = exports.export(current_user, form.kind.data, form.fmt.data, filters,
-                                        form.include_personal.data, form.threshold_kind.data,
-                                        form.months_required.data or programme.DEFAULT_MONTHS)
-        except ValidationError as exc:
-            return _failed(form, exc, "staff/exports.html")
-        db.session.commit()
+
+    def export():
+        filters = exports.check_filters(form.province_code.data or "", form.start.data,
+                                        form.end.data)
+        with read_replica():  # its audit row still goes to the primary
+            return exports.export(current_user, form.kind.data, form.fmt.data, filters,
+                                  form.include_personal.data, form.threshold_kind.data,
+                                  form.months_required.data or programme.DEFAULT_MONTHS)
+
+    def download(result):
         return Response(result.body, mimetype=result.mimetype, headers={
             "Content-Disposition": f'attachment; filename="{result.filename}"'})
-    status = 422 if request.method == "POST" else 200
-    return render_template("staff/exports.html", form=form), status
+
+    return submit(form, export, done=None, next_url=download,
+                  page=template_page("staff/exports.html", form=form))
 
 
 @bp.app_template_filter("jakarta_input")

@@ -1,18 +1,16 @@
 """The group business (KUBE) page: member households, their roles and shares, with history."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from blueprints.common import show_errors
+from blueprints.common import act, submit
 from blueprints.forms import Form
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
-from marketplace.errors import ValidationError
-from marketplace.extensions import db
 from marketplace.services import groups
 
 
@@ -41,31 +39,19 @@ def _page(store, form, status: int = 200):
 def group(store):
     """Members of the group business and their shares; add a member or change a share."""
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            groups.set_member(current_user, store, form.person.data, form.role.data,
-                              int(round(form.share.data * 100)))
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return _page(store, form, 422)
-        db.session.commit()
-        flash(_("Member saved."), "success")
-        return redirect(url_for("vendor.group"))
-    return _page(store, form, 422 if form.is_submitted() else 200)
+    return submit(form, lambda: groups.set_member(current_user, store, form.person.data,
+                                                  form.role.data,
+                                                  int(round(form.share.data * 100))),
+                  done=_("Member saved."), next_url=url_for("vendor.group"),
+                  page=lambda status: _page(store, form, status))
 
 
 @bp.post("/group/<int:member_id>/remove")
 @store_required
 def remove_member(store, member_id: int):
     """A member household leaves the group (kept in the history)."""
-    if RemoveMemberForm().validate_on_submit():
-        try:
-            groups.remove_member(current_user, store, member_id)
-        except ValidationError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            return redirect(url_for("vendor.group")), 303
-        db.session.commit()
-        flash(_("The member has left the group."), "success")
-    return redirect(url_for("vendor.group"))
+    if not RemoveMemberForm().validate_on_submit():
+        return redirect(url_for("vendor.group"))
+    return act(lambda: groups.remove_member(current_user, store, member_id),
+               done=_("The member has left the group."), next_url=url_for("vendor.group"),
+               failed_url=url_for("vendor.group"), failed_status=303)

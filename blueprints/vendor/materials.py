@@ -7,11 +7,10 @@ from flask_login import current_user
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from blueprints.common import show_errors
+from blueprints.common import submit
 from blueprints.forms import Form
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
-from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import materials, onboarding
 
@@ -48,19 +47,12 @@ def _page(form, status: int = 200):
 def raw_materials(store):
     """Her raw-material needs, matching offers and her province's group purchases."""
     form = NeedForm()
-    if form.validate_on_submit():
-        try:
-            materials.post_need(current_user, material=form.material.data,
-                                quantity=form.quantity.data, unit=form.unit.data,
-                                needed_by=form.needed_by.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return _page(form, 422)
-        db.session.commit()
-        flash(_("Your need is posted."), "success")
-        return redirect(url_for("vendor.raw_materials"))
-    return _page(form, 422 if form.is_submitted() else 200)
+    return submit(form, lambda: materials.post_need(current_user, material=form.material.data,
+                                                    quantity=form.quantity.data,
+                                                    unit=form.unit.data,
+                                                    needed_by=form.needed_by.data),
+                  done=_("Your need is posted."), next_url=url_for("vendor.raw_materials"),
+                  page=lambda status: _page(form, status))
 
 
 @bp.post("/materials/<int:need_id>/close")

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.common import paginate, show_errors
+from blueprints.common import paginate, submit
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
 from blueprints.vendor.order_forms import (
@@ -16,7 +16,6 @@ from blueprints.vendor.order_forms import (
     ShipForm,
 )
 from marketplace.clock import utcnow
-from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.services import fulfilment, ledger, payments, reviews
 from marketplace.services.orderflow import allowed_next
@@ -84,15 +83,11 @@ def order_ship(store, reference: str):
     order = fulfilment.order_for_vendor(current_user, reference)
     form = ShipForm()
     _checked(form)
-    try:
-        fulfilment.ship_order(current_user, order, form.courier.data, form.tracking_number.data)
-    except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _render_detail(order, 422, ship_form=form)
-    db.session.commit()
-    flash(_("Order marked as shipped. The buyer has been told."), "success")
-    return _back(order)
+    return submit(form, lambda: fulfilment.ship_order(current_user, order, form.courier.data,
+                                                      form.tracking_number.data),
+                  done=_("Order marked as shipped. The buyer has been told."),
+                  next_url=lambda _order: _back(order),
+                  page=lambda status: _render_detail(order, status, ship_form=form))
 
 
 @bp.post("/orders/<reference>/handover")
@@ -152,18 +147,12 @@ def order_refund_decision(store, reference: str, request_id: int):
     order = fulfilment.order_for_vendor(current_user, reference)
     refund_request = fulfilment.request_for_order(order, request_id)
     form = DecisionForm()
-    if not form.validate_on_submit():
-        return _render_detail(order, 422, decision_form=form)
-    try:
-        fulfilment.decide_refund_request(current_user, refund_request,
-                                         form.decision.data == "accept", form.note.data)
-    except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _render_detail(order, 422, decision_form=form)
-    db.session.commit()
-    flash(_("Your decision was saved and the buyer has been told."), "success")
-    return _back(order)
+    return submit(form, lambda: fulfilment.decide_refund_request(
+                      current_user, refund_request, form.decision.data == "accept",
+                      form.note.data),
+                  done=_("Your decision was saved and the buyer has been told."),
+                  next_url=lambda _request: _back(order),
+                  page=lambda status: _render_detail(order, status, decision_form=form))
 
 
 @bp.get("/orders/<reference>/slip")
@@ -201,16 +190,12 @@ def review_reply(store, review_id: int):
     """Reply once to a review of one of the store's products."""
     review = reviews.review_for_store(store, review_id)
     form = ReplyForm()
-    if form.validate_on_submit():
-        try:
-            reviews.reply_to_review(current_user, review, form.reply.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your reply is published."), "success")
-            return redirect(url_for("vendor.store_reviews"))
-    page = paginate(reviews.store_reviews_query(store), per_page=20)
-    return render_template("vendor/orders_reviews.html", page=page, form=form,
-                           failed_id=review_id), 422
+
+    def page(status):
+        replies = paginate(reviews.store_reviews_query(store), per_page=20)
+        return render_template("vendor/orders_reviews.html", page=replies, form=form,
+                               failed_id=review_id), status
+
+    return submit(form, lambda: reviews.reply_to_review(current_user, review, form.reply.data),
+                  done=_("Your reply is published."), next_url=url_for("vendor.store_reviews"),
+                  page=page)

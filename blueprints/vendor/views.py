@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.common import paginate, show_errors
+from blueprints.common import act, paginate, submit, template_page
 from blueprints.vendor import bp
 from blueprints.vendor.acting import hide_payout_fields, store_required
 from blueprints.vendor.forms import (
@@ -30,16 +30,6 @@ from marketplace.services import catalog, product_import, roster, stores
 from marketplace.services.vendor_todo import vendor_todo
 
 PAGE_SIZE = 30
-
-
-def _failed(form, exc: ValidationError, template: str, **context):
-    db.session.rollback()
-    show_errors(form, exc)
-    return render_template(template, form=form, **context), 422
-
-
-def _status(form) -> int:
-    return 422 if form.is_submitted() else 200
 
 
 def _category_choices() -> list[tuple[int, str]]:
@@ -68,16 +58,11 @@ def open_store():
     if stores.store_of(current_user) is not None:
         return redirect(url_for("vendor.dashboard"))
     form = StoreForm()
-    if form.validate_on_submit():
-        try:
-            stores.open_store(current_user, **form.values())
-        except ValidationError as exc:
-            return _failed(form, exc, "vendor/open.html")
-        db.session.commit()
-        flash(_("Your store is registered. Staff will check it; meanwhile you can add "
-                "products."), "success")
-        return redirect(url_for("vendor.dashboard"))
-    return render_template("vendor/open.html", form=form), _status(form)
+    return submit(form, lambda: stores.open_store(current_user, **form.values()),
+                  done=_("Your store is registered. Staff will check it; meanwhile you can add "
+                         "products."),
+                  next_url=url_for("vendor.dashboard"),
+                  page=template_page("vendor/open.html", form=form))
 
 
 @bp.route("/store", methods=["GET", "POST"])
@@ -86,18 +71,15 @@ def settings(store):
     """The store's details: name, story, region, WhatsApp, payout account."""
     form = StoreForm(obj=store)
     hide_payout_fields(form, store)
-    if form.validate_on_submit():
-        try:
-            stores.update_store(current_user, store, **form.values())
-        except ValidationError as exc:
-            return _failed(form, exc, "vendor/settings.html", store=store,
-                           upload=ImageUploadForm(), remove=RemoveForm(), pkh_form=PkhForm())
-        db.session.commit()
-        flash(_("Store details saved."), "success")
-        return redirect(url_for("vendor.settings"))
-    return render_template("vendor/settings.html", form=form, store=store,
-                           upload=ImageUploadForm(), remove=RemoveForm(),
-                           pkh_form=PkhForm()), _status(form)
+    return submit(form, lambda: stores.update_store(current_user, store, **form.values()),
+                  done=_("Store details saved."), next_url=url_for("vendor.settings"),
+                  page=lambda status: _settings_page(store, status, form=form))
+
+
+def _settings_page(store, status: int, **forms):
+    forms.setdefault("pkh_form", PkhForm())
+    return render_template("vendor/settings.html", store=store, upload=ImageUploadForm(),
+                           remove=RemoveForm(), **forms), status
 
 
 @bp.post("/store/pkh")
@@ -106,23 +88,17 @@ def settings(store):
 def pkh_graduate(store):
     """The owner enters her NIK; on the PKH graduate roster, her store shows as verified."""
     pkh_form = PkhForm()
-    if pkh_form.validate_on_submit():
-        try:
-            roster.match_owner(current_user, store, pkh_form.nik.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(pkh_form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your household is on the PKH graduate roster: your store is marked as a "
-                    "verified PKH graduate."), "success")
-            return redirect(url_for("vendor.settings"))
-    pkh_form.nik.data = ""  # a NIK is never echoed back into the page
-    form = StoreForm(obj=store)
-    hide_payout_fields(form, store)
-    return render_template("vendor/settings.html", form=form, store=store,
-                           upload=ImageUploadForm(), remove=RemoveForm(),
-                           pkh_form=pkh_form), 422
+
+    def page(status):
+        pkh_form.nik.data = ""  # a NIK is never echoed back into the page
+        form = StoreForm(obj=store)
+        hide_payout_fields(form, store)
+        return _settings_page(store, status, form=form, pkh_form=pkh_form)
+
+    return submit(pkh_form, lambda: roster.match_owner(current_user, store, pkh_form.nik.data),
+                  done=_("Your household is on the PKH graduate roster: your store is marked "
+                         "as a verified PKH graduate."),
+                  next_url=url_for("vendor.settings"), page=page)
 
 
 @bp.post("/store/<any(logo, banner):kind>")
@@ -133,15 +109,9 @@ def store_image(store, kind: str):
     if not form.validate_on_submit():
         flash(_("Choose a photo to upload."), "error")
         return redirect(url_for("vendor.settings")), 303
-    try:
-        stores.set_store_image(current_user, store, kind, form.image.data.read())
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("vendor.settings")), 303
-    db.session.commit()
-    flash(_("Photo saved."), "success")
-    return redirect(url_for("vendor.settings"))
+    return act(lambda: stores.set_store_image(current_user, store, kind, form.image.data.read()),
+               done=_("Photo saved."), next_url=url_for("vendor.settings"),
+               failed_url=url_for("vendor.settings"), failed_status=303)
 
 
 @bp.post("/store/<any(logo, banner):kind>/remove")
@@ -162,22 +132,17 @@ def shipping(store):
     everywhere, exceptions = stores.courier_fees(store)
     form = ShippingForm(obj=store, data={"courier_fee_all": everywhere, **{
         f"rate_{code}": fee for code, fee in exceptions.items()}})
-    if form.validate_on_submit():
-        try:
-            stores.update_shipping(
-                current_user, store, self_delivery_enabled=form.self_delivery_enabled.data,
-                self_delivery_fee=form.self_delivery_fee.data or 0,
-                pickup_enabled=form.pickup_enabled.data, pickup_address=form.pickup_address.data,
-                courier_enabled=form.courier_enabled.data, courier_rates=form.courier_rates(),
-                courier_fee_all=form.courier_fee_all.data)
-        except ValidationError as exc:
-            return _failed(form, exc, "vendor/shipping.html", store=store,
-                           provinces=province_choices())
-        db.session.commit()
-        flash(_("Shipping options saved."), "success")
-        return redirect(url_for("vendor.shipping"))
-    return render_template("vendor/shipping.html", form=form, store=store,
-                           provinces=province_choices()), _status(form)
+    return submit(form, lambda: stores.update_shipping(
+                      current_user, store, self_delivery_enabled=form.self_delivery_enabled.data,
+                      self_delivery_fee=form.self_delivery_fee.data or 0,
+                      pickup_enabled=form.pickup_enabled.data,
+                      pickup_address=form.pickup_address.data,
+                      courier_enabled=form.courier_enabled.data,
+                      courier_rates=form.courier_rates(),
+                      courier_fee_all=form.courier_fee_all.data),
+                  done=_("Shipping options saved."), next_url=url_for("vendor.shipping"),
+                  page=template_page("vendor/shipping.html", form=form, store=store,
+                                     provinces=province_choices()))
 
 
 # --- products ----------------------------------------------------------------------------------
@@ -212,16 +177,12 @@ def new_product(store):
     if _showing_options(form):
         return render_template("vendor/product_form.html", form=form, store=store, product=None,
                                showing_options=True)
-    if form.validate_on_submit():
-        try:
-            product = catalog.create_product(current_user, store, **form.values())
-        except ValidationError as exc:
-            return _failed(form, exc, "vendor/product_form.html", store=store, product=None)
-        db.session.commit()
-        flash(_("Product saved. Add photos so buyers can see it."), "success")
-        return redirect(url_for("vendor.product_images", product_id=product.id))
-    return render_template("vendor/product_form.html", form=form, store=store,
-                           product=None), _status(form)
+    return submit(form, lambda: catalog.create_product(current_user, store, **form.values()),
+                  done=_("Product saved. Add photos so buyers can see it."),
+                  next_url=lambda product: url_for("vendor.product_images",
+                                                   product_id=product.id),
+                  page=template_page("vendor/product_form.html", form=form, store=store,
+                                     product=None))
 
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
@@ -238,17 +199,10 @@ def edit_product(product_id: int):
     if _showing_options(form):
         return render_template("vendor/product_form.html", form=form, store=product.store,
                                product=product, showing_options=True)
-    if form.validate_on_submit():
-        try:
-            catalog.update_product(current_user, product, **form.values())
-        except ValidationError as exc:
-            return _failed(form, exc, "vendor/product_form.html", store=product.store,
-                           product=product)
-        db.session.commit()
-        flash(_("Product saved."), "success")
-        return redirect(url_for("vendor.products"))
-    return render_template("vendor/product_form.html", form=form, store=product.store,
-                           product=product), _status(form)
+    return submit(form, lambda: catalog.update_product(current_user, product, **form.values()),
+                  done=_("Product saved."), next_url=url_for("vendor.products"),
+                  page=template_page("vendor/product_form.html", form=form,
+                                     store=product.store, product=product))
 
 
 @bp.post("/variants/<int:variant_id>/quick")
@@ -306,18 +260,13 @@ def product_images(product_id: int):
     """Up to 8 photos: add, describe, reorder, remove. The first is the cover."""
     product = catalog.own_product(current_user, product_id)
     form = ProductImageForm()
-    if form.validate_on_submit():
-        try:
-            catalog.add_product_image(current_user, product, form.image.data.read(),
-                                      form.alt.data or "")
-        except ValidationError as exc:
-            return _failed(form, exc, "vendor/product_images.html", product=product,
-                           remove=RemoveForm())
-        db.session.commit()
-        flash(_("Photo added."), "success")
-        return redirect(url_for("vendor.product_images", product_id=product.id))
-    return render_template("vendor/product_images.html", form=form, product=product,
-                           remove=RemoveForm()), _status(form)
+    return submit(form, lambda: catalog.add_product_image(current_user, product,
+                                                          form.image.data.read(),
+                                                          form.alt.data or ""),
+                  done=_("Photo added."),
+                  next_url=url_for("vendor.product_images", product_id=product.id),
+                  page=template_page("vendor/product_images.html", form=form, product=product,
+                                     remove=RemoveForm()))
 
 
 @bp.post("/products/<int:product_id>/images/<int:image_id>/alt")
@@ -358,14 +307,11 @@ def image_action(product_id: int, image_id: int, action: str):
 def import_products(store):
     """Upload many products at once from a CSV file; a background job imports all rows or none."""
     form = ImportForm()
-    if form.validate_on_submit():
-        try:
-            task = product_import.start_import(current_user, store, form.file.data.read())
-        except ValidationError as exc:
-            return _failed(form, exc, "vendor/import.html")
-        db.session.commit()
-        return redirect(url_for("vendor.import_progress", task_id=task.id))
-    return render_template("vendor/import.html", form=form), _status(form)
+    return submit(form, lambda: product_import.start_import(current_user, store,
+                                                            form.file.data.read()),
+                  done=None,
+                  next_url=lambda task: url_for("vendor.import_progress", task_id=task.id),
+                  page=template_page("vendor/import.html", form=form))
 
 
 @bp.get("/products/import/<int:task_id>")
