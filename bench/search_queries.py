@@ -1,6 +1,7 @@
 """Search service time in-process, per kind of query, on the `make bench` data set.
 
 Usage: python -m bench.search_queries [--db sqlite|postgres] [--size 100k|1m] [--runs 200]
+                                     [--url DATABASE_URL]
 Times `marketplace.search.search` itself (no HTTP, no template) so that figures are not
 drowned by the queueing of a loaded, shared machine; `make bench` gives the HTTP view.
 """
@@ -28,6 +29,15 @@ KINDS = {
                  {"q": "keripik", "province": "32", "sort": "price_asc"}],
     "page 5": [{"q": "keripik", "page": "5"}],
     "category p1": [{"category": "makanan-olahan"}],
+    "category price": [{"category": "makanan-olahan", "sort": "price_asc"},
+                       {"category": "makanan-olahan", "sort": "price_desc"}],
+    "category selling": [{"category": "makanan-olahan", "sort": "best_selling"}],
+    "leaf price": [{"category": "batik-tulis", "sort": "price_asc"},
+                   {"category": "batik-tulis", "sort": "price_desc"}],
+    "price p50 link": [{"category": "makanan-olahan", "sort": "price_asc", "page": "50",
+                        LINK: "1"}],
+    "search selling": [{"q": "keripik", "sort": "best_selling"},
+                       {"q": "batik", "sort": "price_desc"}],
     "category p50 ?page": [{"category": "makanan-olahan", "page": "50"}],
     "category p50 link": [{"category": "makanan-olahan", "page": "50", LINK: "1"}],
     "search p50 ?page": [{"q": "keripik", "page": "50"}],
@@ -54,6 +64,8 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--size", choices=("100k", "1m"), default="100k")
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--url", help="an already seeded database to use as it is (a copy of "
+                        "the benchmark one, say, with a migration applied)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from bench.run import database_url
@@ -62,7 +74,7 @@ def main() -> None:
     from marketplace.search import parse_query, search
     from marketplace.services.discovery import all_categories
 
-    url, stop = database_url(args.db, args.size)
+    url, stop = (args.url, None) if args.url else database_url(args.db, args.size)
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
         with app.test_request_context():
@@ -71,8 +83,8 @@ def main() -> None:
                 variants[:] = [linked_page({k: v for k, v in args.items() if k != LINK},
                                            categories) if LINK in args else args
                                for args in variants]
-            print(f"search service, in-process: {args.db} {args.size}, {args.runs} queries "
-                  "per kind\n")
+            print(f"search service, in-process: {db.engine.dialect.name} "
+                  f"{args.url and 'given database' or args.size}, {args.runs} queries per kind\n")
             # CPU time: what a query costs this process, without the waits for a core that
             # other work on a shared machine adds to the wall-clock figures.
             print(f"| {'kind':<16} | {'p50 ms':>7} | {'p95 ms':>7} | {'cpu p50':>7} | "

@@ -1,4 +1,5 @@
-"""`flask housekeeping`: remove what is past its retention (run daily by a timer)."""
+"""`flask housekeeping`: remove what is past its retention and refresh SQLite's planner
+statistics (run daily by a timer)."""
 
 import click
 
@@ -17,13 +18,18 @@ from marketplace.services.exports import PAYOUTS_FILE_DAYS
 @click.option("--payouts-days", type=click.IntRange(min=1), default=PAYOUTS_FILE_DAYS,
               show_default=True, help="Days a payouts list for the bank stays downloadable.")
 def housekeeping_command(idempotency_hours: int, upload_days: int, payouts_days: int) -> None:
-    """Delete old API idempotency records, leftover import uploads and old payouts lists."""
+    """Delete old API idempotency records, leftover import uploads and old payouts lists;
+    refresh SQLite's planner statistics."""
     with write_intent():
         swept = housekeeping.sweep(idempotency_hours=idempotency_hours,
                                    upload_days=upload_days, payouts_days=payouts_days)
         db.session.commit()
+        analysed = housekeeping.refresh_planner_statistics()
+        db.session.commit()
     click.echo(f"Removed {swept.idempotency_records} idempotency record(s), {swept.uploads} "
                f"import upload(s), {swept.payouts_lists} payouts list(s).")
+    if analysed:
+        click.echo("Refreshed the database's planner statistics.")
 
 
 commands = [housekeeping_command]

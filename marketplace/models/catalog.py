@@ -93,6 +93,12 @@ class Product(db.Model):
         CheckConstraint("weight_grams > 0", name="weight_positive"),
         CheckConstraint("stock_total >= 0", name="stock_total_positive"),
         Index("ix_products_listing", "status", "hidden", "created_at"),
+        # The other orders of a listing (search.service.SORT): over all products and within
+        # one category, whose cheapest or best-selling products may be far down the former.
+        Index("ix_products_by_price", "status", "hidden", "price_min"),
+        Index("ix_products_by_sales", "status", "hidden", "sold_count"),
+        Index("ix_products_category_price", "category_id", "price_min"),
+        Index("ix_products_category_sales", "category_id", "sold_count"),
     )
 
     @property

@@ -6,13 +6,15 @@
   refers to, e.g. an upload whose request failed after the file was stored). An import
   removes its file when it ends; this catches the ones left when that removal failed.
 - Payouts lists for the bank older than exports.PAYOUTS_FILE_DAYS: they show bank accounts.
+
+It also refreshes SQLite's planner statistics (`refresh_planner_statistics`).
 """
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db
@@ -63,3 +65,15 @@ def _sweep_files(name: re.Pattern, cutoff: datetime, kind: str) -> int:
         db.session.execute(update(BackgroundTask).where(BackgroundTask.file_key.in_(old))
                            .values(file_key=None))
     return len(old)
+
+
+def refresh_planner_statistics() -> bool:
+    """Have SQLite count how many rows each index narrows to (ANALYZE: ~0.2 s at 100,000
+    products), so that its planner keeps choosing the right index for each listing order as
+    the catalog grows. Without statistics it walked the price index for a search sorted by
+    price (0.8 s instead of 15 ms at 100,000 products). PostgreSQL's autovacuum gathers its
+    own: False there, nothing done."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return False
+    db.session.execute(text("ANALYZE"))
+    return True
