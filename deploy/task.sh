@@ -8,5 +8,6 @@ case "$1" in
     mail-retry) exec $flask mail retry ;;                # every 15 minutes: what a queue lost
     programme) exec $flask programme refresh ;;          # nightly
     housekeeping) exec $flask housekeeping ;;            # daily: what is past its retention
+    daily-counts) exec $flask events daily-counts ;;     # daily after midnight in Jakarta
     *) echo "unknown task: $1" >&2; exit 64 ;;
 esac

@@ -75,17 +75,19 @@ def enqueue_after_commit(path: str, *, key: str, **kwargs) -> None:
 _AFTER_COMMIT = "jobs_after_commit"
 
 
+# Leaving a SAVEPOINT (begin_nested) fires these hooks too: only the real transaction's end
+# may queue (rows visible to the job) or forget (a rolled-back savepoint keeps the others).
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
     if session.in_nested_transaction():
-        return  # a SAVEPOINT released (SQLAlchemy calls this hook for those too): not committed
+        return
     for path, key, kwargs in session.info.pop(_AFTER_COMMIT, None) or ():
         enqueue(path, key=key, **kwargs)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_uncommitted(session: Session) -> None:
-    if not session.in_nested_transaction():  # a SAVEPOINT rolled back leaves the rest queued
+    if not session.in_nested_transaction():
         session.info.pop(_AFTER_COMMIT, None)
 
 

@@ -28,7 +28,8 @@ EVENT_FIELDS = {
     "kind_store_suspended": ("store.suspended", _l("Store suspended (store.suspended)")),
     "kind_store_graduated": ("store.graduated", _l("Store graduated (store.graduated)")),
     "kind_order_completed": ("order.completed",
-                             _l("Completed orders per day (order.completed)")),
+                             _l("Completed orders per day, sent once the day has ended "
+                                "(order.completed)")),
 }
 
 

@@ -5,7 +5,7 @@ import importlib
 from flask import Flask
 
 MODULES = ("users", "seed", "mail", "stores", "catalog", "orders", "staff", "jobs",
-           "housekeeping")
+           "housekeeping", "events")
 
 
 def register(app: Flask) -> None:

@@ -7,7 +7,6 @@ from marketplace.errors import InvalidTransition, PermissionDenied
 from marketplace.extensions import db
 from marketplace.models import Order, OrderEvent, OrderStatus, User
 from marketplace.permissions import can
-from marketplace.services import outbound
 from marketplace.services.inventory import release_stock
 
 S = OrderStatus
@@ -95,6 +94,4 @@ def transition(order: Order, to: OrderStatus, actor: User | None,
         order.cancel_reason = note
         release_stock(order)
     db.session.flush()
-    if to == S.COMPLETED:
-        outbound.order_completed(order)
     return event

@@ -1,8 +1,9 @@
 """Signed events for ministry systems: subscriptions, an outbox of events, deliveries with retries.
 
 An event is recorded in the transaction of the change that caused it (store verified or
-suspended, a store graduating, the day's count of completed orders), with one delivery row
-per subscription that wants its kind. After the commit a background job POSTs it, signed like
+suspended, a store graduating), or by `flask events daily-counts` after a Jakarta day ends
+(that day's count of completed orders), with one delivery row per subscription that wants its
+kind. After the commit a background job POSTs it, signed like
 Stripe's webhooks: header `Pasar-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
 "<t>.<body>" under the subscription's secret>`. A failed attempt keeps its answer on the row
 and the job is retried with growing delays (marketplace.jobs.RETRY_DELAYS); after the last
@@ -17,7 +18,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace import jobs
-from marketplace.clock import JAKARTA, to_jakarta, utcnow
+from marketplace.clock import to_jakarta, utcnow
 from marketplace.database import write_intent
 from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
@@ -35,13 +36,13 @@ from marketplace.models import (
     EventDelivery,
     EventSubscription,
     Order,
-    OrderStatus,
     OutboundEvent,
     Store,
     User,
 )
 from marketplace.permissions import require
 from marketplace.services import audit
+from marketplace.services.sales import jakarta_midnight
 from marketplace.validation import clean_text
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ SIGNATURE_HEADER = "Pasar-Signature"
 MAX_ATTEMPTS = len(jobs.RETRY_DELAYS) + 1
 TIMEOUT_SECONDS = 10
 _PENDING_KEY = "outbound_pending"
+#: Ended days `send_daily_counts` looks back for counts not sent yet (after downtime).
+CATCH_UP_DAYS = 31
 
 
 # --- subscriptions (staff) ------------------------------------------------------------------
@@ -204,15 +207,43 @@ def stores_graduated(graduated: dict[int, date]) -> int:
     return fresh
 
 
-def order_completed(order: Order) -> None:
-    """An order was completed: send its Jakarta day's count of completed orders so far."""
-    day = to_jakarta(order.completed_at or utcnow()).date()
-    start = datetime(day.year, day.month, day.day, tzinfo=JAKARTA)
-    completed = db.session.scalar(select(func.count()).select_from(Order).where(
-        Order.status == OrderStatus.COMPLETED, Order.completed_at >= start,
-        Order.completed_at < start + timedelta(days=1)))
-    emit("order.completed", f"order.completed:{day.isoformat()}:{completed}",
-         {"date": day.isoformat(), "completed_orders": completed})
+def _last_daily_count() -> date | None:
+    # Only keys of exactly "order.completed:YYYY-MM-DD" (events once carried a running count).
+    key = db.session.scalar(select(OutboundEvent.key).where(
+        OutboundEvent.kind == "order.completed",
+        OutboundEvent.key.like("order.completed:____-__-__"))
+        .order_by(OutboundEvent.key.desc()).limit(1))
+    return date.fromisoformat(key.rsplit(":", 1)[1]) if key else None
+
+
+def send_daily_counts(day: date | None = None) -> list[date]:
+    """Record `order.completed` with the number of orders completed in ended Jakarta days.
+
+    With `day`, that day alone; otherwise every ended day after the last one sent (yesterday
+    on the first run), at most CATCH_UP_DAYS back, so a missed night is caught up. A day is
+    sent once ever (key `order.completed:<date>`), with 0 when nothing was completed so the
+    receiver knows the day was counted; nothing is counted while nobody subscribes. Returns
+    the days recorded now.
+    """
+    if not wanted("order.completed"):
+        return []
+    yesterday = to_jakarta(utcnow()).date() - timedelta(days=1)
+    if day is not None:
+        days = [day] if day <= yesterday else []
+    else:
+        last = _last_daily_count()
+        first = max(last + timedelta(days=1) if last else yesterday,
+                    yesterday - timedelta(days=CATCH_UP_DAYS - 1))
+        days = [first + timedelta(days=i) for i in range((yesterday - first).days + 1)]
+    sent = []
+    for each in days:
+        completed = db.session.scalar(select(func.count()).select_from(Order).where(
+            Order.completed_at >= jakarta_midnight(each),
+            Order.completed_at < jakarta_midnight(each + timedelta(days=1))))
+        if emit("order.completed", f"order.completed:{each.isoformat()}",
+                {"date": each.isoformat(), "completed_orders": completed}):
+            sent.append(each)
+    return sent
 
 
 # --- delivering -----------------------------------------------------------------------------
@@ -223,11 +254,17 @@ def _after_commit(delivery: EventDelivery) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    # A SAVEPOINT rolled back (emit's repeated key) leaves the transaction's other events.
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING_KEY, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(session: Session) -> None:
+    # Releasing a SAVEPOINT (emit's begin_nested) fires after_commit too: wait for the real
+    # commit, or a second event in one transaction would send the first before it is visible.
+    if session.in_nested_transaction():
+        return
     for delivery in session.info.pop(_PENDING_KEY, None) or ():
         if delivery.id is not None:
             jobs.enqueue("marketplace.services.outbound.deliver",

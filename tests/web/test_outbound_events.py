@@ -6,12 +6,15 @@ import hmac
 import json
 import threading
 import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import func, select
 
 from marketplace import jobs
+from marketplace.clock import JAKARTA
 from marketplace.models import (
     AuditEvent,
     DeliveryStatus,
@@ -110,17 +113,107 @@ def test_staff_subscribe_and_a_verified_store_arrives_signed(client, db, staff, 
     assert "store.verified" in log and "Sampai" in log
 
 
-def test_completed_orders_are_counted_per_day(client, db, staff, login, order_in, receiver):
+def jakarta(day: date, clock: str) -> datetime:
+    return datetime.combine(day, time_of_day.fromisoformat(clock), tzinfo=JAKARTA)
+
+
+@pytest.fixture
+def night(monkeypatch):
+    """night(day) -> the clock of the daily-counts command reads 00:20 in Jakarta on `day`."""
+    def at(day: date) -> None:
+        now = jakarta(day, "00:20").astimezone(UTC)
+        monkeypatch.setattr("marketplace.services.outbound.utcnow", lambda: now)
+        monkeypatch.setattr("marketplace.cli.events.utcnow", lambda: now)
+    return at
+
+
+def complete_at(order_in, db, when: datetime):
+    order = order_in(OrderStatus.DELIVERED)
+    orderflow.transition(order, OrderStatus.COMPLETED, None)
+    order.completed_at = when.astimezone(UTC)
+    db.session.commit()
+
+
+def test_completed_orders_are_counted_once_per_jakarta_day(client, db, app, staff, login,
+                                                          order_in, receiver, night):
     ministry = receiver()
     login(staff)
     subscribe(client, ministry.url, "order.completed")
-    for _ in range(2):
-        order = order_in(OrderStatus.DELIVERED)
-        orderflow.transition(order, OrderStatus.COMPLETED, None)
-        db.session.commit()
-    assert [e["data"]["completed_orders"] for e in ministry.received] == [1, 2]
-    assert ministry.received[0]["type"] == "order.completed"
+    monday, tuesday = date(2026, 11, 2), date(2026, 11, 3)
+    # 23:59 Monday and 00:01 Tuesday in Jakarta are both Monday in UTC (16:59 and 17:01).
+    complete_at(order_in, db, jakarta(monday, "23:59"))
+    complete_at(order_in, db, jakarta(tuesday, "00:01"))
+    complete_at(order_in, db, jakarta(tuesday, "23:30"))
+    complete_at(order_in, db, jakarta(tuesday + timedelta(days=1), "00:05"))  # not ended yet
+    assert ministry.received == []  # a completion sends nothing by itself
+    assert db.session.scalar(select(func.count()).select_from(EventDelivery)) == 0
+
+    runner = app.test_cli_runner()
+    night(tuesday)
+    first = runner.invoke(args=["events", "daily-counts"])
+    assert first.exit_code == 0, first.output
+    night(tuesday + timedelta(days=1))
+    for _ in range(2):  # the second run of the same night sends nothing new
+        result = runner.invoke(args=["events", "daily-counts"])
+        assert result.exit_code == 0, result.output
+    assert "0 day(s)" in result.output
+    assert [(e["type"], e["data"]) for e in ministry.received] == [
+        ("order.completed", {"date": "2026-11-02", "completed_orders": 1}),
+        ("order.completed", {"date": "2026-11-03", "completed_orders": 2})]
+    assert ministry.bad_signatures == 0
     assert "buyer" not in json.dumps(ministry.received)
+    assert "order.completed" in client.get("/staff/events?status=delivered").get_data(
+        as_text=True)
+
+
+def test_daily_counts_catch_up_missed_nights_with_zeros(client, db, app, staff, login,
+                                                        order_in, receiver, night, background):
+    ministry = receiver()
+    login(staff)
+    subscribe(client, ministry.url, "order.completed")
+    sent_day = date(2026, 11, 2)
+    complete_at(order_in, db, jakarta(sent_day + timedelta(days=2), "12:00"))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["events", "daily-counts", "--date", "2026-11-02"]).exit_code == 0
+    night(sent_day + timedelta(days=4))  # three nights without the timer
+    assert runner.invoke(args=["events", "daily-counts"]).exit_code == 0
+    assert jobs.drain_local(background)
+    assert sorted((e["data"]["date"], e["data"]["completed_orders"]) for e in ministry.received
+                  ) == [
+        ("2026-11-02", 0), ("2026-11-03", 0), ("2026-11-04", 1), ("2026-11-05", 0)]
+    today = runner.invoke(args=["events", "daily-counts", "--date", "2026-11-06"])
+    assert today.exit_code != 0 and "not ended" in today.output
+    assert len(ministry.received) == 4
+
+
+def test_daily_counts_go_only_to_subscribers(client, db, app, staff, login, order_in, receiver,
+                                             night):
+    runner = app.test_cli_runner()
+    night(date(2026, 11, 3))
+    complete_at(order_in, db, jakarta(date(2026, 11, 2), "10:00"))
+    assert runner.invoke(args=["events", "daily-counts"]).exit_code == 0
+    ministry = receiver()
+    login(staff)
+    subscribe(client, ministry.url, "store.verified")
+    assert runner.invoke(args=["events", "daily-counts"]).exit_code == 0
+    assert ministry.received == []
+    assert db.session.scalar(select(func.count()).select_from(OutboundEvent)) == 0
+
+
+def test_events_recorded_together_are_all_sent_after_the_commit(db, staff, receiver,
+                                                                background):
+    ministry = receiver()
+    outbound.add_subscription(staff, name="Kemensos", url=ministry.url, secret=SECRET,
+                              kinds=["order.completed"])
+    db.session.commit()
+    first = outbound.emit("order.completed", "order.completed:2026-11-01", {"n": 1})
+    assert outbound.emit("order.completed", "order.completed:2026-11-01", {"n": 1}) is None
+    outbound.emit("order.completed", "order.completed:2026-11-02", {"n": 2})
+    assert jobs.drain_local(background) and ministry.received == []  # nothing before the commit
+    db.session.commit()
+    assert jobs.drain_local(background)
+    assert sorted(e["data"]["n"] for e in ministry.received) == [1, 2]
+    assert ministry.received[0]["id"] == first.id
 
 
 def test_graduation_is_announced_once(db, staff, make_store, monthly_net, receiver, app):
