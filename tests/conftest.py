@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.staff",
     "tests.fixtures.people",
     "tests.fixtures.api",
+    "tests.fixtures.jobs",
 ]
 
 

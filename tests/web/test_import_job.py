@@ -3,7 +3,6 @@
 import io
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from marketplace import jobs
@@ -26,18 +25,6 @@ def _count(db, model) -> int:
     value = db.session.scalar(select(func.count()).select_from(model))
     db.session.remove()  # and hold no lock while a job writes (SQLite)
     return value
-
-
-@pytest.fixture
-def queued(app):
-    """Jobs wait in a list until the test runs them, as on a busy worker."""
-    waiting = []
-    app.config.update(JOBS_INLINE=False)
-    original = jobs.enqueue
-    jobs.enqueue = lambda path, *, key=None, **kwargs: waiting.append((path, key, kwargs))
-    yield waiting
-    jobs.enqueue = original
-    app.config.update(JOBS_INLINE=True)
 
 
 def test_upload_goes_to_a_progress_page_that_refreshes_until_done(

@@ -26,18 +26,6 @@ def owed(db, paid_order, make_product, make_store):
     return order.store
 
 
-@pytest.fixture
-def queued(app):
-    """Jobs wait in a list until the test runs them, as on a busy worker."""
-    waiting = []
-    app.config.update(JOBS_INLINE=False)
-    original = jobs.enqueue
-    jobs.enqueue = lambda path, *, key=None, **kwargs: waiting.append((path, key, kwargs))
-    yield waiting
-    jobs.enqueue = original
-    app.config.update(JOBS_INLINE=True)
-
-
 class _Browser:
     """The test client with every request in an app context of its own, as on a server: no
     request leaves the test a session (or an SQLite lock) while a job writes."""
