@@ -33,7 +33,7 @@ import io
 import re
 import warnings
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -61,6 +61,8 @@ GRACE = timedelta(hours=6)
 
 #: Runs of `make_renditions` before an image is marked failed: the first and each retry.
 RENDITION_ATTEMPTS = 1 + len(jobs.RETRY_DELAYS)
+#: An upload still pending this long after it was accepted has lost its job (housekeeping).
+STALLED_AFTER = timedelta(hours=1)
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 _MAGIC = (
@@ -242,6 +244,19 @@ def accept_upload(data: bytes, *, field: str = "image") -> StoredImage:
     jobs.enqueue_after_commit("marketplace.images.make_renditions", key=f"renditions-{sha}",
                               image_id=image.id)
     return image
+
+
+def requeue_stalled_renditions(now: datetime, older_than: timedelta = STALLED_AFTER) -> int:
+    """Queue again the jobs of uploads still pending long after they were accepted (the queue
+    was down at the upload's commit, or a worker vanished): nothing waits for a re-upload.
+    Returns how many; the caller commits (the jobs leave then)."""
+    stalled = db.session.execute(select(StoredImage.id, StoredImage.sha256).where(
+        StoredImage.status == ImageStatus.PENDING,
+        StoredImage.created_at < now - older_than)).all()
+    for image_id, sha in stalled:
+        jobs.enqueue_after_commit("marketplace.images.make_renditions", key=f"renditions-{sha}",
+                                  image_id=image_id)
+    return len(stalled)
 
 
 def make_renditions(image_id: int) -> None:

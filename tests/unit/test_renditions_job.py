@@ -121,3 +121,23 @@ def test_jobs_wait_for_the_whole_transaction_not_a_savepoint(db):
     db.session.refresh(first)
     db.session.refresh(second)
     assert first.status == second.status == ImageStatus.READY
+
+
+def test_housekeeping_queues_stalled_uploads_again(app, db, queued):
+    stalled = accept_upload(photo_bytes(640, 480, (40, 50, 60)))
+    recent = accept_upload(photo_bytes(640, 480, (41, 51, 61)))
+    db.session.commit()  # their first jobs were lost (held back in `queued`, never run)
+    stalled.created_at -= images.STALLED_AFTER * 2
+    db.session.commit()
+    queued.clear()
+
+    result = app.test_cli_runner().invoke(args=["housekeeping"])
+    assert result.exit_code == 0, result.output
+    assert "Queued the renditions of 1 photo(s) again" in result.output
+    assert [(path, key) for path, key, _kwargs in queued] == [
+        ("marketplace.images.make_renditions", f"renditions-{stalled.sha256}")]
+    path, _key, kwargs = queued[0]
+    make_renditions(**kwargs)
+    db.session.refresh(stalled)
+    db.session.refresh(recent)
+    assert stalled.status == ImageStatus.READY and recent.status == ImageStatus.PENDING
