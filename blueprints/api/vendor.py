@@ -79,11 +79,8 @@ def vendor_stores():
            query=schemas.VendorProductQuery, store=True)
 def vendor_products(query: schemas.VendorProductQuery):
     """One page of the store's own products (every status)."""
-    statement = catalog.products_of(acting_store(), query.status).order_by(None).order_by(
-        Product.id.desc())
-    if query.cursor is not None:
-        statement = statement.where(Product.id < query.cursor)
-    rows, next_cursor = page_of(list(db.session.scalars(statement.limit(query.limit + 1))),
+    rows, next_cursor = page_of(catalog.products_of_store(acting_store(), query.status,
+                                                          query.cursor, query.limit + 1),
                                 query.limit)
     return {"items": [product_out(p) for p in rows], "next_cursor": next_cursor}
 

@@ -499,6 +499,16 @@ def products_of(store: Store, status: str | None = None, query: str | None = Non
     ).order_by(Product.created_at.desc(), Product.id.desc())
 
 
+def products_of_store(store: Store, status: str | None, before_id: int | None,
+                      limit: int) -> list[Product]:
+    """The store's products, highest id first, continuing below `before_id` (keyset
+    pagination, like `fulfilment.orders_of_store`)."""
+    statement = products_of(store, status).order_by(None).order_by(Product.id.desc())
+    if before_id is not None:
+        statement = statement.where(Product.id < before_id)
+    return list(db.session.scalars(statement.limit(limit)))
+
+
 def set_prices_and_stock(actor: User, rows: list[dict]) -> int:
     """Price and stock of many variants (dicts of variant_id, price, stock): every row is
     checked by the quick edit's own rules, and all are applied or none. Returns the count.
