@@ -108,3 +108,15 @@ def test_bad_bodies_are_clear_json_errors(app, client, make_product, make_token,
     assert big.status_code == 413 and big.get_json()["error"]
     db.session.expire_all()
     assert db.session.get(Variant, product.variants[0].id).price == 15000
+
+
+def test_the_product_list_pages_by_cursor_without_gaps(client, make_product, make_token, db):
+    product, auth = _vendor(make_product, make_token)
+    more = [make_product(store=product.store, title=f"Keripik {n}") for n in range(2)]
+    make_product(title="Produk toko lain")
+    first = client.get("/api/v1/vendor/products?limit=2", headers=auth).get_json()
+    assert [p["id"] for p in first["items"]] == [more[1].id, more[0].id]
+    second = client.get(f"/api/v1/vendor/products?limit=2&cursor={first['next_cursor']}",
+                        headers=auth).get_json()
+    assert [p["id"] for p in second["items"]] == [product.id]
+    assert second["next_cursor"] is None
