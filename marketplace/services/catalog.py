@@ -407,10 +407,12 @@ def add_product_image(actor: User, product: Product, data: bytes, alt: str = "")
         raise ValidationError(_("A product can have at most %(n)d photos.", n=MAX_IMAGES),
                               field="image")
     alt = clean_text(alt, 200, "alt", required=False)
+    # Read before accepting: accepting a failed photo again makes it pending.
+    failed = {pi.image_id for pi in product.images if pi.image.status == ImageStatus.FAILED}
     stored = accept_upload(data, field="image")
     again = next((pi for pi in product.images if pi.image_id == stored.id), None)
     if again is not None:
-        if stored.status == ImageStatus.PENDING:
+        if stored.id in failed:
             return again  # uploaded again after its renditions failed: they are made again
         raise ValidationError(_("This photo is already on the product."), field="image")
     product_image = ProductImage(image=stored, alt=alt or product.title,
