@@ -62,6 +62,9 @@ def pytest_addoption(parser):
 def _in_part(item, part: str) -> bool:
     if item.get_closest_marker("cluster") is not None:
         return item.config.getoption("--cluster")
+    if item.get_closest_marker("postgres") is not None \
+            and item.config.getoption("--db") != "postgres":
+        return False
     browser = item.get_closest_marker("e2e") is not None
     if part == "browser":
         return browser
