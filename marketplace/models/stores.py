@@ -113,6 +113,11 @@ class Store(db.Model):
     def is_public(self) -> bool:
         return self.status == StoreStatus.VERIFIED
 
+    @property
+    def pickup_place(self) -> str | None:
+        """The address a buyer collects from, or None when the store gave none (blank)."""
+        return (self.pickup_address or "").strip() or None
+
     def __repr__(self) -> str:
         return f"<Store {self.slug} {self.status}>"
 

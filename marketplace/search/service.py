@@ -391,7 +391,6 @@ SORT = {
     "price_desc": _Sort(Product.price_min, False, "price_min"),
     "best_selling": _Sort(Product.sold_count, False, "sold_count"),
 }
-ORDER = {name: sort.order for name, sort in SORT.items()}
 
 
 class _Page(NamedTuple):
@@ -430,7 +429,7 @@ def _page_of(stmt: Select, query: SearchQuery, sort: _Sort, *, words: bool,
     else:
         # Counted on from the page's last product: as cheap on page 50 as on page 1.
         rest = _count(stmt.where(sort.beyond(sort.cursor(items[-1]))),
-                      limit - offset - len(items), ordered=not words) if items else 0
+                      max(0, limit - offset - len(items)), ordered=not words) if items else 0
         total = offset + len(items) + rest
     if not items:
         return _Page(items, total, limit)
@@ -442,7 +441,7 @@ def _count(stmt: Select, limit: int, ordered: bool = False) -> int:
     """How many rows `stmt` has, counted up to `limit` + 1."""
     # Without words, ordering by the listing index makes SQLite walk products first (the
     # cheap way to stop after `limit` rows) instead of walking every product of every store.
-    ids = stmt.order_by(*(ORDER["newest"] if ordered else ())).limit(limit + 1).subquery()
+    ids = stmt.order_by(*(SORT["newest"].order if ordered else ())).limit(limit + 1).subquery()
     return db.session.scalar(select(func.count()).select_from(ids))
 
 

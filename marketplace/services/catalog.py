@@ -20,6 +20,7 @@ from marketplace.models import (
     ProductImage,
     ProductStatus,
     Store,
+    StoredImage,
     User,
     Variant,
 )
@@ -408,7 +409,8 @@ def add_product_image(actor: User, product: Product, data: bytes, alt: str = "")
                               field="image")
     alt = clean_text(alt, 200, "alt", required=False)
     # Read before accepting: accepting a failed photo again makes it pending.
-    failed = {pi.image_id for pi in product.images if pi.image.status == ImageStatus.FAILED}
+    failed = set(db.session.scalars(select(ProductImage.image_id).join(StoredImage).where(
+        ProductImage.product_id == product.id, StoredImage.status == ImageStatus.FAILED)))
     stored = accept_upload(data, field="image")
     again = next((pi for pi in product.images if pi.image_id == stored.id), None)
     if again is not None:
@@ -496,7 +498,8 @@ def products_of(store: Store, status: str | None = None, query: str | None = Non
     if query:
         statement = statement.where(Product.title.ilike(f"%{query.strip()[:100]}%"))
     return statement.options(
-        selectinload(Product.variants), selectinload(Product.images),
+        selectinload(Product.variants),
+        selectinload(Product.images).selectinload(ProductImage.image),
         joinedload(Product.cover_image),
     ).order_by(Product.created_at.desc(), Product.id.desc())
 

@@ -57,9 +57,8 @@ def shipping_options(store: Store, province_code: str, regency: str) -> list[Shi
     options = []
     if store.self_delivery_enabled and regency.strip().lower() == store.regency.strip().lower():
         options.append(ShippingOption(ShippingMethod.SELF_DELIVERY, store.self_delivery_fee))
-    address = (store.pickup_address or "").strip()
-    if store.pickup_enabled and address:
-        options.append(ShippingOption(ShippingMethod.PICKUP, 0, address))
+    if store.pickup_enabled and store.pickup_place:
+        options.append(ShippingOption(ShippingMethod.PICKUP, 0, store.pickup_place))
     if store.courier_enabled:
         fee = db.session.scalar(select(CourierRate.fee).where(
             CourierRate.store_id == store.id, CourierRate.province_code == province_code))

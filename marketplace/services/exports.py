@@ -27,7 +27,7 @@ from marketplace.permissions import can, require
 from marketplace.regions import province_name
 from marketplace.replica import read_replica
 from marketplace.services import audit, ledger, programme
-from marketplace.services.sales import csv_safe
+from marketplace.services.sales import csv_lines, csv_safe
 from marketplace.storage import get_storage
 
 KINDS = ("stores", "sales", "graduation", "totals")
@@ -221,17 +221,13 @@ def payouts_csv(staff: User, threshold: int) -> tuple[bytes, int]:
 
     :raises PermissionDenied: not staff.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Store"), _("Bank"), _("Account number"), _("Account holder"),
-                     _("Amount")])
     with read_replica():
         rows = ledger.stores_to_pay(staff, threshold)
-        for store, balance in rows:
-            writer.writerow([csv_safe(v) for v in (store.name, store.bank_name,
-                                                   store.bank_account_number,
-                                                   store.bank_account_holder, int(balance))])
-    return ("\ufeff" + buffer.getvalue()).encode(), len(rows)
+        lines = csv_lines(
+            [_("Store"), _("Bank"), _("Account number"), _("Account holder"), _("Amount")],
+            ((store.name, store.bank_name, store.bank_account_number,
+              store.bank_account_holder, int(balance)) for store, balance in rows))
+        return "".join(lines).encode(), len(rows)
 
 
 def start_payouts_export(staff: User, threshold: int, locale: str) -> BackgroundTask:

@@ -44,20 +44,24 @@ def sweep(now: datetime | None = None, idempotency_hours: int = IDEMPOTENCY_HOUR
     now = now or utcnow()
     records = db.session.execute(delete(IdempotentRequest).where(
         IdempotentRequest.created_at < now - timedelta(hours=idempotency_hours))).rowcount
-    uploads = _sweep_files(_UPLOAD, now - timedelta(days=upload_days), "product_import")
-    lists = _sweep_files(_PAYOUTS_LIST, now - timedelta(days=payouts_days), "payouts_export")
+    files = list(get_storage(private=True).keys())  # one listing (paged on S3) for both
+    uploads = _sweep_files(files, _UPLOAD, now - timedelta(days=upload_days), "product_import")
+    lists = _sweep_files(files, _PAYOUTS_LIST, now - timedelta(days=payouts_days),
+                         "payouts_export")
     db.session.flush()
     return Swept(records, uploads, lists)
 
 
-def _sweep_files(name: re.Pattern, cutoff: datetime, kind: str) -> int:
-    """Remove the files of that name last written before `cutoff`, unless a task of `kind`
-    still waiting or running needs it; tasks that named a removed file forget it."""
+def _sweep_files(files: list[tuple[str, float]], name: re.Pattern, cutoff: datetime,
+                 kind: str) -> int:
+    """Remove the private files (key, mtime) of that name last written before `cutoff`, unless
+    a task of `kind` still waiting or running needs it; tasks that named a removed file forget
+    it."""
     storage = get_storage(private=True)
     in_use = set(db.session.scalars(select(BackgroundTask.file_key).where(
         BackgroundTask.kind == kind, BackgroundTask.state.in_(("queued", "running")),
         BackgroundTask.file_key.is_not(None))))
-    old = [key for key, mtime in list(storage.keys()) if name.match(key)
+    old = [key for key, mtime in files if name.match(key)
            and key not in in_use and datetime.fromtimestamp(mtime, UTC) < cutoff]
     for key in old:
         storage.delete(key)

@@ -280,7 +280,8 @@ def csv_safe(value):
     return value
 
 
-def _csv_lines(header: list[str], rows) -> Iterator[str]:
+def csv_lines(header: list[str], rows) -> Iterator[str]:
+    """A CSV file as lines to stream: byte-order mark, header, formula-safe cells."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # so spreadsheet programs read the names as UTF-8
@@ -311,7 +312,7 @@ def orders_csv(user: User, store: Store, period: int, now: datetime | None = Non
     header = [_("Order"), _("Date (WIB)"), _("Status"), _("Payment method"),
               _("Payment status"), _("Buyer"), _("Subtotal"), _("Shipping (ongkir)"),
               _("Total"), _("Refunded"), _("Courier"), _("Tracking number (resi)")]
-    return _csv_lines(header, (
+    return csv_lines(header, (
         (r[0], to_jakarta(r[1]).strftime("%Y-%m-%d %H:%M"), r[2].value, r[3].value, r[4].value,
          r[5], r[6], r[7], r[8], r[9], r[10] or "", r[11] or "") for r in rows))
 
@@ -325,7 +326,7 @@ def products_csv(user: User, store: Store, period: int, now: datetime | None = N
     _require_owner(user, store)
     _prev, start, end = period_bounds(period, now)
     rows = top_products(store, start, end, limit=100_000)
-    return _csv_lines([_("Product"), _("Units"), _("Revenue")],
+    return csv_lines([_("Product"), _("Units"), _("Revenue")],
                       ((title, int(units), int(revenue)) for _id, title, units, revenue in rows))
 
 

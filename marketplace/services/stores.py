@@ -250,7 +250,7 @@ def pickup_address(order: Order) -> str | None:
     has since emptied its address."""
     if order.shipping_method != ShippingMethod.PICKUP:
         return None
-    return (order.store.pickup_address or "").strip() or None
+    return order.store.pickup_place
 
 
 def store_by_slug(slug: str) -> Store:
