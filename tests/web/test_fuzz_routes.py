@@ -10,8 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace import create_app
-from tests.conftest import settings_for_tests
-from tests.fixtures.accounts import PASSWORD
+from tests.conftest import Snapshot, settings_for_tests
+from tests.fixtures.accounts import PASSWORD, new_user
+from tests.fixtures.catalog import new_product
+from tests.fixtures.orders import new_order
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 RUN = {"cases": 0}
@@ -88,21 +90,32 @@ def _sweep(rule: str):
         yield _PARAM.sub(fill, rule), dict.fromkeys(PARAMS, value)
 
 
+@pytest.fixture(scope="module")
+def built(shared_categories, db_kind):
+    """A vendor with a product and an order, and a staff admin, built once for the module."""
+    product = new_product()
+    new_order(items=[(product, 1)])
+    emails = {"vendor": product.store.owner.email, "admin": new_user("admin").email}
+    return emails, Snapshot(db_kind)
+
+
 @pytest.fixture
-def actors(app, db, make_user, make_product, make_order):
-    """Logged-in test clients: a vendor with a product and an order, and a staff admin."""
-    product = make_product()
-    make_order(items=[(product, 1)])
-    clients = {"anonymous": app.test_client()}
-    for name, user in (("vendor", product.store.owner), ("admin", make_user("admin"))):
-        clients[name] = app.test_client()
-        clients[name].user = user
-        _log_in(clients[name])
-    return clients
+def actors(app, built):
+    """Logged-in test clients, each test on that data as it was built (whatever the test
+    before posted): the anonymous visitor, the vendor and the admin."""
+    emails, snapshot = built
+    with app.app_context():
+        snapshot.restore()
+        clients = {"anonymous": app.test_client()}
+        for name, email in emails.items():
+            clients[name] = app.test_client()
+            clients[name].email = email
+            _log_in(clients[name])
+        yield clients
 
 
 def _log_in(client) -> None:
-    response = client.post("/login", data={"email": client.user.email, "password": PASSWORD})
+    response = client.post("/login", data={"email": client.email, "password": PASSWORD})
     assert response.status_code == 302
 
 
