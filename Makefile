@@ -75,11 +75,11 @@ test-browser: install-test translations browser
 	$(BIN)/pytest --db sqlite --part browser $(PYTEST_ARGS)
 
 # Installs first, one step at a time (two pip or apt-get runs must not overlap), then the
-# runs side by side: the two database runs first, the browser journeys when the shorter one
-# (SQLite) ends; PostgreSQL's run is the longest (about 8 minutes of the 10 here).
+# runs two at a time, in this order: the two database runs first, then the browser journeys
+# and the cluster test, each as soon as a run before it ends.
 test: lint translations browser postgres production-parts
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres test-browser
-	$(MAKE) --no-print-directory test-cluster
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres test-browser \
+		test-cluster
 
 # The production path end to end, once (not per database): PostgreSQL primary + streaming
 # replica, Redis, moto (S3), two gunicorn nodes, an RQ worker and nginx, on free local ports.
