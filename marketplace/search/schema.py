@@ -88,6 +88,12 @@ SQLITE_DROP = [
 _POSTGRES_INDEX = ("CREATE INDEX IF NOT EXISTS product_search_document_idx "
                    "ON product_search USING gin (document, facets)")
 
+# The planner's word frequencies: with the default 100 most common words it guesses a word
+# outside them in 0.35% of products, and for a rarer word ("andaliman", 0.02% of 1M) walks
+# every product newest first looking for 241 matches (1.4 s) instead of asking the index
+# (15 ms). A thousand keeps the guesses close down to ~0.02% at 1.5 ms of planning.
+POSTGRES_STATISTICS = "ALTER TABLE product_search ALTER COLUMN document SET STATISTICS 1000"
+
 POSTGRES_DDL = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     """CREATE TABLE IF NOT EXISTS product_search (
@@ -95,6 +101,7 @@ POSTGRES_DDL = [
         document tsvector NOT NULL,
         facets tsvector NOT NULL
     )""",
+    POSTGRES_STATISTICS,
     _POSTGRES_INDEX,
     # Every word ever indexed: the vocabulary typos, roots and completions are looked up in
     # (SQLite reads its fts5vocab; PostgreSQL's ts_stat would read the whole index). Words
