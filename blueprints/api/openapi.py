@@ -24,7 +24,7 @@ from blueprints.api.auth import STORE_HEADER, acting_user, require_scope, store_
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.images import MAX_BYTES as MAX_PHOTO_BYTES
-from marketplace.services import api_tokens, audit
+from marketplace.services import staff, users
 from marketplace.validation import MAX_INT
 
 #: Query parameters every page understands (the language switch), never "unknown".
@@ -130,7 +130,7 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
             answer = _render(op, result)
             if method != "GET":
                 if scope:
-                    audit.record(acting_user(), f"api.{op.endpoint}", g.api_token,
+                    staff.record(acting_user(), f"api.{op.endpoint}", g.api_token,
                                  after={"request": f"{method} {request.path}",
                                         "status": answer.status_code})
                 if scope and method == "POST":
@@ -335,7 +335,7 @@ def _replayed_answer(op: Operation) -> Response | None:
     if found is None:
         return None
     key, fingerprint = found
-    first = api_tokens.stored_answer(g.api_token, key, f"{op.method} {request.path}",
+    first = users.stored_answer(g.api_token, key, f"{op.method} {request.path}",
                                      fingerprint)
     if first is None:
         return None
@@ -348,7 +348,7 @@ def _remember_answer(op: Operation, answer: Response) -> None:
     if found is None or answer.status_code >= 300:
         return  # refusals are not remembered: a corrected retry with the same key may pass
     key, fingerprint = found
-    api_tokens.remember_answer(g.api_token, key, f"{op.method} {request.path}", fingerprint,
+    users.remember_answer(g.api_token, key, f"{op.method} {request.path}", fingerprint,
                                answer.status_code, answer.get_data(as_text=True))
 
 
@@ -466,6 +466,6 @@ def openapi_document(server_url: str) -> dict:
                 "type": "http", "scheme": "bearer",
                 "description": "A personal or service token from the account page. Scopes: "
                                + "; ".join(f"`{k}`: {v!s}" for k, v in
-                                           api_tokens.SCOPES.items())}},
+                                           users.SCOPES.items())}},
         },
     }

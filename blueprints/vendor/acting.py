@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from marketplace.errors import PermissionDenied
 from marketplace.models import Store
 from marketplace.permissions import can
-from marketplace.services import facilitators
+from marketplace.services import programme
 from marketplace.services.stores import PAYOUT_FIELDS, store_of
 
 #: Session key: the id of the store a facilitator chose to act for in /pendamping/.
@@ -23,7 +23,7 @@ def current_store() -> Store | None:
         # Another account logged in on the same phone never inherits the facilitator's choice.
         return store_of(current_user)
     try:
-        return facilitators.store_to_act_for(current_user, store_id)
+        return programme.store_to_act_for(current_user, store_id)
     except PermissionDenied as exc:
         session.pop(ACTING_KEY, None)
         flash(str(exc.message), "error")

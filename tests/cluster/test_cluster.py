@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import OrderLine, OutboxMessage, Product, Variant
-from marketplace.services.cart import add_to_cart, cart_for_user
+from marketplace.services.orders.cart import add_to_cart, cart_for_user
 from tests.cluster.stack import SECRET_KEY, Stack, wait_for
 from tests.fixtures.accounts import PASSWORD, new_user
 from tests.fixtures.catalog import _seeded_categories, new_product, photo_bytes

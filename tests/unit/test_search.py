@@ -7,7 +7,7 @@ from sqlalchemy import text
 from marketplace.errors import NotFound
 from marketplace.models import Category
 from marketplace.search import SearchQuery, parse_query, search, tokens
-from marketplace.services.catalog import set_price_and_stock
+from marketplace.services.catalog.listing import set_price_and_stock
 
 
 def titles(result) -> list[str]:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.models import Product, ProductStatus, Variant
-from marketplace.services.product_import import (
+from marketplace.services.catalog.product_import import (
     COLUMNS,
     ImportErrors,
     import_products,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from marketplace.models import ApiTokenKind, AuditEvent, RosterHousehold
-from marketplace.services import programme, roster
+from marketplace.services.programme import indicators, roster
 from tests.fixtures.api import bearer
 from tests.web.test_roster import NIK_MAN, NIK_WOMAN
 
@@ -31,10 +31,10 @@ def test_figures_are_the_dashboards(client, db, admin, make_token, make_store):
     answer = client.get("/api/v1/programme/figures", headers=headers)
     assert answer.status_code == 200
     body = answer.get_json()
-    board = programme.dashboard(admin)
+    board = indicators.dashboard(admin)
     assert body["stores"]["verified"] == board.stores["verified"] == 2
     assert body["stores"]["pending"] == 1
-    assert len(body["by_month"]) == len(board.by_month) == programme.DASHBOARD_MONTHS
+    assert len(body["by_month"]) == len(board.by_month) == indicators.DASHBOARD_MONTHS
     assert client.get("/api/v1/programme/figures?province=99", headers=headers
                       ).status_code == 422
     for path in ("/api/v1/programme/sales?since_month=2026-01", "/api/v1/programme/training"):

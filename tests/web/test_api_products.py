@@ -8,7 +8,7 @@ import threading
 from sqlalchemy import func, select
 
 from marketplace.models import AuditEvent, Product, ProductImage, ShippingMethod, Variant
-from marketplace.services import facilitators
+from marketplace.services.programme import facilitation
 from tests.fixtures.api import bearer
 from tests.fixtures.catalog import photo_bytes
 
@@ -207,7 +207,7 @@ def test_a_facilitator_acts_for_a_consenting_store_she_names(client, assisted_st
     # Without the header the facilitator has no store of her own to add to.
     assert client.post(URL, headers=auth, json=_new_product(category)).status_code == 404
     # Consent withdrawn: refused, and nothing changes.
-    facilitators.set_consent(store.owner, False)
+    facilitation.set_consent(store.owner, False)
     db.session.commit()
     before = _count(Product)
     refused = client.post(URL, headers=acting, json=_new_product(category, title="Lain"))

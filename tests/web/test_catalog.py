@@ -10,8 +10,8 @@ from sqlalchemy import event
 from marketplace.clock import utcnow
 from marketplace.extensions import db as _db
 from marketplace.models import ProductStatus
-from marketplace.services.featured import schedule_feature
-from marketplace.services.verification import suspend_store
+from marketplace.services.stores.featured import schedule_feature
+from marketplace.services.stores.verification import suspend_store
 
 
 class QueryCounter:

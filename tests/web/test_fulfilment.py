@@ -13,7 +13,7 @@ from marketplace.models import (
     RefundRequestStatus,
     Review,
 )
-from marketplace.services import fulfilment
+from marketplace.services.orders import fulfilment
 from tests.fixtures.catalog import photo_bytes
 
 S = OrderStatus

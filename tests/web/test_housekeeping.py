@@ -12,8 +12,8 @@ from sqlalchemy import select, text, update
 from marketplace import jobs
 from marketplace.clock import utcnow
 from marketplace.models import BackgroundTask, IdempotentRequest
-from marketplace.services import product_import
-from marketplace.services.product_import import template_csv
+from marketplace.services.catalog import product_import
+from marketplace.services.catalog.product_import import template_csv
 from marketplace.storage import get_storage
 from tests.fixtures.api import bearer
 

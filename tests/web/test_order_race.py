@@ -156,7 +156,7 @@ def test_buyer_cancel_races_staff_confirming_the_transfer(app, db, db_kind, make
 
 def test_seller_accepting_one_refund_request_twice_at_once_refunds_once(app, db, db_kind,
                                                                          order_in):
-    from marketplace.services import fulfilment
+    from marketplace.services.orders import fulfilment
 
     outcomes: Counter = Counter()
     for _ in range(TRIES // 2):

@@ -8,9 +8,9 @@ from sqlalchemy import event
 from marketplace.extensions import cache
 from marketplace.extensions import db as _db
 from marketplace.models import OrderStatus
-from marketplace.services.catalog import archive_product, set_price_and_stock
-from marketplace.services.discovery import catalog_version
-from marketplace.services.reviews import create_review
+from marketplace.services.catalog.discovery import catalog_version
+from marketplace.services.catalog.listing import archive_product, set_price_and_stock
+from marketplace.services.reviews.ratings import create_review
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from marketplace.models import LedgerEntry, Payout, Store
-from marketplace.services import ledger
+from marketplace.services.payouts import ledger
 
 SUBMITS = 8
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from marketplace import jobs
 from marketplace.models import AuditEvent, BackgroundTask
-from marketplace.services import exports
+from marketplace.services.programme import exports
 from marketplace.storage import get_storage
 from tests.web.test_payout_race import _post_at_once
 

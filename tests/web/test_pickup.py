@@ -5,7 +5,7 @@ pickup. Nothing else of the store's own details reaches her."""
 from sqlalchemy import select
 
 from marketplace.models import Order, OutboxMessage, ShippingMethod
-from marketplace.services.checkout import shipping_options
+from marketplace.services.orders.checkout import shipping_options
 from tests.fixtures.orders import ADDRESS
 
 PICKUP_AT = "Jl. Merdeka No. 1, Pekalongan"  # what tests.fixtures.stores gives every store
