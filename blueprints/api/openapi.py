@@ -20,11 +20,11 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.api import bp
-from blueprints.api.auth import STORE_HEADER, acting_user, require_scope, store_to_work_on
+from blueprints.api.auth import STORE_HEADER, acting_user, require_scope
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.images import MAX_BYTES as MAX_PHOTO_BYTES
-from marketplace.services import staff, users
+from marketplace.services import programme, staff, users
 from marketplace.validation import MAX_INT
 
 #: Query parameters every page understands (the language switch), never "unknown".
@@ -193,7 +193,7 @@ def _chosen_store():
         raise RequestRejected(400, _("%(header)s must be the id of a store.",
                                      header=STORE_HEADER),
                               {STORE_HEADER: _("Enter a whole number.")})
-    return store_to_work_on(int(raw))
+    return programme.store_to_work_on(acting_user(), int(raw))
 
 
 #: Part types a photo may be declared as; the image pipeline still checks the bytes themselves.

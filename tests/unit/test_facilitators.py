@@ -159,6 +159,22 @@ def test_withdrawn_consent_ends_acting(db, assisted_store, categories):
     assert db.session.scalar(select(Product.id)) is None
 
 
+def test_the_store_worked_on_is_her_own_or_one_she_acts_for(db, assisted_store, make_store):
+    """One rule for the vendor pages and the API's Acting-Store header."""
+    facilitator, store = assisted_store()
+    other = make_store()
+    assert facilitation.store_to_work_on(store.owner, None) is store
+    assert facilitation.store_to_work_on(store.owner, store.id) is store
+    assert facilitation.store_to_work_on(facilitator, None) is None  # she has no store herself
+    assert facilitation.store_to_work_on(facilitator, store.id) is store
+    for user, store_id in ((facilitator, other.id), (store.owner, other.id), (facilitator, 10**9)):
+        with pytest.raises(PermissionDenied):
+            facilitation.store_to_work_on(user, store_id)
+    facilitation.set_consent(store.owner, False)
+    with pytest.raises(PermissionDenied):
+        facilitation.store_to_work_on(facilitator, store.id)
+
+
 def test_invite_by_code_and_region_rule(db, make_facilitator, make_store):
     inside, outside = make_facilitator("33"), make_facilitator("31")
     store = make_store()

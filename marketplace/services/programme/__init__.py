@@ -29,6 +29,7 @@ from marketplace.services.programme.facilitation import (
     store_activity,
     store_for_case,
     store_to_act_for,
+    store_to_work_on,
     stores_to_act_for,
 )
 from marketplace.services.programme.indicators import (
@@ -123,7 +124,7 @@ __all__ = [
     "read_rows", "record_attendance", "redeem_setup_code", "refresh_in_progress",
     "refresh_summaries", "register_entrepreneur", "replay", "require_facilitator",
     "roster_figures", "send_daily_counts", "set_active", "set_consent", "start_payouts_export",
-    "store_activity", "store_for_case", "store_to_act_for", "stores_changed",
+    "store_activity", "store_for_case", "store_to_act_for", "store_to_work_on", "stores_changed",
     "stores_to_act_for", "subscriptions", "supplier_of", "supplier_queue", "thresholds",
     "training_attendance", "trainings_of", "whatsapp_link",
 ]

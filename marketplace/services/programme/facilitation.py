@@ -30,6 +30,7 @@ from marketplace.permissions import can, is_facilitator, require
 from marketplace.regions import check_province
 from marketplace.services.programme import indicators
 from marketplace.services.staff import audit
+from marketplace.services.stores.storefront import store_of
 from marketplace.services.stores.verification import permit_alerts
 from marketplace.services.users import accounts
 from marketplace.validation import clean_text, normalise_email, normalise_phone
@@ -236,6 +237,18 @@ def store_to_act_for(facilitator: User, store_id: int | None) -> Store:
             or not can(facilitator, "store.manage", store)):
         raise PermissionDenied(_("You may no longer act for this store."))
     return store
+
+
+def store_to_work_on(user: User, store_id: int | None) -> Store | None:
+    """The store a vendor page or API call works on: the one named (her own, or one whose
+    owner consents to her acting for it as facilitator), else her own (None: she has none).
+
+    :raises PermissionDenied: a named store she may not run, or whose consent was withdrawn.
+    """
+    own = store_of(user)
+    if store_id is None or (own is not None and own.id == store_id):
+        return own
+    return store_to_act_for(user, store_id)
 
 
 def stores_to_act_for(facilitator: User) -> list[Store]:
