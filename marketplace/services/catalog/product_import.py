@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace import jobs
+from marketplace import tasks
 from marketplace.clock import utcnow
 from marketplace.database import write_intent
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
@@ -396,11 +396,9 @@ def start_import(actor: User, store: Store, data: bytes) -> BackgroundTask:
     token = secrets.token_hex(16)
     key = f"{token[:2]}/import-{token}.csv"
     get_storage(private=True).put(key, data, "text/csv")
-    task = BackgroundTask(kind="product_import", user_id=actor.id, store_id=store.id,
-                          total=min(rows, MAX_ROWS + 1), file_key=key, result={})
-    db.session.add(task)
-    db.session.flush()
-    jobs.enqueue_after_commit(IMPORT_JOB, key=f"product-import-{task.id}", task_id=task.id)
+    task = tasks.create("product_import", actor, store_id=store.id,
+                        total=min(rows, MAX_ROWS + 1), file_key=key)
+    tasks.enqueue(IMPORT_JOB, task)
     return task
 
 
@@ -422,10 +420,10 @@ def run_import(task_id: int) -> None:
     A retried or duplicate job finds the task finished and does nothing; the final write and
     the task's `done` commit together, so a job killed before that leaves nothing written.
     """
+    task = tasks.claim(task_id)
+    if task is None:
+        return
     with write_intent(False):  # reads only: progress is written by `_set_task` meanwhile
-        task = db.session.get(BackgroundTask, task_id)
-        if task is None or task.finished:
-            return
         owner = db.session.get(User, task.user_id)
         with force_locale(owner.locale or "id"):
             checked = _check_task(task, owner)
@@ -437,7 +435,6 @@ def run_import(task_id: int) -> None:
 
 def _check_task(task: BackgroundTask, owner: User) -> list[dict] | None:
     """Check the stored file's rows, recording progress; None if the task failed."""
-    _set_task(task.id, state="running", started_at=utcnow(), progress=0)
     data = get_storage(private=True).get(task.file_key)
     if data is None:
         _finish(task.id, "failed", {"message": _(
@@ -458,8 +455,7 @@ def _write_task(task: BackgroundTask, owner: User, checked: list[dict]) -> None:
     task_id = task.id
     db.session.rollback()  # end the reads: the write below holds the write lock briefly
     with write_intent():
-        locked = db.session.scalar(select(BackgroundTask).where(
-            BackgroundTask.id == task_id).with_for_update())
+        locked = tasks.locked(task_id)
         if locked.finished:  # a duplicate job got here first
             return
         try:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from marketplace import jobs
+from marketplace import jobs, tasks
 from marketplace.clock import utcnow
 from marketplace.database import write_intent
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
@@ -245,21 +245,16 @@ def start_payouts_export(staff: User, threshold: int, locale: str) -> Background
         # Two presses at the same moment: the second waits for the first to commit and then
         # finds its task. (SQLite already serialises writers: write transactions begin IMMEDIATE.)
         db.session.execute(select(func.pg_advisory_xact_lock(_PAYOUTS_START_LOCK)))
-    waiting = db.session.scalars(
-        select(BackgroundTask).where(BackgroundTask.kind == "payouts_export",
-                                     BackgroundTask.state.in_(("queued", "running")))
-        .order_by(BackgroundTask.id.desc()))
+    waiting = db.session.scalars(tasks.unfinished("payouts_export"))
     task = next((t for t in waiting if (t.result.get("threshold"), t.result.get("locale"))
                  == (threshold, locale)), None)
     if task is None:
-        task = BackgroundTask(kind="payouts_export", user_id=staff.id,
-                              result={"threshold": threshold, "locale": locale})
-        db.session.add(task)
-        db.session.flush()
+        task = tasks.create("payouts_export", staff,
+                            result={"threshold": threshold, "locale": locale})
         audit.record(staff, "export.payouts", task, None, {"threshold": threshold})
-    # Queued again under the same key even when it exists: a no-op while its job waits or runs,
-    # and the way to revive one whose job was lost (a web process restarted without Redis).
-    jobs.enqueue_after_commit(PAYOUTS_JOB, key=f"payouts-export-{task.id}", task_id=task.id)
+    # Queued again even when it exists: the way to revive one whose job was lost (a web
+    # process restarted without Redis).
+    tasks.enqueue(PAYOUTS_JOB, task)
     return task
 
 
@@ -305,14 +300,11 @@ def run_payouts_export(task_id: int) -> None:
     retries it after its delays; after the last try the task fails for good. A retried or
     duplicate job that finds the task finished does nothing.
     """
-    with write_intent():
-        task = _locked_task(task_id)
-        if task is None or task.finished:
-            return
-        task.state, task.started_at = "running", utcnow()
-        user_id, threshold = task.user_id, task.result["threshold"]
-        locale = task.result.get("locale") or "id"
-        db.session.commit()
+    task = tasks.claim(task_id)
+    if task is None:
+        return
+    user_id, threshold = task.user_id, task.result["threshold"]
+    locale = task.result.get("locale") or "id"
     try:
         with write_intent(False), force_locale(locale):  # reads only, maybe from the replica
             data, rows = payouts_csv(db.session.get(User, user_id), threshold)
@@ -329,7 +321,7 @@ def run_payouts_export(task_id: int) -> None:
         raise
     db.session.rollback()  # end the reads: the write below takes the write lock up front
     with write_intent():
-        task = _locked_task(task_id)
+        task = tasks.locked(task_id)
         if task.finished:  # a duplicate job got here first
             get_storage(private=True).delete(key)
             return
@@ -339,15 +331,10 @@ def run_payouts_export(task_id: int) -> None:
         db.session.commit()
 
 
-def _locked_task(task_id: int) -> BackgroundTask | None:
-    return db.session.scalar(select(BackgroundTask).where(BackgroundTask.id == task_id)
-                             .with_for_update())
-
-
 def _payouts_try_failed(task_id: int, error: str, final: bool = False) -> None:
     """Record a failed try: back to waiting for the job's retry, or failed after the last."""
     with write_intent():
-        task = _locked_task(task_id)
+        task = tasks.locked(task_id)
         tries = task.result.get("tries", 0) + 1
         final = final or tries >= PAYOUTS_ATTEMPTS
         task.result = {**task.result, "tries": tries, "error": error}

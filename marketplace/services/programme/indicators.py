@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text
 
-from marketplace import jobs
+from marketplace import tasks
 from marketplace.clock import JAKARTA, as_utc, to_jakarta, utcnow
 from marketplace.database import write_intent
 from marketplace.errors import NotFound, ValidationError
@@ -501,19 +501,14 @@ def queue_refresh(actor: User) -> BackgroundTask:
     waiting = refresh_in_progress()
     if waiting is not None:
         return waiting
-    task = BackgroundTask(kind="programme_refresh", user_id=actor.id, result={})
-    db.session.add(task)
-    db.session.flush()
-    jobs.enqueue_after_commit(REFRESH_JOB, key=f"programme-refresh-{task.id}", task_id=task.id)
+    task = tasks.create("programme_refresh", actor)
+    tasks.enqueue(REFRESH_JOB, task)
     return task
 
 
 def refresh_in_progress() -> BackgroundTask | None:
     """The refresh staff started that has not finished yet, if any."""
-    return db.session.scalar(
-        select(BackgroundTask).where(BackgroundTask.kind == "programme_refresh",
-                                     BackgroundTask.state.in_(("queued", "running")))
-        .order_by(BackgroundTask.id.desc()).limit(1))
+    return db.session.scalar(tasks.unfinished("programme_refresh").limit(1))
 
 
 def run_refresh(task_id: int) -> None:
@@ -522,16 +517,10 @@ def run_refresh(task_id: int) -> None:
     The summaries and the task's `done` commit together; a job killed half-way leaves the old
     figures and the task running, and its retry does the refresh again.
     """
+    if tasks.claim(task_id) is None:
+        return
     with write_intent():
-        task = db.session.scalar(select(BackgroundTask).where(BackgroundTask.id == task_id)
-                                 .with_for_update())
-        if task is None or task.finished:
-            return
-        task.state, task.started_at = "running", utcnow()
-        db.session.commit()
-    with write_intent():
-        task = db.session.scalar(select(BackgroundTask).where(BackgroundTask.id == task_id)
-                                 .with_for_update())
+        task = tasks.locked(task_id)
         if task.finished:  # a duplicate job got here first
             return
         refresh = refresh_summaries(db.session.get(User, task.user_id))
