@@ -32,7 +32,7 @@ def token_page(kind: ApiTokenKind, template: str, tokens) -> tuple[str, int]:
     if form.validate_on_submit():
         try:
             _token, secret = users.create_token(current_user, kind, form.name.data,
-                                                     form.scopes.data, form.days.data)
+                                                form.scopes.data, form.days.data)
         except ValidationError as exc:
             db.session.rollback()
             show_errors(form, exc)

@@ -95,7 +95,7 @@ def order_refund_request(reference: str):
     order = orders.order_for_buyer(current_user, reference)
     form = RefundRequestForm()
     return submit(form, lambda: orders.request_refund(current_user, order, form.reason.data,
-                                                          form.amount.data),
+                                                      form.amount.data),
                   done=_("Your refund request was sent to the seller."),
                   next_url=lambda _request: _back(order),
                   page=lambda status: (render_template(

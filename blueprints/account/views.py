@@ -25,7 +25,7 @@ def profile():
         return response
 
     return submit(form, lambda: users.update_profile(current_user, form.name.data,
-                                                        form.phone.data, form.locale.data),
+                                                     form.phone.data, form.locale.data),
                   done=_("Your profile has been saved."), next_url=with_language_cookie,
                   page=template_page("account/profile.html", form=form))
 
@@ -42,7 +42,7 @@ def change_password():
         return url_for("account.profile")
 
     return submit(form, lambda: users.change_password(current_user, form.current.data,
-                                                         form.password.data),
+                                                      form.password.data),
                   done=_("Your password has been changed. You are logged out everywhere else."),
                   next_url=signed_in_again,
                   page=template_page("account/password.html", form=form))

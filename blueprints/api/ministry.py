@@ -212,8 +212,8 @@ def programme_stores(query: StoreSyncQuery):
     personal = PERSONAL_SCOPE in g.api_token.scope_list
     since = _instant(query.updated_since, "updated_since") if query.updated_since else None
     rows = programme.stores_changed(acting_user(), updated_since=since,
-                                   after=_decode(query.cursor), limit=query.limit + 1,
-                                   personal=personal)
+                                    after=_decode(query.cursor), limit=query.limit + 1,
+                                    personal=personal)
     more = len(rows) > query.limit
     rows = rows[:query.limit]
     next_cursor = _encode(*rows[-1]["_cursor"]) if more else None
@@ -244,7 +244,7 @@ def upload_roster(body: RosterUpload):
     """Upsert graduate households by NIK (kept only as a keyed hash); a bad row rejects all."""
     try:
         result = programme.import_roster(acting_user(), [r.model_dump() for r in body.households],
-                                      source=f"API: {g.api_token.name}")
+                                         source=f"API: {g.api_token.name}")
     except programme.RosterRejected as exc:
         # Rows are numbered from 0 here, as in the JSON list (the service counts a CSV header).
         raise ValidationError(exc.message, errors={

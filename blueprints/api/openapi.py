@@ -336,7 +336,7 @@ def _replayed_answer(op: Operation) -> Response | None:
         return None
     key, fingerprint = found
     first = users.stored_answer(g.api_token, key, f"{op.method} {request.path}",
-                                     fingerprint)
+                                fingerprint)
     if first is None:
         return None
     return Response(first.response_body, status=first.status_code,
@@ -349,7 +349,7 @@ def _remember_answer(op: Operation, answer: Response) -> None:
         return  # refusals are not remembered: a corrected retry with the same key may pass
     key, fingerprint = found
     users.remember_answer(g.api_token, key, f"{op.method} {request.path}", fingerprint,
-                               answer.status_code, answer.get_data(as_text=True))
+                          answer.status_code, answer.get_data(as_text=True))
 
 
 # --- the document -----------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def openapi_document(server_url: str) -> dict:
     models = {(op.response, "serialization") for op in OPERATIONS if op.response}
     models |= {(op.body, "validation") for op in OPERATIONS if op.body}
     refs, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])),
-                                    ref_template="#/components/schemas/{model}")
+                                   ref_template="#/components/schemas/{model}")
     schemas = top.get("$defs", {})
     schemas["Error"] = {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string", "description": "What went wrong, in the reader's language"},

@@ -172,7 +172,7 @@ def order_out(order: Order) -> dict:
 def vendor_orders(query: schemas.VendorOrderQuery):
     """One page of the store's orders, optionally of one status."""
     rows = orders.orders_of_store(acting_store(), query.status, query.cursor,
-                                      query.limit + 1)
+                                  query.limit + 1)
     rows, next_cursor = page_of(rows, query.limit)
     return {"items": [order_out(o) for o in rows], "next_cursor": next_cursor}
 

@@ -21,7 +21,7 @@ def activate():
     if form.validate_on_submit():
         try:
             user = programme.redeem_setup_code(form.phone.data, form.code.data,
-                                                form.password.data)
+                                               form.password.data)
         except ValidationError as exc:
             # The service changes nothing before it raises except the wrong-guess counter,
             # which must stick so a code cannot be guessed.

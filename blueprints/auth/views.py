@@ -67,7 +67,7 @@ def register():
 
     def register_and_sign_in():
         user = users.register_user(form.email.data, form.name.data, form.password.data,
-                                      phone=form.phone.data, locale=request.cookies.get("lang"))
+                                   phone=form.phone.data, locale=request.cookies.get("lang"))
         login_user(user)
         merge_guest_cart(user, session.pop("cart_token", None))
         return user

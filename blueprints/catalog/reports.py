@@ -27,7 +27,7 @@ def report(subject_type: str, subject_id: int):
     subject = reviews.subject_for_report(subject_type, subject_id)
     form = ReportForm()
     return submit(form, lambda: reviews.report(current_user, subject_type, subject_id,
-                                                  form.reason.data),
+                                               form.reason.data),
                   done=_("Thank you. Our staff will look at your report."),
                   next_url=url_for("main.home"),
                   page=template_page("catalog/report.html", form=form, subject=subject,

@@ -63,7 +63,7 @@ def pkh_roster():
     upload = form.file.data
     try:
         result = programme.import_roster(current_user, programme.read_rows(upload.read(),
-                                                                     upload.filename or ""))
+                                                                           upload.filename or ""))
     except programme.RosterRejected as exc:
         db.session.rollback()
         return _roster_page(form, exc.result, 422)

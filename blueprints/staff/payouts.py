@@ -142,7 +142,7 @@ def payout_mark_paid(store_id: int):
         return _payouts_page(form, store_id, 422)
     try:
         payout, created = payouts.record_payout(current_user, store, form.amount.data,
-                                               form.reference.data, form.idempotency_key.data)
+                                                form.reference.data, form.idempotency_key.data)
     except ValidationError as exc:
         db.session.rollback()
         show_errors(form, exc)
@@ -178,7 +178,7 @@ def dispute_decide(request_id: int):
         return render_template("staff/disputes.html", items=orders.disputes(current_user),
                                form=form, failed_id=request_id), 422
     orders.decide_refund_request(current_user, refund_request,
-                                     form.decision.data == "accept", form.note.data)
+                                 form.decision.data == "accept", form.note.data)
     db.session.commit()
     flash(_("Decision saved; buyer and seller can see it on the order."), "success")
     return redirect(url_for("staff.disputes"))

@@ -75,7 +75,7 @@ def store_list():
     return render_template("staff/stores.html", status=status, query=query,
                            statuses=list(StoreStatus),
                            stores=stores.store_queue(current_user, StoreStatus(status),
-                                                           query))
+                                                     query))
 
 
 @bp.get("/stores/<int:store_id>")
@@ -394,11 +394,11 @@ def export_data():
 
     def export():
         filters = programme.check_filters(form.province_code.data or "", form.start.data,
-                                        form.end.data)
+                                          form.end.data)
         with read_replica():  # its audit row still goes to the primary
             return programme.export(current_user, form.kind.data, form.fmt.data, filters,
-                                  form.include_personal.data, form.threshold_kind.data,
-                                  form.months_required.data or programme.DEFAULT_MONTHS)
+                                    form.include_personal.data, form.threshold_kind.data,
+                                    form.months_required.data or programme.DEFAULT_MONTHS)
 
     def download(result):
         return Response(result.body, mimetype=result.mimetype, headers={

@@ -84,7 +84,7 @@ def order_ship(store, reference: str):
     form = ShipForm()
     _checked(form)
     return submit(form, lambda: orders.ship_order(current_user, order, form.courier.data,
-                                                      form.tracking_number.data),
+                                                  form.tracking_number.data),
                   done=_("Order marked as shipped. The buyer has been told."),
                   next_url=lambda _order: _back(order),
                   page=lambda status: _render_detail(order, status, ship_form=form))

@@ -42,7 +42,7 @@ def sales(store):
     """The sales dashboard: figures vs the previous period, chart, top products, low stock."""
     with read_replica():
         data = payouts.dashboard(current_user, store, _period(),
-                                       request.args.get("by") or None)
+                                 request.args.get("by") or None)
     return render_template("vendor/sales.html", d=data, chart=chart(data.series),
                            periods=payouts.PERIODS, grains=payouts.GRAINS)
 

@@ -308,7 +308,7 @@ def import_products(store):
     """Upload many products at once from a CSV file; a background job imports all rows or none."""
     form = ImportForm()
     return submit(form, lambda: catalog.start_import(current_user, store,
-                                                            form.file.data.read()),
+                                                     form.file.data.read()),
                   done=None,
                   next_url=lambda task: url_for("vendor.import_progress", task_id=task.id),
                   page=template_page("vendor/import.html", form=form))

@@ -25,7 +25,7 @@ def housekeeping_command(idempotency_hours: int, upload_days: int, payouts_days:
     statistics."""
     with write_intent():
         swept = staff.sweep(idempotency_hours=idempotency_hours,
-                                   upload_days=upload_days, payouts_days=payouts_days)
+                            upload_days=upload_days, payouts_days=payouts_days)
         db.session.commit()
         requeued = images.requeue_stalled_renditions(utcnow())
         db.session.commit()

@@ -60,7 +60,7 @@ def _buyers() -> list[User]:
 def _settle(order: Order) -> None:
     """The buyer's transfer was confirmed by staff (all the checkout's orders become paid)."""
     methods.confirm_payment(methods.payment_for(order.checkout), None,
-                             "Transfer dicek staf (data demo)")
+                            "Transfer dicek staf (data demo)")
 
 
 def _candidates(rng: random.Random) -> list[Variant]:

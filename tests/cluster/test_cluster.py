@@ -131,7 +131,7 @@ def log_in(base: str, email: str) -> requests.Session:
     browser = requests.Session()
     token = csrf(browser.get(f"{base}/login", timeout=30).text)
     reply = browser.post(f"{base}/login", data={"email": email, "password": PASSWORD,
-                                                 "csrf_token": token},
+                                                "csrf_token": token},
                          allow_redirects=False, timeout=30)
     assert reply.status_code == 302, reply.text[:300]
     return browser

@@ -102,7 +102,7 @@ def test_facilitator_opens_her_store_without_payout_account_and_it_is_audited(
 def test_open_store_needs_consent_and_her_region(db, registered_by_phone, make_facilitator):
     facilitator, user = registered_by_phone("081234567008", consent=False)
     fields = {"name": "Toko", "story": "", "province_code": "33", "regency": "Kota Pekalongan",
-                  "whatsapp": "081234567008", "participant_code": None}
+              "whatsapp": "081234567008", "participant_code": None}
     with pytest.raises(PermissionDenied):
         onboarding.open_store_for(facilitator, user.id, **fields)
     facilitation.set_consent(user, True)
@@ -188,7 +188,7 @@ def test_invite_by_code_and_region_rule(db, make_facilitator, make_store):
 
 
 def test_staff_assign_by_phone_and_reassign_resets_consent(db, make_facilitator, make_user,
-                                                          assisted_store):
+                                                           assisted_store):
     first, store = assisted_store()
     store.owner.phone = "+6281234567009"
     second = make_facilitator()

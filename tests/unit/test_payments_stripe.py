@@ -63,7 +63,7 @@ def test_checkout_session_request_for_production_is_built_without_calling_stripe
 
 
 def test_card_payment_marks_every_order_paid_and_credits_stores(app, db, card_checkout,
-                                                                 smtp_server):
+                                                                smtp_server):
     checkout, _ = card_checkout()
     with app.test_request_context():
         payment = methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
@@ -146,7 +146,7 @@ def test_stripe_500_keeps_the_order_pending_and_retry_does_not_double_charge(
 
 
 def test_lost_answer_is_settled_by_the_webhook_by_checkout_reference(app, db, card_checkout,
-                                                                      stripe_on):
+                                                                     stripe_on):
     import json
 
     checkout, _ = card_checkout()
@@ -168,7 +168,7 @@ def test_lost_answer_is_settled_by_the_webhook_by_checkout_reference(app, db, ca
 
 
 def test_return_page_refresh_records_a_payment_whose_webhook_was_lost(app, db, card_checkout,
-                                                                       stripe_on):
+                                                                      stripe_on):
     checkout, _ = card_checkout()
     payment = db.session.scalar(select(Payment))
     with app.test_request_context():

@@ -92,7 +92,7 @@ def _event(actor, province="33", **fields):
 
 
 def test_training_records_by_staff_and_facilitators_of_the_region(db, staff, make_facilitator,
-                                                                 make_store):
+                                                                  make_store):
     facilitator = make_facilitator("33")
     event = _event(facilitator)
     store = make_store()
@@ -137,7 +137,7 @@ def test_outcomes_compare_trained_with_not_yet_trained(db, staff, make_store, mo
 
 
 def test_facilitator_figures_and_their_export(db, admin, staff, assisted_store,
-                                             make_facilitator):
+                                              make_facilitator):
     facilitator, _store = assisted_store()
     make_facilitator("31")
     rows = people.facilitator_figures(staff)

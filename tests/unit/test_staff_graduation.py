@@ -13,11 +13,11 @@ def lines(db, staff):
     """UMP for Central Java (33): Rp2.000.000 in 2025, Rp2.200.000 from 2026; poverty lines:
     Rp600.000 province-wide, Rp800.000 in Kota Pekalongan."""
     indicators.add_threshold(staff, "ump", "33", None, 2_000_000, date(2025, 1, 1),
-                            date(2025, 12, 31))
+                             date(2025, 12, 31))
     indicators.add_threshold(staff, "ump", "33", None, 2_200_000, date(2026, 1, 1))
     indicators.add_threshold(staff, "poverty_line", "33", None, 600_000, date(2024, 1, 1))
     indicators.add_threshold(staff, "poverty_line", "33", "Kota Pekalongan", 800_000,
-                            date(2024, 1, 1))
+                             date(2024, 1, 1))
     db.session.commit()
 
 
@@ -71,7 +71,7 @@ def test_the_number_of_months_is_configurable(data):
 
 
 def test_a_regency_line_takes_precedence_over_the_province_line(lines, make_store,
-                                                                 monthly_net):
+                                                                monthly_net):
     pekalongan = make_store(regency="Kota Pekalongan")
     semarang = make_store(regency="Kota Semarang")
     months = {m(2026, 1): 700_000, m(2026, 2): 700_000, m(2026, 3): 700_000}
@@ -84,7 +84,7 @@ def test_a_regency_line_takes_precedence_over_the_province_line(lines, make_stor
 
 def test_province_filter(data, make_store, monthly_net):
     assert indicators.graduation_summary("ump", 3, province_code="53",
-                                        until=m(2026, 3))["total"] == 0
+                                         until=m(2026, 3))["total"] == 0
 
 
 @pytest.mark.parametrize("kind, months", [("nope", 3), ("ump", 0), ("ump", 25), ("ump", True)])

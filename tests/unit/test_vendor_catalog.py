@@ -119,20 +119,20 @@ def test_shipping_options_are_validated(db, make_store, make_user):
     owner = store.owner
     with pytest.raises(ValidationError) as caught:
         storefront.update_shipping(owner, store, self_delivery_enabled=True, self_delivery_fee=-5,
-                               pickup_enabled=True, pickup_address="", courier_enabled=True,
-                               courier_rates={"99": 1000})
+                                   pickup_enabled=True, pickup_address="", courier_enabled=True,
+                                   courier_rates={"99": 1000})
     assert {"self_delivery_fee", "pickup_address", "courier_rates"} <= set(
         caught.value.errors)
     with pytest.raises(PermissionDenied):
         storefront.update_shipping(make_user(), store, self_delivery_enabled=False,
-                               self_delivery_fee=0, pickup_enabled=True, pickup_address="Jl. A",
-                               courier_enabled=False, courier_rates={})
+                                   self_delivery_fee=0, pickup_enabled=True, pickup_address="Jl. A",
+                                   courier_enabled=False, courier_rates={})
     storefront.update_shipping(owner, store, self_delivery_enabled=False, self_delivery_fee=0,
-                           pickup_enabled=False, pickup_address=None, courier_enabled=True,
-                           courier_rates={"33": 15000, "35": 20000})
+                               pickup_enabled=False, pickup_address=None, courier_enabled=True,
+                               courier_rates={"33": 15000, "35": 20000})
     storefront.update_shipping(owner, store, self_delivery_enabled=False, self_delivery_fee=0,
-                           pickup_enabled=False, pickup_address=None, courier_enabled=True,
-                           courier_rates={"35": 22000})
+                               pickup_enabled=False, pickup_address=None, courier_enabled=True,
+                               courier_rates={"35": 22000})
     db.session.commit()
     assert [(r.province_code, r.fee) for r in store.courier_rates] == [("35", 22000)]
 

@@ -42,7 +42,7 @@ def test_figures_are_the_dashboards(client, db, admin, make_token, make_store):
 
 
 def test_store_sync_pages_by_cursor_and_hides_personal_data(client, db, admin, make_token,
-                                                             make_store):
+                                                            make_store):
     stores = [make_store() for _ in range(3)]
     headers = service_token(make_token, admin, "programme:read")
     first = client.get("/api/v1/programme/stores?limit=2", headers=headers).get_json()
@@ -69,7 +69,7 @@ def test_store_sync_pages_by_cursor_and_hides_personal_data(client, db, admin, m
 
 
 def test_a_roster_match_and_a_changed_household_reach_the_nightly_sync(client, db, admin,
-                                                                      make_token, make_store):
+                                                                       make_token, make_store):
     store = make_store()
     headers = service_token(make_token, admin, "programme:read", "roster:write")
     assert client.post("/api/v1/roster", json=ROSTER, headers=headers).status_code == 200

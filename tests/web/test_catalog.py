@@ -21,7 +21,7 @@ class QueryCounter:
     def __call__(self, conn, cursor, statement, parameters, context, executemany):
         # Transaction control (BEGIN, COMMIT, SAVEPOINT) is not a query that reads data.
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK",
-                                                        "SAVEPOINT", "RELEASE"):
+                                                       "SAVEPOINT", "RELEASE"):
             self.statements.append(statement)
 
 

@@ -100,7 +100,7 @@ def test_reviews_cost_one_query(client, reviewed):
 
     def count(conn, cursor, statement, *args):
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK",
-                                                        "SAVEPOINT", "RELEASE"):
+                                                       "SAVEPOINT", "RELEASE"):
             statements.append(statement)
 
     _db.session.remove()

@@ -136,7 +136,7 @@ def complete_at(order_in, db, when: datetime):
 
 
 def test_completed_orders_are_counted_once_per_jakarta_day(client, db, app, staff, login,
-                                                          order_in, receiver, night):
+                                                           order_in, receiver, night):
     ministry = receiver()
     login(staff)
     subscribe(client, ministry.url, "order.completed")

@@ -116,7 +116,7 @@ def test_a_rolled_back_change_keeps_the_cached_pages(app, db, make_product, page
 
 
 def test_signed_in_pages_are_private_and_never_shared(app, client, make_product, buyer, login,
-                                                       page_cache_on):
+                                                      page_cache_on):
     product = make_product(title="Keripik Cache")
     own_context(app, lambda: login(buyer))
     for url in pages_of(product):

@@ -19,7 +19,7 @@ def _to_checkout(client, login, buyer, *products):
 
 
 def test_checkout_shows_the_pickup_address_beside_pickup(client, db, make_product, buyer,
-                                                        login):
+                                                         login):
     pickup, delivers = make_product(), make_product()
     pickup.store.pickup_address = "Jl. Kauman 7, Pekalongan"
     delivers.store.pickup_enabled = False  # keeps its address, but offers no pickup

@@ -146,7 +146,7 @@ def test_only_staff_reach_the_roster(client, db, make_user, make_store, login, w
 
 
 def test_owner_matched_by_nik_is_shown_to_staff(client, db, staff, make_user, make_store,
-                                                 login):
+                                                login):
     login(staff)
     upload(client, GOOD)
     client.get("/logout")

@@ -71,7 +71,7 @@ def test_every_line_of_the_vendor_home_links_to_its_list(client, login, busy_sto
 
 
 def test_the_unanswered_filter_lists_only_reviews_without_a_reply(db, client, login,
-                                                                   busy_store):
+                                                                  busy_store):
     login(busy_store["store"].owner)
     assert "Renyah sekali" in client.get("/vendor/reviews?unanswered=1").get_data(as_text=True)
     review = ratings.store_reviews_query(busy_store["store"]).limit(1)

@@ -51,7 +51,7 @@ def _counts(db):
 
 
 def test_succeeded_event_pays_and_the_same_event_ten_times_changes_nothing(client, db,
-                                                                          card_order):
+                                                                           card_order):
     body = _event(card_order)
     assert _post(client, body).get_json()["outcome"] == "paid"
     after_first = _counts(db)
@@ -302,7 +302,7 @@ MALFORMED = [
 
 @pytest.mark.parametrize("body", MALFORMED)
 def test_signed_but_unusable_events_are_refused_recorded_and_change_nothing(client, db,
-                                                                           card_order, body):
+                                                                            card_order, body):
     response = _post(client, body)
     assert response.status_code == 400 and response.get_json()["outcome"] == "malformed"
     assert _post(client, body).status_code == 400  # sent again: still refused, still one record

@@ -107,7 +107,7 @@ def catalog_version() -> str:
 
 def _catalog_changes(thing) -> tuple[str, ...]:
     public = thing in PUBLIC_MODELS if isinstance(thing, type) else isinstance(thing,
-                                                                                PUBLIC_MODELS)
+                                                                               PUBLIC_MODELS)
     return ("catalog",) if public else ()
 
 

@@ -151,7 +151,7 @@ def _date(raw: str, column: str) -> date | None:
     if not text:
         return None
     for parse in (date.fromisoformat, lambda t: date(*reversed([int(p) for p in
-                                                                 t.split("/")]))):
+                                                                t.split("/")]))):
         try:
             return parse(text)
         except (ValueError, TypeError):

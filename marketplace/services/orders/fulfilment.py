@@ -269,7 +269,7 @@ def confirm_receipt(buyer: User, order: Order) -> Order:
 def auto_complete(now=None, days: int | None = None) -> int:
     """Complete orders delivered more than `days` ago with no refund request open; a count."""
     days = days if days is not None else current_app.config.get("AUTO_COMPLETE_DAYS",
-                                                                 AUTO_COMPLETE_DAYS)
+                                                                AUTO_COMPLETE_DAYS)
     cutoff = (now or utcnow()) - timedelta(days=days)
     pending = select(RefundRequest.id).where(
         RefundRequest.order_id == Order.id,
@@ -401,7 +401,7 @@ def decide_refund_request(actor: User, request: RefundRequest, accept: bool,
     if not accept:
         buyer = request.buyer
         _notify(buyer, order, lambda: _("Refund request for order %(ref)s was rejected",
-                                 ref=order.reference),
+                                        ref=order.reference),
                 lambda: _("Reason: %(note)s. If you disagree, you can ask Pasar Mandiri staff "
                           "to decide on the order page.", note=note))
     db.session.flush()

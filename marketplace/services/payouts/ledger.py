@@ -42,7 +42,7 @@ def record_sale(order: Order) -> bool:
                                    kind=LedgerKind.FEE, amount=-fee, note=order.reference))
     db.session.add_all(entries)
     audit.record(None, "ledger.sale", order, after={"store_id": order.store_id,
-                                                   "sale": order.total, "fee": fee})
+                                                    "sale": order.total, "fee": fee})
     db.session.flush()
     return True
 

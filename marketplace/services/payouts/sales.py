@@ -327,7 +327,7 @@ def products_csv(user: User, store: Store, period: int, now: datetime | None = N
     _prev, start, end = period_bounds(period, now)
     rows = top_products(store, start, end, limit=100_000)
     return csv_lines([_("Product"), _("Units"), _("Revenue")],
-                      ((title, int(units), int(revenue)) for _id, title, units, revenue in rows))
+                     ((title, int(units), int(revenue)) for _id, title, units, revenue in rows))
 
 
 # --- monthly statement ------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def _sales(filters: Filters) -> list[dict]:
 
 def _graduation(filters: Filters, kind: str, months_required: int) -> list[dict]:
     status = indicators.graduation_by_store(kind, months_required, filters.end,
-                                           filters.province_code)
+                                            filters.province_code)
     stmt = select(Store).where(Store.status.in_(("verified", "suspended"))).order_by(Store.id)
     if filters.province_code:
         stmt = stmt.where(Store.province_code == filters.province_code)
@@ -143,7 +143,7 @@ def _graduation(filters: Filters, kind: str, months_required: int) -> list[dict]
 
 def _totals(staff: User, filters: Filters, kind: str, months_required: int) -> list[dict]:
     board = indicators.dashboard(staff, filters.province_code, kind, months_required,
-                                filters.end)
+                                 filters.end)
     return [{"province_code": r["code"], "province": province_name(r["code"]),
              "verified_stores": r["verified"], "orders": r["orders"], "gmv": r["gmv"],
              "buyers": r["buyers"], "graduated_stores": r["graduated"]}

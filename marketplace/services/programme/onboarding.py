@@ -77,7 +77,7 @@ def open_store_for(facilitator: User, entrepreneur_id: int, **fields) -> Store:
         raise PermissionDenied(_("She has not allowed you to act for her store."))
     profile = facilitation.require_facilitator(facilitator)
     store = storefront.open_store(row.entrepreneur, bank_name="", bank_account_number="",
-                              bank_account_holder="", **fields)
+                                  bank_account_holder="", **fields)
     if not profile.covers(store.province_code, store.regency):
         raise ValidationError(_("The store must be in your region."), field="regency")
     # The store was written before the facilitator could be noted as acting for it.

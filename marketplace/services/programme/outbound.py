@@ -315,7 +315,7 @@ def deliver(delivery_id: int) -> bool:
 
 
 def _post(url: str, secret: str, body: bytes, outbound: OutboundEvent) -> tuple[int | None,
-                                                                               str | None]:
+                                                                                str | None]:
     # Only http(s) URLs are accepted when a subscription is saved (add_subscription).
     request = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310
         "Content-Type": "application/json", "User-Agent": "PasarMandiri-Events/1",

@@ -112,7 +112,7 @@ def remove_member(actor: User, store: Store, member_id: int) -> GroupMember:
         raise ValidationError(_("The owner cannot leave her own store."), field="member")
     row.left_at = utcnow()
     audit.record(actor, "group.member_remove", store, {"user_id": row.user_id,
-                                                         "share_bp": row.share_bp})
+                                                       "share_bp": row.share_bp})
     db.session.flush()
     return row
 
