@@ -117,8 +117,10 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
             if store:
                 # Checked before anything else, a replayed answer included.
                 g.acting_store = _chosen_store()
-            if scope and method == "POST":
-                replay = _replayed_answer(op)
+            # Read once: the fingerprint hashes the whole body (an upload's photo included).
+            idempotency = _idempotency(op) if scope and method == "POST" else None
+            if idempotency is not None:
+                replay = _replayed_answer(op, idempotency)
                 if replay is not None:
                     return replay
             kwargs = dict(path)
@@ -133,14 +135,14 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
                     staff.record(acting_user(), f"api.{op.endpoint}", g.api_token,
                                  after={"request": f"{method} {request.path}",
                                         "status": answer.status_code})
-                if scope and method == "POST":
-                    _remember_answer(op, answer)
+                if idempotency is not None:
+                    _remember_answer(op, idempotency, answer)
                 try:
                     db.session.commit()
                 except IntegrityError:
                     # A twin request with the same Idempotency-Key committed first.
                     db.session.rollback()
-                    replay = _replayed_answer(op) if scope and method == "POST" else None
+                    replay = idempotency and _replayed_answer(op, idempotency)
                     if replay is None:
                         raise
                     return replay
@@ -330,11 +332,8 @@ def _fingerprint(op: Operation) -> str:
     return digest.hexdigest()
 
 
-def _replayed_answer(op: Operation) -> Response | None:
-    found = _idempotency(op)
-    if found is None:
-        return None
-    key, fingerprint = found
+def _replayed_answer(op: Operation, idempotency: tuple[str, str]) -> Response | None:
+    key, fingerprint = idempotency
     first = users.stored_answer(g.api_token, key, f"{op.method} {request.path}",
                                 fingerprint)
     if first is None:
@@ -343,11 +342,10 @@ def _replayed_answer(op: Operation) -> Response | None:
                     mimetype="application/json", headers={"Idempotent-Replayed": "true"})
 
 
-def _remember_answer(op: Operation, answer: Response) -> None:
-    found = _idempotency(op)
-    if found is None or answer.status_code >= 300:
+def _remember_answer(op: Operation, idempotency: tuple[str, str], answer: Response) -> None:
+    if answer.status_code >= 300:
         return  # refusals are not remembered: a corrected retry with the same key may pass
-    key, fingerprint = found
+    key, fingerprint = idempotency
     users.remember_answer(g.api_token, key, f"{op.method} {request.path}", fingerprint,
                           answer.status_code, answer.get_data(as_text=True))
 
