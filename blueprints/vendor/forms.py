@@ -190,6 +190,8 @@ class QuickEditForm(Form):
 
     price = IntegerField(_l("Price (Rp)"), validators=[InputRequired()])
     stock = IntegerField(_l("Stock"), validators=[InputRequired()])
+    #: The stock the list showed when the vendor typed (a sale since refuses the save).
+    seen_stock = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class ProductImageForm(Form):

@@ -222,7 +222,8 @@ def quick_edit(variant_id: int):
         flash(_("Enter the price and stock as whole numbers."), "error")
         return redirect(url_for("vendor.products")), 303
     try:
-        catalog.set_price_and_stock(current_user, variant, form.price.data, form.stock.data)
+        catalog.set_price_and_stock(current_user, variant, form.price.data, form.stock.data,
+                                    form.seen_stock.data)
     except ValidationError as exc:
         db.session.rollback()
         flash(f"{_variant_name(variant)}: {exc.message}", "error")

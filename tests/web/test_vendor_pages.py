@@ -285,3 +285,25 @@ def test_a_form_opened_before_a_sale_cannot_put_the_old_stock_back(client, login
     assert client.post(f"/vendor/products/{product.id}", data=data).status_code == 302
     db.session.expire_all()
     assert (variant.stock, variant.price) == (3, 1200)
+
+
+def test_a_quick_edit_typed_before_a_sale_is_refused(client, login, make_product, db):
+    from marketplace.services.catalog.inventory import reserve_stock
+
+    product = make_product(variants=[{"sku": "C-1", "price": 1000, "stock": 5}])
+    login(product.store.owner)
+    variant = product.variants[0]
+    page = client.get("/vendor/products").get_data(as_text=True)
+    assert 'name="seen_stock" value="5"' in page
+    reserve_stock({variant.id: 2}, {variant.id: product.title})
+    db.session.commit()
+    refused = client.post(f"/vendor/variants/{variant.id}/quick",
+                          data={"price": 1500, "stock": 5, "seen_stock": 5},
+                          follow_redirects=True)
+    assert "Stok berubah menjadi 3 setelah halaman ini Anda buka" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert (variant.price, variant.stock) == (1000, 3)
+    assert client.post(f"/vendor/variants/{variant.id}/quick",
+                       data={"price": 1500, "stock": 4, "seen_stock": 3}).status_code == 302
+    db.session.expire_all()
+    assert (variant.price, variant.stock) == (1500, 4)

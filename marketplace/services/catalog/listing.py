@@ -215,13 +215,23 @@ def set_status(product: Product, status: ProductStatus) -> None:
     product.status = status
 
 
-def set_price_and_stock(actor: User, variant: Variant, price: int, stock: int) -> Variant:
-    """Quick edit from the product list.
+def set_price_and_stock(actor: User, variant: Variant, price: int, stock: int,
+                        seen_stock: int | None = None) -> Variant:
+    """Quick edit from the product list. With `seen_stock` (the stock the list showed), a
+    stock that moved since (a sale) is refused rather than overwritten.
 
     :raises PermissionDenied: not the owner of the variant's store.
-    :raises ValidationError: price or stock out of range.
+    :raises ValidationError: price or stock out of range, or the stock moved since.
     """
     _require_owner(actor, variant.product.store)
+    if seen_stock is not None:
+        # Locked first, so a sale waiting on the row lands after this save.
+        db.session.execute(select(Variant).where(Variant.id == variant.id).with_for_update()
+                           .execution_options(populate_existing=True))
+        if variant.stock != seen_stock:
+            raise ValidationError(_("The stock changed to %(stock)d after you opened this "
+                                    "page (a sale). Check it and save again.",
+                                    stock=variant.stock))
     variant.price = check_price(price)
     variant.stock = check_stock(stock)
     refresh_listing(variant.product)
