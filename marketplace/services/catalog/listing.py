@@ -226,8 +226,8 @@ def set_price_and_stock(actor: User, variant: Variant, price: int, stock: int,
     _require_owner(actor, variant.product.store)
     if seen_stock is not None:
         # Locked first, so a sale waiting on the row lands after this save.
-        db.session.execute(select(Variant).where(Variant.id == variant.id).with_for_update()
-                           .execution_options(populate_existing=True))
+        db.session.scalars(select(Variant).where(Variant.id == variant.id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
         if variant.stock != seen_stock:
             raise ValidationError(_("The stock changed to %(stock)d after you opened this "
                                     "page (a sale). Check it and save again.",
@@ -345,8 +345,8 @@ def _refuse_if_changed(product: Product, version: str) -> None:
     # save, and one committed before it shows in the version.
     db.session.scalars(select(Variant).where(Variant.product_id == product.id)
                        .with_for_update().execution_options(populate_existing=True)).all()
-    db.session.execute(select(Product).where(Product.id == product.id).with_for_update()
-                       .execution_options(populate_existing=True))
+    db.session.scalars(select(Product).where(Product.id == product.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()
     if edit_version(product) == version:
         return
     now = ", ".join(f"{v.label or v.sku}: {v.stock}" for v in product.variants if v.active)
