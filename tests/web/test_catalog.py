@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from marketplace.models import ProductStatus
-from marketplace.services.verification import suspend_store
+from marketplace.services.stores.verification import suspend_store
 
 
 def test_product_page_shows_variants_permits_store_and_sharing(client, make_store, make_product):

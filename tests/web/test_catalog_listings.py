@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db as _db
-from marketplace.services.featured import schedule_feature
+from marketplace.services.stores.featured import schedule_feature
 from tests.conftest import Snapshot
 from tests.fixtures.accounts import new_user
 from tests.fixtures.catalog import new_product
