@@ -19,11 +19,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter, ValidationError
 
-from marketplace import permissions
+from marketplace import permissions, schema_migrations
 from marketplace.config import INSTANCE, ROOT, Config
 from marketplace.database import set_write_intent
 from marketplace.errors import DomainError
-from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
 from marketplace.services import accounts, audit
@@ -71,7 +71,7 @@ def register_extensions(app: Flask) -> None:
     from blueprints.i18n import select_locale  # the web layer's; imported with the app
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    schema_migrations.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
