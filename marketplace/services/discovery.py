@@ -221,13 +221,17 @@ def public_store(slug: str) -> Store:
 
     :raises NotFound: no such store, or it is not verified.
     """
-    store = db.session.scalars(
-        select(Store).options(joinedload(Store.logo), joinedload(Store.banner))
-        .where(Store.slug == slug, Store.status == StoreStatus.VERIFIED)
-    ).one_or_none()
+    store = db.session.scalars(_public_store_statement(), {"slug": slug}).one_or_none()
     if store is None:
         raise NotFound()
     return store
+
+
+@cache
+def _public_store_statement() -> Select:
+    """public_store's query, built once (bound by :slug): building it cost more than running it."""
+    return (select(Store).options(joinedload(Store.logo), joinedload(Store.banner))
+            .where(Store.slug == bindparam("slug"), Store.status == StoreStatus.VERIFIED))
 
 
 def sitemap_entries(limit: int = 50_000) -> dict:
