@@ -35,11 +35,11 @@ ADDRESS = {"recipient": "Siti Aminah", "phone": "081311112222", "province_code":
 def build(buyers: int) -> tuple[list[int], list[int]]:
     """Two stores with one product each, and buyers whose carts hold both: (buyer ids, stores)."""
     from marketplace.seed.base import seed_categories
-    from marketplace.services.accounts import create_user
-    from marketplace.services.cart import add_to_cart, cart_for_user
-    from marketplace.services.catalog import create_product
-    from marketplace.services.stores import open_store
-    from marketplace.services.verification import verify_store
+    from marketplace.services.catalog.listing import create_product
+    from marketplace.services.orders.cart import add_to_cart, cart_for_user
+    from marketplace.services.stores.storefront import open_store
+    from marketplace.services.stores.verification import verify_store
+    from marketplace.services.users.accounts import create_user
 
     seed_categories()
     staff = create_user("bench.staff@contoh.id", "Rahasia2026x", "staff", name="Staf")

@@ -38,7 +38,8 @@ class BenchCluster:
         if (self.data / "postmaster.pid").exists():  # left running by an interrupted run
             self.stop()
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c shared_buffers=256MB -c work_mem=16MB -c synchronous_commit=off "
+                   "-c shared_buffers=256MB -c work_mem=16MB -c maintenance_work_mem=256MB "
+                   "-c synchronous_commit=off "
                    "-c max_connections=100")
         subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l",
                                      str(self.root / "log"), "-o", options, "start"]),

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from marketplace import create_app
 from marketplace.database import write_intent
 from marketplace.extensions import db
-from marketplace.services import roster
+from marketplace.services.programme import roster
 from tests.fixtures.accounts import new_user
 
 

@@ -48,10 +48,10 @@ STATUSES = ([OrderStatus.COMPLETED] * 14 + [OrderStatus.DELIVERED, OrderStatus.S
 def build(orders: int) -> tuple[int, int]:
     """One store with 20 products, 2,000 buyers and `orders` orders: (owner id, store id)."""
     from marketplace.seed.base import seed_categories
-    from marketplace.services.accounts import create_user
-    from marketplace.services.catalog import create_product
-    from marketplace.services.stores import open_store
-    from marketplace.services.verification import verify_store
+    from marketplace.services.catalog.listing import create_product
+    from marketplace.services.stores.storefront import open_store
+    from marketplace.services.stores.verification import verify_store
+    from marketplace.services.users.accounts import create_user
 
     seed_categories()
     owner = create_user("bench.vendor@contoh.id", "Rahasia2026x", "buyer", name="Bu Bench")
@@ -170,7 +170,7 @@ def run(args, url: str, folder: Path) -> None:
         print(f"Built {args.orders} orders in {time.perf_counter() - started:.1f} s on "
               f"{db.engine.dialect.name}.")
         from marketplace.models import Store
-        from marketplace.services import sales
+        from marketplace.services.payouts import sales
 
         store = db.session.get(Store, store_id)
         owner = db.session.get(User, owner_id)

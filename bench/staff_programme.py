@@ -38,8 +38,8 @@ from marketplace.models import (
 )
 from marketplace.regions import PROVINCES
 from marketplace.seed.base import seed_categories
-from marketplace.services import programme
-from marketplace.services.accounts import create_user
+from marketplace.services.programme import indicators
+from marketplace.services.users.accounts import create_user
 
 SUMMARY_TABLES = [model.__table__ for model in (
     MonthlyStoreSales, MonthlyProvinceSales, MonthlyCategorySales, ProgrammeBuyers)]
@@ -220,13 +220,13 @@ def main() -> None:
             print(f"Generating {args.stores} stores and {args.orders} orders ({args.db})...")
             generate(args.stores, args.orders)
         started = time.perf_counter()
-        refreshed = programme.refresh_summaries(full=True)
+        refreshed = indicators.refresh_summaries(full=True)
         db.session.commit()
         refresh_s = time.perf_counter() - started
         print(f"Full refresh: {refreshed.rows} summary rows in {refresh_s:.2f} s")
         day_of_changes(args.new_orders, args.cancels)
         started, cpu = time.perf_counter(), time.process_time()
-        refreshed = programme.refresh_summaries()
+        refreshed = indicators.refresh_summaries()
         db.session.commit()
         print(f"Incremental refresh after {args.new_orders} new orders and {args.cancels} "
               f"cancellations: {refreshed.rows} summary rows in "

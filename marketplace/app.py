@@ -33,7 +33,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager
 from marketplace.money import format_rupiah
 from marketplace.regions import province_name
-from marketplace.services import accounts, audit
+from marketplace.services import staff, users
 from marketplace.validation import db_int
 
 BLUEPRINTS = (
@@ -95,7 +95,7 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        return accounts.session_user(session_id)
+        return users.session_user(session_id)
 
 
 class IdConverter(BaseConverter):
@@ -230,8 +230,8 @@ def register_request_hooks(app: Flask) -> None:
     def remember_request() -> None:
         set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
         refresh()  # the locale is chosen per request, never carried over from a previous one
-        audit.acting_ip.set(request.remote_addr)
-        audit.acting_via.set(None)  # the API's token check sets it for its own requests
+        staff.acting_ip.set(request.remote_addr)
+        staff.acting_via.set(None)  # the API's token check sets it for its own requests
         lang = requested_language()
         if lang is not None and lang not in app.config["LANGUAGES"]:
             return _error_response(400, _("That language is not available. Choose Bahasa "

@@ -15,12 +15,12 @@ from blueprints.forms import Form
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import ApiTokenKind
-from marketplace.services import api_tokens
+from marketplace.services import users
 
 
 def token_form(kind: ApiTokenKind) -> ApiTokenForm:
-    return ApiTokenForm().offer(api_tokens.allowed_scopes(current_user, kind),
-                                api_tokens.SCOPES, api_tokens.LIFETIMES)
+    return ApiTokenForm().offer(users.allowed_scopes(current_user, kind),
+                                users.SCOPES, users.LIFETIMES)
 
 
 def token_page(kind: ApiTokenKind, template: str, tokens) -> tuple[str, int]:
@@ -31,8 +31,8 @@ def token_page(kind: ApiTokenKind, template: str, tokens) -> tuple[str, int]:
     secret = None
     if form.validate_on_submit():
         try:
-            _token, secret = api_tokens.create_token(current_user, kind, form.name.data,
-                                                     form.scopes.data, form.days.data)
+            _token, secret = users.create_token(current_user, kind, form.name.data,
+                                                form.scopes.data, form.days.data)
         except ValidationError as exc:
             db.session.rollback()
             show_errors(form, exc)
@@ -47,7 +47,7 @@ def token_page(kind: ApiTokenKind, template: str, tokens) -> tuple[str, int]:
 
 def revoke_and_return(token_id: int, endpoint: str):
     if Form().validate_on_submit():
-        api_tokens.revoke_token(current_user, token_id)
+        users.revoke_token(current_user, token_id)
         db.session.commit()
         flash(_("The token has been revoked. It no longer works."), "success")
     return redirect(url_for(endpoint))
@@ -57,7 +57,7 @@ def revoke_and_return(token_id: int, endpoint: str):
 @login_required
 def api_tokens_page():
     return token_page(ApiTokenKind.PERSONAL, "account/api_tokens.html",
-                      lambda: api_tokens.tokens_of(current_user))
+                      lambda: users.tokens_of(current_user))
 
 
 @bp.post("/api-tokens/<int:token_id>/revoke")

@@ -12,8 +12,8 @@ from blueprints.account import bp
 from blueprints.common import IntegerField, safe_next, submit, template_page
 from blueprints.forms import Form
 from marketplace.extensions import db
-from marketplace.services import fulfilment, reviews
-from marketplace.services.orderflow import allowed_next
+from marketplace.services import orders, reviews
+from marketplace.services.orders import allowed_next
 
 
 class CancelForm(Form):
@@ -45,8 +45,8 @@ def order_action_helpers() -> dict:
 
     def order_actions(order) -> dict:
         return {"next": allowed_next(order, current_user),
-                "requests": fulfilment.refund_requests(order),
-                "can_request_refund": fulfilment.can_request_refund(order),
+                "requests": orders.refund_requests(order),
+                "can_request_refund": orders.can_request_refund(order),
                 "reviews": reviews.reviews_by_line(order), "reviewable": reviews.REVIEWABLE}
 
     return {"order_actions": order_actions}
@@ -61,13 +61,13 @@ def _back(order):
 @login_required
 def order_confirm(reference: str):
     """Where the order is and, once it arrives, the button saying the goods were received."""
-    order = fulfilment.order_for_buyer(current_user, reference)
+    order = orders.order_for_buyer(current_user, reference)
     form = Form()
     if request.method == "GET":
         return render_template("account/review_confirm.html", order=order)
     if not form.validate_on_submit():
         abort(400)
-    fulfilment.confirm_receipt(current_user, order)
+    orders.confirm_receipt(current_user, order)
     db.session.commit()
     flash(_("Thank you! The order is complete. You can now review the products."), "success")
     return _back(order)
@@ -77,10 +77,10 @@ def order_confirm(reference: str):
 @login_required
 def order_cancel(reference: str):
     """Cancel an order the seller has not started on yet."""
-    order = fulfilment.order_for_buyer(current_user, reference)
+    order = orders.order_for_buyer(current_user, reference)
     form = CancelForm()
     if form.validate_on_submit():
-        fulfilment.cancel_order(current_user, order, form.reason.data)
+        orders.cancel_order(current_user, order, form.reason.data)
         db.session.commit()
         flash(_("Your order was cancelled."), "success")
         return _back(order)
@@ -92,15 +92,15 @@ def order_cancel(reference: str):
 @login_required
 def order_refund_request(reference: str):
     """Ask the seller for money back, with a reason."""
-    order = fulfilment.order_for_buyer(current_user, reference)
+    order = orders.order_for_buyer(current_user, reference)
     form = RefundRequestForm()
-    return submit(form, lambda: fulfilment.request_refund(current_user, order, form.reason.data,
-                                                          form.amount.data),
+    return submit(form, lambda: orders.request_refund(current_user, order, form.reason.data,
+                                                      form.amount.data),
                   done=_("Your refund request was sent to the seller."),
                   next_url=lambda _request: _back(order),
                   page=lambda status: (render_template(
                       "account/review_refund.html", order=order, form=form,
-                      refundable=fulfilment.refundable(order)), status))
+                      refundable=orders.refundable(order)), status))
 
 
 @bp.route("/orders/<reference>/refund-requests/<int:request_id>/dispute",
@@ -108,11 +108,11 @@ def order_refund_request(reference: str):
 @login_required
 def order_refund_dispute(reference: str, request_id: int):
     """Ask staff to decide a refund the seller rejected."""
-    order = fulfilment.order_for_buyer(current_user, reference)
-    refund_request = fulfilment.request_for_order(order, request_id)
+    order = orders.order_for_buyer(current_user, reference)
+    refund_request = orders.request_for_order(order, request_id)
     form = DisputeForm()
     if form.validate_on_submit():
-        fulfilment.dispute_refund_request(current_user, refund_request, form.note.data)
+        orders.dispute_refund_request(current_user, refund_request, form.note.data)
         db.session.commit()
         flash(_("Pasar Mandiri staff will look at your request."), "success")
         return _back(order)
@@ -125,7 +125,7 @@ def order_refund_dispute(reference: str, request_id: int):
 @login_required
 def order_review(reference: str, line_id: int):
     """Rate a product from this order, once, after delivery."""
-    order = fulfilment.order_for_buyer(current_user, reference)
+    order = orders.order_for_buyer(current_user, reference)
     line = reviews.line_for_buyer(current_user, line_id)
     if line.order_id != order.id:
         return _back(order)

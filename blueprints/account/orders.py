@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from blueprints.account import bp
 from marketplace.services import payments
-from marketplace.services.fulfilment import order_for_buyer
+from marketplace.services.orders import order_for_buyer
 from marketplace.services.stores import pickup_address
 
 

@@ -12,7 +12,7 @@ from blueprints.account import bp
 from blueprints.common import submit
 from blueprints.forms import Form
 from marketplace.extensions import db
-from marketplace.services import facilitators, groups, onboarding, training
+from marketplace.services import programme, stores
 
 
 class InviteForm(Form):
@@ -31,10 +31,10 @@ class EmailForm(Form):
 def _page(status: int = 200, **forms):
     forms.setdefault("invite_form", InviteForm())
     forms.setdefault("email_form", EmailForm())
-    return render_template("account/facilitator.html", case=facilitators.caseload_of(current_user),
-                           trainings=training.trainings_of(current_user),
-                           memberships=groups.my_groups(current_user), roles=groups.ROLES,
-                           ministries=training.MINISTRIES, consent_form=ConsentForm(),
+    return render_template("account/facilitator.html", case=programme.caseload_of(current_user),
+                           trainings=programme.trainings_of(current_user),
+                           memberships=stores.my_groups(current_user), roles=stores.ROLES,
+                           ministries=programme.MINISTRIES, consent_form=ConsentForm(),
                            **forms), status
 
 
@@ -50,7 +50,7 @@ def facilitator():
 def invite_facilitator():
     """Invite a facilitator by their code."""
     form = InviteForm()
-    return submit(form, lambda: facilitators.invite(current_user, form.code.data),
+    return submit(form, lambda: programme.invite(current_user, form.code.data),
                   done=_("Your facilitator is added. You can allow them to act for your store."),
                   next_url=url_for("account.facilitator"),
                   page=lambda status: _page(status, invite_form=form))
@@ -64,7 +64,7 @@ def facilitator_consent():
     if not form.validate_on_submit():
         abort(400)
     allow = form.allow.data == "yes"
-    facilitators.set_consent(current_user, allow)
+    programme.set_consent(current_user, allow)
     db.session.commit()
     flash(_("Your facilitator may now act for your store.") if allow else
           _("Your facilitator can no longer act for your store."), "success")
@@ -76,7 +76,7 @@ def facilitator_consent():
 def add_email():
     """Add an email to an account registered with a phone number only."""
     form = EmailForm()
-    return submit(form, lambda: onboarding.add_email(current_user, form.email.data),
+    return submit(form, lambda: programme.add_email(current_user, form.email.data),
                   done=_("Your email is saved."), next_url=url_for("account.facilitator"),
                   page=lambda status: _page(status, email_form=form))
 

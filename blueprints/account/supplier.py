@@ -11,7 +11,7 @@ from blueprints.account import bp
 from blueprints.common import submit
 from blueprints.forms import Form
 from marketplace.regions import province_choices, province_name
-from marketplace.services import materials
+from marketplace.services import programme
 
 
 def _provinces(field) -> None:
@@ -31,7 +31,7 @@ class SupplierForm(Form):
 
 class OfferForm(Form):
     material = StringField(_l("Material"), validators=[DataRequired(), Length(max=80)])
-    unit = SelectField(_l("Unit"), choices=list(materials.UNITS.items()))
+    unit = SelectField(_l("Unit"), choices=list(programme.UNITS.items()))
     unit_price = IntegerField(_l("Price per unit (Rp)"),
                               validators=[DataRequired(), NumberRange(min=1)])
     min_quantity = IntegerField(_l("Smallest order"), default=1,
@@ -46,8 +46,8 @@ class OfferForm(Form):
 def _page(status: int = 200, **forms):
     forms.setdefault("form", SupplierForm())
     forms.setdefault("offer_form", OfferForm())
-    return render_template("account/supplier.html", profile=materials.supplier_of(current_user),
-                           offers=materials.offers_of(current_user), units=materials.UNITS,
+    return render_template("account/supplier.html", profile=programme.supplier_of(current_user),
+                           offers=programme.offers_of(current_user), units=programme.UNITS,
                            province_name=province_name, **forms), status
 
 
@@ -56,7 +56,7 @@ def _page(status: int = 200, **forms):
 def supplier():
     """Apply as a raw-material supplier, or see the application and offers."""
     form = SupplierForm()
-    return submit(form, lambda: materials.apply_as_supplier(
+    return submit(form, lambda: programme.apply_as_supplier(
                       current_user, business_name=form.business_name.data,
                       province_code=form.province_code.data, whatsapp=form.whatsapp.data),
                   done=_("Thank you. Staff will check your business before your offers are "
@@ -70,7 +70,7 @@ def supplier():
 def supplier_offer():
     """A verified supplier posts an offer."""
     form = OfferForm()
-    return submit(form, lambda: materials.post_offer(
+    return submit(form, lambda: programme.post_offer(
                       current_user, material=form.material.data, unit=form.unit.data,
                       unit_price=form.unit_price.data, min_quantity=form.min_quantity.data,
                       province_code=form.province_code.data),

@@ -9,7 +9,7 @@ from blueprints.account.forms import ChangePasswordForm, ProfileForm
 from blueprints.auth.sessions import sign_in_again
 from blueprints.common import submit, template_page
 from blueprints.i18n import LANG_COOKIE
-from marketplace.services import accounts
+from marketplace.services import users
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -24,8 +24,8 @@ def profile():
                             max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
         return response
 
-    return submit(form, lambda: accounts.update_profile(current_user, form.name.data,
-                                                        form.phone.data, form.locale.data),
+    return submit(form, lambda: users.update_profile(current_user, form.name.data,
+                                                     form.phone.data, form.locale.data),
                   done=_("Your profile has been saved."), next_url=with_language_cookie,
                   page=template_page("account/profile.html", form=form))
 
@@ -41,8 +41,8 @@ def change_password():
         sign_in_again(current_user._get_current_object())
         return url_for("account.profile")
 
-    return submit(form, lambda: accounts.change_password(current_user, form.current.data,
-                                                         form.password.data),
+    return submit(form, lambda: users.change_password(current_user, form.current.data,
+                                                      form.password.data),
                   done=_("Your password has been changed. You are logged out everywhere else."),
                   next_url=signed_in_again,
                   page=template_page("account/password.html", form=form))

@@ -16,7 +16,7 @@ from flask_limiter.util import get_remote_address
 from marketplace.errors import NotFound, PermissionDenied, Unauthenticated
 from marketplace.extensions import db, limiter
 from marketplace.models import Store
-from marketplace.services import api_tokens, audit, facilitators, stores
+from marketplace.services import programme, staff, users
 
 REALM = 'Bearer realm="Pasar Mandiri API"'
 #: Request header naming the store (its id) a facilitator (pendamping) acts for.
@@ -53,7 +53,7 @@ def require_scope(scope: str):
         @wraps(view)
         def guarded(*args, **kwargs):
             try:
-                token = api_tokens.authenticate(bearer_secret(), request.remote_addr)
+                token = users.authenticate_token(bearer_secret(), request.remote_addr)
             except Unauthenticated as exc:
                 exc.headers = {"WWW-Authenticate": REALM + (', error="invalid_token"'
                                                             if exc.invalid else "")}
@@ -62,7 +62,7 @@ def require_scope(scope: str):
             if scope not in token.scope_list:
                 raise InsufficientScope(scope)
             g.api_token = token
-            audit.acting_via.set(f"API: {token.name}"[:100])
+            staff.acting_via.set(f"API: {token.name}"[:100])
             return limited(*args, **kwargs)
 
         guarded.api_scope = scope
@@ -76,26 +76,13 @@ def acting_user():
     return g.api_token.user
 
 
-def store_to_work_on(store_id: int) -> Store:
-    """The store the Acting-Store header names, if the acting user may run it: her own, or
-    one whose owner consents to her acting for it as facilitator (checked by the service).
-
-    :raises PermissionDenied: any other store, or one whose consent was withdrawn.
-    """
-    user = acting_user()
-    own = stores.store_of(user)
-    if own is not None and own.id == store_id:
-        return own
-    return facilitators.store_to_act_for(user, store_id)
-
-
 def acting_store() -> Store:
     """The store a vendor operation works on: the one the Acting-Store header named (already
     checked), else the acting user's own.
 
     :raises NotFound: no header, and she has no store of her own.
     """
-    store = g.get("acting_store") or stores.store_of(acting_user())
+    store = g.get("acting_store") or programme.store_to_work_on(acting_user(), None)
     if store is None:
         raise NotFound(_("This account has no store yet. A facilitator names the store she "
                          "acts for in the %(header)s header.", header=STORE_HEADER))

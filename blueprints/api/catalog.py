@@ -9,7 +9,7 @@ from blueprints.api.serializers import (
     store_json,
 )
 from marketplace.search.service import parse_query, search
-from marketplace.services.discovery import all_categories, public_product, public_store
+from marketplace.services.catalog import all_categories, public_product, public_store
 
 
 @operation("GET", "/categories", summary="All categories, parents first", tag="catalogue",

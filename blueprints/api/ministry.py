@@ -13,7 +13,7 @@ from blueprints.api.openapi import RequestRejected, operation
 from blueprints.api.schemas import Input, Shape
 from marketplace.clock import as_utc
 from marketplace.errors import ValidationError
-from marketplace.services import ministry, roster, training
+from marketplace.services import programme
 from marketplace.validation import db_int, is_sane_date
 
 PERSONAL_SCOPE = "personal:read"
@@ -125,7 +125,7 @@ class TrainingMonth(Shape):
 
 class TrainingFigures(Shape):
     by_month: list[TrainingMonth]
-    outcomes: list[training.OutcomeRow]  # the staff page's table, one definition
+    outcomes: list[programme.OutcomeRow]  # the staff page's table, one definition
 
 
 class RosterRow(Input):
@@ -137,7 +137,7 @@ class RosterRow(Input):
 
 
 class RosterUpload(Input):
-    households: list[RosterRow] = Field(min_length=1, max_length=roster.MAX_ROWS)
+    households: list[RosterRow] = Field(min_length=1, max_length=programme.MAX_ROWS)
 
 
 class RosterResult(Shape):
@@ -188,7 +188,7 @@ def _decode(cursor: str | None) -> tuple[datetime, int] | None:
            response=ProgrammeFigures, query=FiguresQuery, errors=(422,))
 def programme_figures(query: FiguresQuery):
     """The programme dashboard's figures for the last twelve months."""
-    board = ministry.figures(acting_user(), query.province)
+    board = programme.figures(acting_user(), query.province)
     return {
         "province_code": board.province_code, "stores": board.stores, "totals": board.totals,
         "graduated_stores": board.graduation.get("total", 0),
@@ -211,9 +211,9 @@ def programme_stores(query: StoreSyncQuery):
     """Stores oldest change first; follow next_cursor until null, keep the last updated_at."""
     personal = PERSONAL_SCOPE in g.api_token.scope_list
     since = _instant(query.updated_since, "updated_since") if query.updated_since else None
-    rows = ministry.stores_changed(acting_user(), updated_since=since,
-                                   after=_decode(query.cursor), limit=query.limit + 1,
-                                   personal=personal)
+    rows = programme.stores_changed(acting_user(), updated_since=since,
+                                    after=_decode(query.cursor), limit=query.limit + 1,
+                                    personal=personal)
     more = len(rows) > query.limit
     rows = rows[:query.limit]
     next_cursor = _encode(*rows[-1]["_cursor"]) if more else None
@@ -226,7 +226,7 @@ def programme_stores(query: StoreSyncQuery):
 def programme_sales(query: SalesQuery):
     """Orders, GMV and net sales per month and province (the programme summary)."""
     since = date.fromisoformat(query.since_month + "-01") if query.since_month else None
-    return {"items": ministry.monthly_sales(acting_user(), query.province, since)}
+    return {"items": programme.monthly_sales(acting_user(), query.province, since)}
 
 
 @operation("GET", "/programme/training", summary="Training attendance per month and province, "
@@ -234,7 +234,7 @@ def programme_sales(query: SalesQuery):
            query=FiguresQuery, errors=(422,))
 def programme_training(query: FiguresQuery):
     """Trainings and attendances; trained vs not-yet-trained stores by months since."""
-    return ministry.training_attendance(acting_user(), query.province)
+    return programme.training_attendance(acting_user(), query.province)
 
 
 @operation("POST", "/roster", summary="Upload the PKH graduate roster (all rows or none)",
@@ -243,9 +243,9 @@ def programme_training(query: FiguresQuery):
 def upload_roster(body: RosterUpload):
     """Upsert graduate households by NIK (kept only as a keyed hash); a bad row rejects all."""
     try:
-        result = roster.import_roster(acting_user(), [r.model_dump() for r in body.households],
-                                      source=f"API: {g.api_token.name}")
-    except roster.RosterRejected as exc:
+        result = programme.import_roster(acting_user(), [r.model_dump() for r in body.households],
+                                         source=f"API: {g.api_token.name}")
+    except programme.RosterRejected as exc:
         # Rows are numbered from 0 here, as in the JSON list (the service counts a CSV header).
         raise ValidationError(exc.message, errors={
             f"households.{e.row - 2}": e.message for e in exc.result.errors}) from None

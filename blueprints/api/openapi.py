@@ -20,11 +20,11 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.api import bp
-from blueprints.api.auth import STORE_HEADER, acting_user, require_scope, store_to_work_on
+from blueprints.api.auth import STORE_HEADER, acting_user, require_scope
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.images import MAX_BYTES as MAX_PHOTO_BYTES
-from marketplace.services import api_tokens, audit
+from marketplace.services import programme, staff, users
 from marketplace.validation import MAX_INT
 
 #: Query parameters every page understands (the language switch), never "unknown".
@@ -117,8 +117,10 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
             if store:
                 # Checked before anything else, a replayed answer included.
                 g.acting_store = _chosen_store()
-            if scope and method == "POST":
-                replay = _replayed_answer(op)
+            # Read once: the fingerprint hashes the whole body (an upload's photo included).
+            idempotency = _idempotency(op) if scope and method == "POST" else None
+            if idempotency is not None:
+                replay = _replayed_answer(op, idempotency)
                 if replay is not None:
                     return replay
             kwargs = dict(path)
@@ -130,17 +132,17 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
             answer = _render(op, result)
             if method != "GET":
                 if scope:
-                    audit.record(acting_user(), f"api.{op.endpoint}", g.api_token,
+                    staff.record(acting_user(), f"api.{op.endpoint}", g.api_token,
                                  after={"request": f"{method} {request.path}",
                                         "status": answer.status_code})
-                if scope and method == "POST":
-                    _remember_answer(op, answer)
+                if idempotency is not None:
+                    _remember_answer(op, idempotency, answer)
                 try:
                     db.session.commit()
                 except IntegrityError:
                     # A twin request with the same Idempotency-Key committed first.
                     db.session.rollback()
-                    replay = _replayed_answer(op) if scope and method == "POST" else None
+                    replay = idempotency and _replayed_answer(op, idempotency)
                     if replay is None:
                         raise
                     return replay
@@ -193,7 +195,7 @@ def _chosen_store():
         raise RequestRejected(400, _("%(header)s must be the id of a store.",
                                      header=STORE_HEADER),
                               {STORE_HEADER: _("Enter a whole number.")})
-    return store_to_work_on(int(raw))
+    return programme.store_to_work_on(acting_user(), int(raw))
 
 
 #: Part types a photo may be declared as; the image pipeline still checks the bytes themselves.
@@ -330,26 +332,22 @@ def _fingerprint(op: Operation) -> str:
     return digest.hexdigest()
 
 
-def _replayed_answer(op: Operation) -> Response | None:
-    found = _idempotency(op)
-    if found is None:
-        return None
-    key, fingerprint = found
-    first = api_tokens.stored_answer(g.api_token, key, f"{op.method} {request.path}",
-                                     fingerprint)
+def _replayed_answer(op: Operation, idempotency: tuple[str, str]) -> Response | None:
+    key, fingerprint = idempotency
+    first = users.stored_answer(g.api_token, key, f"{op.method} {request.path}",
+                                fingerprint)
     if first is None:
         return None
     return Response(first.response_body, status=first.status_code,
                     mimetype="application/json", headers={"Idempotent-Replayed": "true"})
 
 
-def _remember_answer(op: Operation, answer: Response) -> None:
-    found = _idempotency(op)
-    if found is None or answer.status_code >= 300:
+def _remember_answer(op: Operation, idempotency: tuple[str, str], answer: Response) -> None:
+    if answer.status_code >= 300:
         return  # refusals are not remembered: a corrected retry with the same key may pass
-    key, fingerprint = found
-    api_tokens.remember_answer(g.api_token, key, f"{op.method} {request.path}", fingerprint,
-                               answer.status_code, answer.get_data(as_text=True))
+    key, fingerprint = idempotency
+    users.remember_answer(g.api_token, key, f"{op.method} {request.path}", fingerprint,
+                          answer.status_code, answer.get_data(as_text=True))
 
 
 # --- the document -----------------------------------------------------------------------------
@@ -386,7 +384,7 @@ def openapi_document(server_url: str) -> dict:
     models = {(op.response, "serialization") for op in OPERATIONS if op.response}
     models |= {(op.body, "validation") for op in OPERATIONS if op.body}
     refs, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])),
-                                    ref_template="#/components/schemas/{model}")
+                                   ref_template="#/components/schemas/{model}")
     schemas = top.get("$defs", {})
     schemas["Error"] = {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string", "description": "What went wrong, in the reader's language"},
@@ -466,6 +464,6 @@ def openapi_document(server_url: str) -> dict:
                 "type": "http", "scheme": "bearer",
                 "description": "A personal or service token from the account page. Scopes: "
                                + "; ".join(f"`{k}`: {v!s}" for k, v in
-                                           api_tokens.SCOPES.items())}},
+                                           users.SCOPES.items())}},
         },
     }

@@ -12,7 +12,7 @@ from blueprints.api.serializers import rendition_link
 from marketplace.extensions import db
 from marketplace.images import rendition_widths
 from marketplace.models import Order, Product, ProductImage
-from marketplace.services import catalog, facilitators, fulfilment, stores
+from marketplace.services import catalog, orders, programme, stores
 from marketplace.services.catalog import FOOD_FIELDS
 
 ETAG = {"ETag": "The product's version: send it back in If-Match to change it"}
@@ -69,7 +69,7 @@ def vendor_stores():
     """Where a facilitator finds the Acting-Store values."""
     user = acting_user()
     own = stores.store_of(user)
-    others = [s for s in facilitators.stores_to_act_for(user) if s != own]
+    others = [s for s in programme.stores_to_act_for(user) if s != own]
     return {"items": [{"id": s.id, "name": s.name, "slug": s.slug, "own": s == own}
                       for s in ([own] if own else []) + others]}
 
@@ -171,8 +171,8 @@ def order_out(order: Order) -> dict:
            query=schemas.VendorOrderQuery, store=True)
 def vendor_orders(query: schemas.VendorOrderQuery):
     """One page of the store's orders, optionally of one status."""
-    rows = fulfilment.orders_of_store(acting_store(), query.status, query.cursor,
-                                      query.limit + 1)
+    rows = orders.orders_of_store(acting_store(), query.status, query.cursor,
+                                  query.limit + 1)
     rows, next_cursor = page_of(rows, query.limit)
     return {"items": [order_out(o) for o in rows], "next_cursor": next_cursor}
 
@@ -183,7 +183,7 @@ def vendor_orders(query: schemas.VendorOrderQuery):
 def accept_order(reference: str):
     """Pesanan Baru -> Diproses."""
     user = acting_user()
-    return order_out(fulfilment.accept_order(user, fulfilment.order_for_vendor(user, reference)))
+    return order_out(orders.accept_order(user, orders.order_for_vendor(user, reference)))
 
 
 @operation("POST", "/vendor/orders/<reference>/ship", summary="Ship with courier and resi",
@@ -192,8 +192,8 @@ def accept_order(reference: str):
 def ship_order(reference: str, body: schemas.Shipment):
     """Diproses -> Dikirim, with the tracking number (resi)."""
     user = acting_user()
-    order = fulfilment.order_for_vendor(user, reference)
-    return order_out(fulfilment.ship_order(user, order, body.courier, body.tracking_number))
+    order = orders.order_for_vendor(user, reference)
+    return order_out(orders.ship_order(user, order, body.courier, body.tracking_number))
 
 
 @operation("POST", "/vendor/orders/<reference>/cancel", summary="Cancel with a reason",
@@ -202,5 +202,5 @@ def ship_order(reference: str, body: schemas.Shipment):
 def cancel_order(reference: str, body: schemas.Cancellation):
     """Cancel (stock goes back, a paid order is refunded) with a reason for the buyer."""
     user = acting_user()
-    order = fulfilment.order_for_vendor(user, reference)
-    return order_out(fulfilment.cancel_order(user, order, body.reason))
+    order = orders.order_for_vendor(user, reference)
+    return order_out(orders.cancel_order(user, order, body.reason))

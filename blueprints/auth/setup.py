@@ -9,7 +9,7 @@ from blueprints.auth.forms import ActivateForm
 from blueprints.common import show_errors
 from marketplace.errors import ValidationError
 from marketplace.extensions import db, limiter
-from marketplace.services import onboarding
+from marketplace.services import programme
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -20,8 +20,8 @@ def activate():
                               "code": request.args.get("kode", "")})
     if form.validate_on_submit():
         try:
-            user = onboarding.redeem_setup_code(form.phone.data, form.code.data,
-                                                form.password.data)
+            user = programme.redeem_setup_code(form.phone.data, form.code.data,
+                                               form.password.data)
         except ValidationError as exc:
             # The service changes nothing before it raises except the wrong-guess counter,
             # which must stick so a code cannot be guessed.

@@ -17,8 +17,8 @@ from blueprints.auth.sessions import end_browser_session
 from blueprints.common import redirect_next, safe_next, show_errors, submit, template_page
 from marketplace.errors import ValidationError
 from marketplace.extensions import db, limiter
-from marketplace.services import accounts
-from marketplace.services.cart import merge_guest_cart
+from marketplace.services import users
+from marketplace.services.orders import merge_guest_cart
 from marketplace.validation import canonical_email
 
 
@@ -48,7 +48,7 @@ def login():
     """Log in; unknown email and wrong password get the same message."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = users.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
             merge_guest_cart(user, session.pop("cart_token", None))
@@ -66,8 +66,8 @@ def register():
     form = RegisterForm()
 
     def register_and_sign_in():
-        user = accounts.register_user(form.email.data, form.name.data, form.password.data,
-                                      phone=form.phone.data, locale=request.cookies.get("lang"))
+        user = users.register_user(form.email.data, form.name.data, form.password.data,
+                                   phone=form.phone.data, locale=request.cookies.get("lang"))
         login_user(user)
         merge_guest_cart(user, session.pop("cart_token", None))
         return user
@@ -85,7 +85,7 @@ def logout():
     if form.validate_on_submit():
         if current_user.is_authenticated:
             # A copy of this browser's cookies must not outlive the logout.
-            accounts.end_sessions(current_user)
+            users.end_sessions(current_user)
             db.session.commit()
         end_browser_session()
         flash(_("You have logged out."), "success")
@@ -101,7 +101,7 @@ def forgot_password():
     """Email a reset link; the answer is the same whether or not the email is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        users.request_password_reset(form.email.data)
         db.session.commit()
         flash(_("If an account uses that email, we have sent it a link to reset the password."),
               "success")
@@ -115,7 +115,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            users.reset_password(token, form.password.data)
         except ValidationError as exc:
             db.session.rollback()
             show_errors(form, exc)

@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 
 from blueprints.catalog import bp
 from marketplace.extensions import cache
-from marketplace.services.discovery import catalog_version
+from marketplace.services.catalog import catalog_version
 from marketplace.versions import caching_on
 
 #: Anonymous pages may be kept by browsers and shared caches this long (seconds).

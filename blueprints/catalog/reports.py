@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 from blueprints.catalog import bp
 from blueprints.common import submit, template_page
 from blueprints.forms import Form
-from marketplace.services import moderation
+from marketplace.services import reviews
 
 
 class ReportForm(Form):
@@ -24,10 +24,10 @@ class ReportForm(Form):
 @login_required
 def report(subject_type: str, subject_id: int):
     """Report something public to the staff, with a reason."""
-    subject = moderation.subject_for_report(subject_type, subject_id)
+    subject = reviews.subject_for_report(subject_type, subject_id)
     form = ReportForm()
-    return submit(form, lambda: moderation.report(current_user, subject_type, subject_id,
-                                                  form.reason.data),
+    return submit(form, lambda: reviews.report(current_user, subject_type, subject_id,
+                                               form.reason.data),
                   done=_("Thank you. Our staff will look at your report."),
                   next_url=url_for("main.home"),
                   page=template_page("catalog/report.html", form=form, subject=subject,

@@ -8,7 +8,7 @@ from blueprints.catalog.caching import cached_page, newest, page_cache
 from blueprints.common import int_arg
 from marketplace.search import parse_query, search, suggest
 from marketplace.search.service import subtree_ids
-from marketplace.services import discovery, reviews
+from marketplace.services import catalog, reviews
 
 
 def _listing_modified(store_or_product, result):
@@ -20,7 +20,7 @@ def _listing_modified(store_or_product, result):
 @page_cache
 def category(slug: str):
     """A category with its subcategories and a page of its products."""
-    categories = discovery.all_categories()
+    categories = catalog.all_categories()
     current = next((c for c in categories if c.slug == slug), None)
     if current is None:
         abort(404)
@@ -37,12 +37,12 @@ def category(slug: str):
 @page_cache
 def product(product_id: int, slug: str | None = None):
     """A product page; other spellings of its address redirect to the canonical one."""
-    item = discovery.public_product(product_id)
+    item = catalog.public_product(product_id)
     if slug != item.slug:
         return redirect(url_for("catalog.product", product_id=item.id, slug=item.slug), 301)
     page = _reviews(product_id=item.id)
     html = render_template("catalog/product.html", product=item,
-                           more=discovery.more_from_store(item), reviews=page)
+                           more=catalog.more_from_store(item), reviews=page)
     return cached_page(html, newest(item.updated_at, item.store.updated_at,
                                     *(r.replied_at or r.created_at for r in page.items)))
 
@@ -57,7 +57,7 @@ def _reviews(**subject) -> reviews.ReviewPage:
 @page_cache
 def store(slug: str):
     """A verified store's page: its story, region, WhatsApp and products."""
-    shop = discovery.public_store(slug)
+    shop = catalog.public_store(slug)
     query, notices = parse_query(request.args, store_id=shop.id, category_ids=None)
     result = search(query)
     html = render_template("catalog/store.html", store=shop, result=result, notices=notices,
@@ -69,7 +69,7 @@ def store(slug: str):
 @page_cache
 def search_page():
     """Search by words with filters (category, province, price, in stock) and sorting."""
-    categories = discovery.all_categories()
+    categories = catalog.all_categories()
     query, notices = parse_query(request.args, categories)
     result = search(query)
     html = render_template("catalog/search.html", categories=categories, result=result,
@@ -80,7 +80,7 @@ def search_page():
 @bp.get("/search/suggest")
 def search_suggest():
     """Autocomplete for the search box (JSON): completions of the words typed, categories."""
-    found = suggest(request.args.get("q", type=str) or "", discovery.all_categories(),
+    found = suggest(request.args.get("q", type=str) or "", catalog.all_categories(),
                     str(get_locale() or "id"))
     for category in found["categories"]:
         category["url"] = url_for("catalog.category", slug=category.pop("slug"))
@@ -93,7 +93,7 @@ def search_suggest():
 @bp.get("/sitemap.xml")
 def sitemap():
     """Every public page a search engine should know, with the last change where known."""
-    xml = render_template("catalog/sitemap.xml", **discovery.sitemap_entries())
+    xml = render_template("catalog/sitemap.xml", **catalog.sitemap_entries())
     response = Response(xml, mimetype="application/xml")
     response.cache_control.public = True
     response.cache_control.max_age = 3600

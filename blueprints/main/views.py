@@ -7,7 +7,7 @@ from blueprints.main import bp
 from marketplace.clock import utcnow
 from marketplace.extensions import limiter
 from marketplace.health import check_parts
-from marketplace.services.discovery import home_content
+from marketplace.services.catalog import home_content
 
 
 @bp.get("/")

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from blueprints.media import bp
 from marketplace import images
-from marketplace.services.private_media import transfer_proof
+from marketplace.services.payments import transfer_proof
 from marketplace.storage import PRIVATE_CACHE, PUBLIC_CACHE
 
 

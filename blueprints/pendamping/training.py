@@ -11,12 +11,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from blueprints.common import submit, template_page
 from blueprints.forms import Form
 from marketplace.regions import province_choices, province_name
-from marketplace.services import programme_people, training
+from marketplace.services import programme
 
 
 class EventForm(Form):
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
-    ministry = SelectField(_l("Organised by"), choices=list(training.MINISTRIES.items()))
+    ministry = SelectField(_l("Organised by"), choices=list(programme.MINISTRIES.items()))
     held_on = DateField(_l("Date"), validators=[DataRequired()])
     online = BooleanField(_l("Online"))
     place = StringField(_l("Place (if not online)"), validators=[Optional(), Length(max=200)])
@@ -40,7 +40,7 @@ def _here(endpoint: str, **values) -> str:
 def training_events():
     """Training events with attendance counts; record a new one."""
     form = EventForm()
-    return submit(form, lambda: training.create_event(current_user, **{
+    return submit(form, lambda: programme.create_event(current_user, **{
                       name: getattr(form, name).data for name in (
                           "topic", "ministry", "held_on", "online", "place", "trainer",
                           "province_code")}),
@@ -48,19 +48,19 @@ def training_events():
                   next_url=lambda event: _here("training_event", event_id=event.id),
                   page=lambda status: (render_template(
                       "pendamping/training_events.html", form=form,
-                      events=training.events(current_user), ministries=training.MINISTRIES,
+                      events=programme.events(current_user), ministries=programme.MINISTRIES,
                       province_name=province_name), status))
 
 
 def training_event(event_id: int):
     """One training: who attended; add a participant by email or phone."""
-    event = training.get_event(current_user, event_id)
+    event = programme.get_event(current_user, event_id)
     form = AttendanceForm()
-    return submit(form, lambda: training.record_attendance(current_user, event, form.person.data),
+    return submit(form, lambda: programme.record_attendance(current_user, event, form.person.data),
                   done=_("Attendance recorded."),
                   next_url=_here("training_event", event_id=event.id),
                   page=template_page("pendamping/training_event.html", event=event, form=form,
-                                     ministries=training.MINISTRIES,
+                                     ministries=programme.MINISTRIES,
                                      province_name=province_name))
 
 
@@ -68,9 +68,9 @@ def people_figures_context(province: str, regency: str = "") -> dict:
     """What `pendamping/_people_figures.html` shows: facilitator figures, households above the
     line and training outcomes (the facilitator page and the staff programme dashboard)."""
     return {"province": province, "regency": regency, "province_name": province_name,
-            "rows": programme_people.facilitator_figures(current_user, province, regency),
-            "households": programme_people.households(current_user, province),
-            "outcomes": training.outcomes(current_user, province)}
+            "rows": programme.facilitator_figures(current_user, province, regency),
+            "households": programme.households(current_user, province),
+            "outcomes": programme.outcomes(current_user, province)}
 
 
 def people_figures():
@@ -84,7 +84,7 @@ def people_figures():
 
 def people_figures_csv():
     """The facilitator figures as CSV; names and emails only if an admin ticks the box."""
-    body = programme_people.facilitators_csv(
+    body = programme.facilitators_csv(
         current_user, request.args.get("province", ""),
         include_personal=request.args.get("personal") == "1",
         regency=request.args.get("regency", "")[:120])
@@ -94,7 +94,7 @@ def people_figures_csv():
 
 def training_outcomes_csv():
     """Trained vs not-yet-trained outcomes as CSV, with the caveat; no personal data."""
-    body = training.outcomes_csv(current_user, request.args.get("province", ""))
+    body = programme.outcomes_csv(current_user, request.args.get("province", ""))
     return Response("\ufeff" + body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=pelatihan.csv"})
 

@@ -13,7 +13,7 @@ from blueprints.pendamping.forms import ActionForm, OpenStoreForForm, RegisterEn
 from blueprints.vendor.acting import ACTING_KEY
 from marketplace.extensions import db
 from marketplace.regions import province_name
-from marketplace.services import facilitators, onboarding, programme
+from marketplace.services import programme
 
 
 def facilitator_required(view):
@@ -33,10 +33,10 @@ def facilitator_required(view):
 @facilitator_required
 def index():
     """The caseload, neediest first, with what each entrepreneur needs help with now."""
-    profile = facilitators.require_facilitator(current_user)
-    return render_template("pendamping/index.html", cases=facilitators.caseload(current_user),
+    profile = programme.require_facilitator(current_user)
+    return render_template("pendamping/index.html", cases=programme.caseload(current_user),
                            profile=profile, region=province_name(profile.province_code),
-                           needs=facilitators.NEEDS, months_required=programme.DEFAULT_MONTHS,
+                           needs=programme.NEEDS, months_required=programme.DEFAULT_MONTHS,
                            form=ActionForm())
 
 
@@ -45,7 +45,7 @@ def index():
 def register():
     """Register an entrepreneur who has a phone number but no email."""
     form = RegisterEntrepreneurForm()
-    return submit(form, lambda: onboarding.register_entrepreneur(
+    return submit(form, lambda: programme.register_entrepreneur(
                       current_user, name=form.name.data, phone=form.phone.data,
                       consent=form.consent.data),
                   done=lambda user: _("%(name)s is registered. Give her a code to set her "
@@ -58,9 +58,9 @@ def register():
 @facilitator_required
 def open_store(user_id: int):
     """Open her store for her, with her consent; the payout account is left to her."""
-    case = facilitators.case_for(current_user, user_id)
+    case = programme.case_for(current_user, user_id)
     form = OpenStoreForForm()
-    return submit(form, lambda: onboarding.open_store_for(current_user, user_id, **form.values()),
+    return submit(form, lambda: programme.open_store_for(current_user, user_id, **form.values()),
                   done=_("The store is registered; staff will check it."),
                   next_url=url_for("pendamping.index"),
                   page=template_page("pendamping/open_store.html", form=form, case=case))
@@ -72,13 +72,13 @@ def setup_code(user_id: int):
     """A one-time code for her to set her password: shown once, to print or send by WhatsApp."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    user, code = onboarding.issue_setup_code(current_user, user_id)
+    user, code = programme.issue_setup_code(current_user, user_id)
     db.session.commit()
     link = url_for("auth.activate", hp=user.phone, kode=code, _external=True)
     message = _("Pasar Mandiri: set your password at %(link)s (code %(code)s).", link=link,
                 code=code)
     return render_template("pendamping/code.html", user=user, code=code, link=link,
-                           whatsapp=onboarding.whatsapp_link(user.phone, message))
+                           whatsapp=programme.whatsapp_link(user.phone, message))
 
 
 @bp.post("/kasus/<int:user_id>/bantu")
@@ -87,7 +87,7 @@ def act_for(user_id: int):
     """Start working on her store (only while she consents)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    session[ACTING_KEY] = facilitators.store_for_case(current_user, user_id).id
+    session[ACTING_KEY] = programme.store_for_case(current_user, user_id).id
     return redirect(url_for("vendor.dashboard"))
 
 

@@ -18,19 +18,17 @@ from marketplace import stripe_gateway
 from marketplace.errors import Conflict, ValidationError
 from marketplace.extensions import db
 from marketplace.models import Cart, PaymentMethod, ShippingMethod
-from marketplace.services import cart as carts
-from marketplace.services import checkout as checkouts
-from marketplace.services import payments, stores
+from marketplace.services import orders, payments, stores
 
 
 def _cart(create: bool = False) -> Cart | None:
     """This visitor's cart: the buyer's stored one, or the guest's behind the session token."""
     if current_user.is_authenticated:
         found = db.session.scalar(db.select(Cart).where(Cart.user_id == current_user.id))
-        return found or (carts.cart_for_user(current_user) if create else None)
-    cart = carts.guest_cart(session.get("cart_token"))
+        return found or (orders.cart_for_user(current_user) if create else None)
+    cart = orders.guest_cart(session.get("cart_token"))
     if cart is None and create:
-        cart = carts.new_guest_cart()
+        cart = orders.new_guest_cart()
         session["cart_token"] = cart.token
     return cart
 
@@ -38,7 +36,7 @@ def _cart(create: bool = False) -> Cart | None:
 @bp.route("/cart")
 def cart():
     """The cart, grouped by store, with changes in price or stock pointed out."""
-    return render_template("shop/cart.html", view=carts.view_cart(_cart()),
+    return render_template("shop/cart.html", view=orders.view_cart(_cart()),
                            form=QuantityForm(formdata=None))
 
 
@@ -49,7 +47,7 @@ def add_to_cart():
     if not form.validate():
         flash(_("Enter a quantity of at least 1."), "error")
         return redirect(safe_next("shop.cart"))
-    carts.add_to_cart(_cart(create=True), form.variant_id.data, form.quantity.data)
+    orders.add_to_cart(_cart(create=True), form.variant_id.data, form.quantity.data)
     db.session.commit()
     flash(_("Added to your cart."), "success")
     return redirect(url_for("shop.cart"))
@@ -62,7 +60,7 @@ def update_line(line_id: int):
     if not form.validate():
         flash(_("Enter a quantity from 0 to 999."), "error")
         return redirect(url_for("shop.cart"))
-    carts.set_quantity(_cart() or abort(404), line_id, form.quantity.data)
+    orders.set_quantity(_cart() or abort(404), line_id, form.quantity.data)
     db.session.commit()
     flash(_("Your cart was updated."), "success")
     return redirect(url_for("shop.cart"))
@@ -71,17 +69,16 @@ def update_line(line_id: int):
 @bp.route("/cart/lines/<int:line_id>/remove", methods=["POST"])
 def remove_line(line_id: int):
     """Take a line out of the cart."""
-    carts.remove_line(_cart() or abort(404), line_id)
+    orders.remove_line(_cart() or abort(404), line_id)
     db.session.commit()
     flash(_("Removed from your cart."), "success")
     return redirect(url_for("shop.cart"))
 
 
 def _checkout_page(form, view, status=200):
-    stores = [group.store for group in view.groups]
-    choices = checkouts.shipping_choices(stores, form.address())
+    choices = orders.shipping_choices([group.store for group in view.groups], form.address())
     return render_template("shop/checkout.html", form=form, view=view, choices=choices,
-                           addresses=checkouts.saved_addresses(current_user),
+                           addresses=orders.saved_addresses(current_user),
                            card_limit=stripe_gateway.card_limit_rupiah()), status
 
 
@@ -91,15 +88,15 @@ def checkout():
     if not current_user.is_authenticated:  # say why, and keep the cart for after the login
         flash(_("Log in or register to check out; your cart is kept."), "info")
         return redirect(url_for("auth.login", next=url_for("shop.checkout")))
-    view = carts.view_cart(_cart())
+    view = orders.view_cart(_cart())
     if not view.groups:
         return redirect(url_for("shop.cart"))
-    form = CheckoutForm(checkouts.available_methods(), data=_default_address())
+    form = CheckoutForm(orders.available_methods(), data=_default_address())
     if request.method == "GET" or request.form.get("action") == "refresh":
         return _checkout_page(form, view)
     shipping = {g.store.id: request.form.get(f"shipping-{g.store.id}") for g in view.groups}
     try:
-        placed = checkouts.place_order(
+        placed = orders.place_order(
             current_user, _cart(), form.address(), _method(form.method.data), _shipping(shipping),
             {g.store.id: request.form.get(f"note-{g.store.id}") for g in view.groups},
             save_address=form.save_address.data,
@@ -107,11 +104,11 @@ def checkout():
     except ValidationError as exc:
         db.session.rollback()
         show_errors(form, exc)
-        return _checkout_page(form, carts.view_cart(_cart()), 422)
+        return _checkout_page(form, orders.view_cart(_cart()), 422)
     except Conflict as exc:  # stok habis, or the total changed: show the page again
         db.session.rollback()
         flash(str(exc.message), "error")
-        return _checkout_page(form, carts.view_cart(_cart()), 409)
+        return _checkout_page(form, orders.view_cart(_cart()), 409)
     db.session.commit()
     return redirect(url_for("shop.pay", reference=placed.reference))
 
@@ -119,7 +116,7 @@ def checkout():
 def _default_address() -> dict | None:
     if request.method == "POST":
         return None
-    saved = checkouts.saved_addresses(current_user)
+    saved = orders.saved_addresses(current_user)
     if saved:
         a = saved[0]
         return {k: getattr(a, k) for k in ("recipient", "phone", "province_code", "regency",

@@ -6,14 +6,14 @@ from blueprints.account.api_tokens import revoke_and_return, token_page
 from blueprints.common import admin_required
 from blueprints.staff import bp
 from marketplace.models import ApiTokenKind
-from marketplace.services import api_tokens
+from marketplace.services import users
 
 
 @bp.route("/service-tokens", methods=["GET", "POST"])
 @admin_required
 def service_tokens():
     return token_page(ApiTokenKind.SERVICE, "staff/service_tokens.html",
-                      lambda: api_tokens.service_tokens(current_user))
+                      lambda: users.service_tokens(current_user))
 
 
 @bp.post("/service-tokens/<int:token_id>/revoke")

@@ -15,7 +15,7 @@ from blueprints.staff.forms import ActionForm
 from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import DeliveryStatus
-from marketplace.services import outbound, roster
+from marketplace.services import programme
 
 
 class RosterForm(Form):
@@ -50,7 +50,7 @@ for _name, (_kind, _label) in EVENT_FIELDS.items():
 
 def _roster_page(form, result=None, status: int = 200):
     return render_template("staff/roster.html", form=form, result=result,
-                           figures=roster.roster_figures(current_user)), status
+                           figures=programme.roster_figures(current_user)), status
 
 
 @bp.route("/roster", methods=["GET", "POST"])
@@ -62,9 +62,9 @@ def pkh_roster():
         return _roster_page(form, status=422 if form.is_submitted() else 200)
     upload = form.file.data
     try:
-        result = roster.import_roster(current_user, roster.read_rows(upload.read(),
-                                                                     upload.filename or ""))
-    except roster.RosterRejected as exc:
+        result = programme.import_roster(current_user, programme.read_rows(upload.read(),
+                                                                           upload.filename or ""))
+    except programme.RosterRejected as exc:
         db.session.rollback()
         return _roster_page(form, exc.result, 422)
     except ValidationError as exc:
@@ -83,8 +83,8 @@ def _events_page(form, status: int = 200):
     return render_template(
         "staff/events.html", form=form, action_form=ActionForm(), shown=shown,
         statuses=list(DeliveryStatus), event_fields=list(EVENT_FIELDS),
-        subscriptions=outbound.subscriptions(current_user),
-        deliveries=outbound.deliveries(current_user, shown)), status
+        subscriptions=programme.subscriptions(current_user),
+        deliveries=programme.deliveries(current_user, shown)), status
 
 
 @bp.route("/events", methods=["GET", "POST"])
@@ -95,7 +95,7 @@ def outbound_events():
     if not form.validate_on_submit():
         return _events_page(form, 422 if form.is_submitted() else 200)
     try:
-        outbound.add_subscription(
+        programme.add_subscription(
             current_user, name=form.name.data, url=form.url.data, secret=form.secret.data,
             kinds=[kind for name, (kind, _label) in EVENT_FIELDS.items()
                    if getattr(form, name).data])
@@ -116,7 +116,7 @@ def pause_subscription(subscription_id: int, verb: str):
     """Stop or restart sending events to a subscription."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    outbound.set_active(current_user, subscription_id, verb == "resume")
+    programme.set_active(current_user, subscription_id, verb == "resume")
     db.session.commit()
     flash(_("Subscription resumed.") if verb == "resume" else _("Subscription paused."),
           "success")
@@ -129,7 +129,7 @@ def replay_delivery(delivery_id: int):
     """Send one event to its subscription again."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    outbound.replay(current_user, delivery_id)
+    programme.replay(current_user, delivery_id)
     db.session.commit()
     flash(_("The event is being sent again."), "success")
     return redirect(url_for("staff.outbound_events"))

@@ -13,12 +13,12 @@ from blueprints.forms import Form
 from blueprints.staff import bp
 from marketplace.extensions import db
 from marketplace.regions import province_choices, province_name
-from marketplace.services import materials
+from marketplace.services import programme
 
 
 class PurchaseForm(Form):
     material = StringField(_l("Material"), validators=[DataRequired(), Length(max=80)])
-    unit = SelectField(_l("Unit"), choices=list(materials.UNITS.items()))
+    unit = SelectField(_l("Unit"), choices=list(programme.UNITS.items()))
     province_code = SelectField(_l("Province"), validators=[DataRequired()])
     note = TextAreaField(_l("Note for entrepreneurs"), validators=[Optional(), Length(max=2000)])
 
@@ -37,17 +37,17 @@ def raw_materials():
     """Suppliers to verify, demand added up by province and material, group purchases."""
     province = request.args.get("province", "")
     form = PurchaseForm()
-    return submit(form, lambda: materials.open_group_purchase(
+    return submit(form, lambda: programme.open_group_purchase(
                       current_user, material=form.material.data, unit=form.unit.data,
                       province_code=form.province_code.data, note=form.note.data or ""),
                   done=_("Group purchase opened."), next_url=url_for("staff.raw_materials"),
                   page=lambda status: (render_template(
                       "staff/materials.html", form=form, decision=DecisionForm(),
                       province=province, provinces=province_choices(),
-                      province_name=province_name, units=materials.UNITS,
-                      queue=materials.supplier_queue(current_user),
-                      demand=materials.demand(current_user, province),
-                      purchases=materials.group_purchases(current_user, province)), status))
+                      province_name=province_name, units=programme.UNITS,
+                      queue=programme.supplier_queue(current_user),
+                      demand=programme.demand(current_user, province),
+                      purchases=programme.group_purchases(current_user, province)), status))
 
 
 @bp.post("/materials/suppliers/<int:profile_id>/<any(verify, reject):decision>")
@@ -55,7 +55,7 @@ def raw_materials():
 def decide_supplier(profile_id: int, decision: str):
     """Verify or reject a supplier's application."""
     if DecisionForm().validate_on_submit():
-        materials.decide_supplier(current_user, profile_id, decision == "verify")
+        programme.decide_supplier(current_user, profile_id, decision == "verify")
         db.session.commit()
         flash(_("Supplier verified.") if decision == "verify" else _("Supplier rejected."),
               "success")

@@ -20,7 +20,7 @@ from marketplace.errors import NotFound, ValidationError
 from marketplace.extensions import db
 from marketplace.models import RefundRequest, Store
 from marketplace.money import format_rupiah
-from marketplace.services import exports, fulfilment, ledger
+from marketplace.services import orders, payouts, programme
 from marketplace.storage import PRIVATE_CACHE
 from marketplace.validation import MAX_INT
 
@@ -75,17 +75,17 @@ def _payouts_page(form=None, failed_store=None, status: int = 200):
     after, before = _key("after"), _key("before")
     if after and before:
         abort(400)
-    page = ledger.payouts_page(current_user, threshold, after=after, before=before)
+    page = payouts.payouts_page(current_user, threshold, after=after, before=before)
     return render_template("staff/payouts.html", page=page, where=_where(),
                            stores_owed=format_decimal(page.stores),
                            threshold=threshold, form=form or PayoutForm(),
                            failed_store=failed_store, action_form=ActionForm(),
-                           bank_lists=exports.payouts_exports(current_user)), status
+                           bank_lists=programme.payouts_exports(current_user)), status
 
 
-@bp.get("/payouts")
+@bp.get("/payouts", endpoint="payouts")
 @staff_required
-def payouts():
+def payout_list():
     """Stores whose balance is at or above the threshold, with their bank accounts."""
     return _payouts_page()
 
@@ -106,7 +106,7 @@ def payouts_export_start():
     if not ActionForm().validate_on_submit():
         abort(400)
     threshold = int_arg("threshold", DEFAULT_THRESHOLD, values=request.form, minimum=0)
-    task = exports.start_payouts_export(current_user, threshold, str(get_locale() or "id"))
+    task = programme.start_payouts_export(current_user, threshold, str(get_locale() or "id"))
     db.session.commit()  # the job starts now (at once when jobs run inline)
     return redirect(url_for("staff.payouts_export", task_id=task.id), 303)
 
@@ -116,8 +116,8 @@ def payouts_export_start():
 def payouts_export(task_id: int):
     """A payouts list's progress, its failures, and the download once it is ready."""
     return render_template("staff/payouts_export.html",
-                           task=exports.payouts_export(current_user, task_id),
-                           tries=exports.PAYOUTS_ATTEMPTS, keep_days=exports.PAYOUTS_FILE_DAYS,
+                           task=programme.payouts_export(current_user, task_id),
+                           tries=programme.PAYOUTS_ATTEMPTS, keep_days=programme.PAYOUTS_FILE_DAYS,
                            form=ActionForm())
 
 
@@ -125,7 +125,7 @@ def payouts_export(task_id: int):
 @staff_required
 def payouts_export_file(task_id: int):
     """The finished list, in the bank's bulk transfer format; served only to staff."""
-    return Response(exports.payouts_export_file(current_user, task_id), mimetype="text/csv",
+    return Response(programme.payouts_export_file(current_user, task_id), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="payouts.csv"',
                              "Cache-Control": PRIVATE_CACHE})
 
@@ -141,8 +141,8 @@ def payout_mark_paid(store_id: int):
     if not form.validate_on_submit():
         return _payouts_page(form, store_id, 422)
     try:
-        payout, created = ledger.record_payout(current_user, store, form.amount.data,
-                                               form.reference.data, form.idempotency_key.data)
+        payout, created = payouts.record_payout(current_user, store, form.amount.data,
+                                                form.reference.data, form.idempotency_key.data)
     except ValidationError as exc:
         db.session.rollback()
         show_errors(form, exc)
@@ -162,7 +162,7 @@ def payout_mark_paid(store_id: int):
 @staff_required
 def disputes():
     """Refund requests the buyer took to staff after the seller rejected them."""
-    return render_template("staff/disputes.html", items=fulfilment.disputes(current_user),
+    return render_template("staff/disputes.html", items=orders.disputes(current_user),
                            form=DisputeDecisionForm())
 
 
@@ -175,10 +175,10 @@ def dispute_decide(request_id: int):
         raise NotFound()
     form = DisputeDecisionForm()
     if not form.validate_on_submit():
-        return render_template("staff/disputes.html", items=fulfilment.disputes(current_user),
+        return render_template("staff/disputes.html", items=orders.disputes(current_user),
                                form=form, failed_id=request_id), 422
-    fulfilment.decide_refund_request(current_user, refund_request,
-                                     form.decision.data == "accept", form.note.data)
+    orders.decide_refund_request(current_user, refund_request,
+                                 form.decision.data == "accept", form.note.data)
     db.session.commit()
     flash(_("Decision saved; buyer and seller can see it on the order."), "success")
     return redirect(url_for("staff.disputes"))

@@ -14,7 +14,7 @@ from blueprints.staff import bp
 from marketplace.errors import DomainError, ValidationError
 from marketplace.extensions import db
 from marketplace.regions import province_choices, province_name
-from marketplace.services import facilitators
+from marketplace.services import programme
 
 
 class FacilitatorForm(Form):
@@ -39,7 +39,7 @@ class AssignForm(Form):
 def _list(form, status: int = 200):
     province = request.args.get("province", "")
     return render_template("staff/facilitators.html", form=form, province=province,
-                           rows=facilitators.facilitators(current_user, province),
+                           rows=programme.facilitators(current_user, province),
                            provinces=province_choices(), province_name=province_name), status
 
 
@@ -48,7 +48,7 @@ def _list(form, status: int = 200):
 def facilitator_list():
     """Facilitators by region with their caseload size; create a new one."""
     form = FacilitatorForm()
-    return submit(form, lambda: facilitators.create_facilitator(
+    return submit(form, lambda: programme.create_facilitator(
                       current_user, name=form.name.data, email=form.email.data,
                       password=form.password.data, province_code=form.province_code.data,
                       regency=form.regency.data),
@@ -61,12 +61,12 @@ def facilitator_list():
 @staff_required
 def facilitator_detail(user_id: int):
     """One facilitator's caseload; assign an entrepreneur by email or phone."""
-    profile = facilitators.get_facilitator(current_user, user_id)
+    profile = programme.get_facilitator(current_user, user_id)
     form = AssignForm()
     status = 200
     if form.validate_on_submit():
         try:
-            facilitators.assign(current_user, user_id, form.person.data)
+            programme.assign(current_user, user_id, form.person.data)
         except DomainError as exc:
             db.session.rollback()
             show_errors(form, ValidationError(exc.message, field="person"))
@@ -78,7 +78,7 @@ def facilitator_detail(user_id: int):
     elif form.is_submitted():
         status = 422
     return render_template("staff/facilitator.html", profile=profile, form=form,
-                           cases=facilitators.caseload(profile.user),
+                           cases=programme.caseload(profile.user),
                            region=province_name(profile.province_code)), status
 
 

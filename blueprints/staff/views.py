@@ -35,17 +35,8 @@ from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import FeaturedSlot, Store, StoreStatus
 from marketplace.replica import read_replica
-from marketplace.services import (
-    audit_log,
-    exports,
-    featured,
-    moderation,
-    programme,
-    programme_people,
-    staff_accounts,
-    verification,
-)
-from marketplace.services.discovery import home_content
+from marketplace.services import programme, reviews, staff, stores
+from marketplace.services.catalog import home_content
 
 
 def _local(value: datetime) -> datetime:
@@ -67,15 +58,15 @@ def index():
     """The staff home: what waits for a decision."""
     return render_template(
         "staff/index.html",
-        pending=verification.store_queue(current_user),
-        queue=moderation.report_queue(current_user, limit=5),
-        alerts=verification.permit_alerts(limit=20),
+        pending=stores.store_queue(current_user),
+        queue=reviews.report_queue(current_user, limit=5),
+        alerts=stores.permit_alerts(limit=20),
     )
 
 
-@bp.get("/stores")
+@bp.get("/stores", endpoint="stores")
 @staff_required
-def stores():
+def store_list():
     """Stores by status (pending first: the verification queue), with a search."""
     status = request.args.get("status", "pending")
     if status not in {s.value for s in StoreStatus}:
@@ -83,29 +74,29 @@ def stores():
     query = request.args.get("q", "")[:100]
     return render_template("staff/stores.html", status=status, query=query,
                            statuses=list(StoreStatus),
-                           stores=verification.store_queue(current_user, StoreStatus(status),
-                                                           query))
+                           stores=stores.store_queue(current_user, StoreStatus(status),
+                                                     query))
 
 
 @bp.get("/stores/<int:store_id>")
 @staff_required
 def store(store_id: int):
     """One store's details, programme code and product permits, with the decisions."""
-    item = verification.get_store(current_user, store_id)
+    item = stores.get_store(current_user, store_id)
     return render_template("staff/store.html", store=item, note_form=NoteForm(),
                            reason_form=ReasonForm(), action_form=ActionForm(),
-                           products=verification.store_products(item),
-                           alerts=verification.permit_alerts(item))
+                           products=stores.store_products(item),
+                           alerts=stores.permit_alerts(item))
 
 
 _DECISIONS = {
-    "verify": (verification.verify_store, NoteForm, "note",
+    "verify": (stores.verify_store, NoteForm, "note",
                lambda: _("The store is verified and its owner has been emailed.")),
-    "reject": (verification.reject_store, ReasonForm, "reason",
+    "reject": (stores.reject_store, ReasonForm, "reason",
                lambda: _("The store was rejected and its owner has been emailed.")),
-    "suspend": (verification.suspend_store, ReasonForm, "reason",
+    "suspend": (stores.suspend_store, ReasonForm, "reason",
                 lambda: _("The store is suspended and hidden from buyers.")),
-    "reinstate": (verification.reinstate_store, NoteForm, "note",
+    "reinstate": (stores.reinstate_store, NoteForm, "note",
                   lambda: _("The store is visible to buyers again.")),
 }
 
@@ -115,7 +106,7 @@ _DECISIONS = {
 def decide_store(store_id: int, decision: str):
     """Verify, reject, suspend or reinstate a store."""
     service, form_class, field_name, message = _DECISIONS[decision]
-    item = verification.get_store(current_user, store_id)
+    item = stores.get_store(current_user, store_id)
     form = form_class()
     return submit(form, lambda: service(current_user, item, getattr(form, field_name).data),
                   done=lambda _result: message(),
@@ -126,8 +117,8 @@ def decide_store(store_id: int, decision: str):
 def _store_page_with_errors(item: Store, form, field_name: str):
     forms = {"note_form": NoteForm(), "reason_form": ReasonForm(), "action_form": ActionForm()}
     forms["note_form" if field_name == "note" else "reason_form"] = form
-    return render_template("staff/store.html", store=item, products=verification.store_products(
-        item), alerts=verification.permit_alerts(item), **forms), 422
+    return render_template("staff/store.html", store=item, products=stores.store_products(
+        item), alerts=stores.permit_alerts(item), **forms), 422
 
 
 @bp.get("/permits")
@@ -135,18 +126,18 @@ def _store_page_with_errors(item: Store, form, field_name: str):
 def permits():
     """Food permits waiting for a check, and those expiring within 30 days."""
     return render_template("staff/permits.html", form=ActionForm(),
-                           unverified=verification.unverified_permits(current_user),
-                           alerts=verification.permit_alerts())
+                           unverified=stores.unverified_permits(current_user),
+                           alerts=stores.permit_alerts())
 
 
 @bp.post("/products/<int:product_id>/permits/<any(pirt, halal):kind>")
 @staff_required
 def verify_permit(product_id: int, kind: str):
     """Mark a product's P-IRT or halal certificate as checked."""
-    product = moderation.get_product(current_user, product_id)
+    product = reviews.get_product(current_user, product_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return act(lambda: verification.verify_permit(current_user, product, kind),
+    return act(lambda: stores.verify_permit(current_user, product, kind),
                done=_("Permit marked as verified."), next_url=url_for("staff.permits"),
                failed_url=request.referrer or url_for("staff.permits"))
 
@@ -157,14 +148,14 @@ def _feature_form() -> FeatureForm:
     """The form with the stores to choose from: a search's matches (or the newest verified)."""
     form = FeatureForm()
     if form.is_submitted():
-        stores = verification.verified_stores(current_user,
-                                              ids=[int_arg("store_id", values=request.form)])
+        chosen = [int_arg("store_id", values=request.form)]
+        choices = stores.verified_stores(current_user, ids=chosen)
     else:
-        stores = verification.verified_stores(current_user, request.args.get("q", "")[:100])
+        choices = stores.verified_stores(current_user, request.args.get("q", "")[:100])
         # A feature usually starts now and runs a month: both dates come filled in.
         start = to_jakarta(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
         form.starts_at.data, form.ends_at.data = start, start + timedelta(days=30)
-    form.store_id.choices = [(s.id, s.name) for s in stores]
+    form.store_id.choices = [(s.id, s.name) for s in choices]
     return form
 
 
@@ -173,9 +164,9 @@ def _featured_page(form, status: int = 200):
     return render_template("staff/featured.html", form=form, action_form=ActionForm(),
                            query=request.args.get("q", "")[:100],
                            preview_form=PreviewForm(formdata=None), now=now,
-                           schedule=featured.current_and_upcoming(now),
-                           history=featured.featured_history(),
-                           cap=featured.MAX_FEATURED_AT_ONCE), status
+                           schedule=stores.current_and_upcoming(now),
+                           history=stores.featured_history(),
+                           cap=stores.MAX_FEATURED_AT_ONCE), status
 
 
 @bp.route("/featured", methods=["GET", "POST"])
@@ -183,7 +174,7 @@ def _featured_page(form, status: int = 200):
 def featured_vendors():
     """The home page schedule: add a featured store, see what is on now and the history."""
     form = _feature_form()
-    return submit(form, lambda: featured.schedule_feature(
+    return submit(form, lambda: stores.schedule_feature(
                       current_user, db.get_or_404(Store, form.store_id.data), form.position.data,
                       _local(form.starts_at.data), _local(form.ends_at.data),
                       form.note.data or ""),
@@ -199,7 +190,7 @@ def end_featured(slot_id: int):
     slot = db.get_or_404(FeaturedSlot, slot_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return act(lambda: featured.end_feature(current_user, slot, utcnow()),
+    return act(lambda: stores.end_feature(current_user, slot, utcnow()),
                done=_("The featured slot has ended."),
                next_url=url_for("staff.featured_vendors"),
                failed_url=url_for("staff.featured_vendors"))
@@ -224,23 +215,23 @@ def preview_home():
 def moderation_queue():
     """Open reports grouped by subject, most reported first."""
     return render_template("staff/moderation.html",
-                           queue=moderation.report_queue(current_user))
+                           queue=reviews.report_queue(current_user))
 
 
 @bp.get("/moderation/<any(product, store, review):subject_type>/<int:subject_id>")
 @staff_required
 def reported(subject_type: str, subject_id: int):
     """One reported subject with every report, and the actions on it."""
-    subject, reports = moderation.subject_reports(current_user, subject_type, subject_id)
+    subject, reports = reviews.subject_reports(current_user, subject_type, subject_id)
     return render_template("staff/reported.html", subject=subject, subject_type=subject_type,
                            reports=reports, reason_form=ReasonForm(), action_form=ActionForm())
 
 
 _HIDE = {
-    ("product", "hide"): moderation.hide_product,
-    ("product", "unhide"): moderation.unhide_product,
-    ("review", "hide"): moderation.hide_review,
-    ("review", "unhide"): moderation.unhide_review,
+    ("product", "hide"): reviews.hide_product,
+    ("product", "unhide"): reviews.unhide_product,
+    ("review", "hide"): reviews.hide_review,
+    ("review", "unhide"): reviews.unhide_review,
 }
 
 
@@ -249,7 +240,7 @@ _HIDE = {
 @staff_required
 def hide_or_unhide(subject_type: str, subject_id: int, verb: str):
     """Hide (with a reason) or show again a product or a review."""
-    subject, reports = moderation.subject_reports(current_user, subject_type, subject_id)
+    subject, reports = reviews.subject_reports(current_user, subject_type, subject_id)
     form = ReasonForm() if verb == "hide" else ActionForm()
     try:
         if not form.validate_on_submit():
@@ -273,7 +264,7 @@ def dismiss(subject_type: str, subject_id: int):
     """Close the open reports on a subject without action."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    return act(lambda: moderation.dismiss_reports(current_user, subject_type, subject_id),
+    return act(lambda: reviews.dismiss_reports(current_user, subject_type, subject_id),
                done=lambda count: _("%(n)d report(s) dismissed.", n=count),
                next_url=url_for("staff.moderation_queue"),
                failed_url=url_for("staff.reported", subject_type=subject_type,
@@ -289,7 +280,7 @@ def audit():
     form = AuditFilterForm(request.args)
     form.validate()
     page = int_arg("page", 1)
-    events = audit_log.audit_events(
+    events = staff.audit_events(
         current_user, actor=form.actor.data or "", action=form.action.data or "",
         subject_type=form.subject_type.data or "",
         subject_id=None if form.subject_id.errors else form.subject_id.data,
@@ -306,23 +297,23 @@ def audit():
 def accounts():
     """Staff accounts: create one; disable or re-enable."""
     form = StaffAccountForm()
-    return submit(form, lambda: staff_accounts.create_staff(
+    return submit(form, lambda: staff.create_staff(
                       current_user, form.email.data, form.name.data, form.password.data,
                       form.role.data),
                   done=_("The account has been created."), next_url=url_for("staff.accounts"),
                   page=lambda status: (render_template(
                       "staff/accounts.html", form=form, action_form=ActionForm(),
-                      people=staff_accounts.staff_accounts(current_user)), status))
+                      people=staff.staff_accounts(current_user)), status))
 
 
 @bp.post("/accounts/<int:user_id>/<any(disable, enable):verb>")
 @admin_required
 def set_account_active(user_id: int, verb: str):
     """Disable or re-enable a staff account."""
-    person = staff_accounts.get_staff_account(current_user, user_id)
+    person = staff.get_staff_account(current_user, user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return act(lambda: staff_accounts.set_staff_active(current_user, person, verb == "enable"),
+    return act(lambda: staff.set_staff_active(current_user, person, verb == "enable"),
                done=_("The account is enabled.") if verb == "enable" else _(
                    "The account is disabled."),
                next_url=url_for("staff.accounts"), failed_url=url_for("staff.accounts"))
@@ -335,7 +326,7 @@ def set_account_active(user_id: int, verb: str):
 def programme_dashboard():
     """Stores, sales, buyers and graduation, by province, month and category; facilitators,
     households and training outcomes, by province or facilitators' area."""
-    form = DashboardForm(request.args, areas=programme_people.facilitator_areas(current_user))
+    form = DashboardForm(request.args, areas=programme.facilitator_areas(current_user))
     if not form.validate():
         return render_template("staff/programme.html", form=form, board=None,
                                action_form=ActionForm()), 422
@@ -402,12 +393,12 @@ def export_data():
     form = ExportForm()
 
     def export():
-        filters = exports.check_filters(form.province_code.data or "", form.start.data,
-                                        form.end.data)
+        filters = programme.check_filters(form.province_code.data or "", form.start.data,
+                                          form.end.data)
         with read_replica():  # its audit row still goes to the primary
-            return exports.export(current_user, form.kind.data, form.fmt.data, filters,
-                                  form.include_personal.data, form.threshold_kind.data,
-                                  form.months_required.data or programme.DEFAULT_MONTHS)
+            return programme.export(current_user, form.kind.data, form.fmt.data, filters,
+                                    form.include_personal.data, form.threshold_kind.data,
+                                    form.months_required.data or programme.DEFAULT_MONTHS)
 
     def download(result):
         return Response(result.body, mimetype=result.mimetype, headers={

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from marketplace.errors import PermissionDenied
 from marketplace.models import Store
 from marketplace.permissions import can
-from marketplace.services import facilitators
-from marketplace.services.stores import PAYOUT_FIELDS, store_of
+from marketplace.services import programme
+from marketplace.services.stores import PAYOUT_FIELDS
 
 #: Session key: the id of the store a facilitator chose to act for in /pendamping/.
 ACTING_KEY = "acting_store_id"
@@ -18,12 +18,10 @@ ACTING_KEY = "acting_store_id"
 
 def current_store() -> Store | None:
     """The store the vendor pages work on; a facilitator whose consent ended gets a 403."""
-    store_id = session.get(ACTING_KEY)
-    if store_id is None or not current_user.is_facilitator:
-        # Another account logged in on the same phone never inherits the facilitator's choice.
-        return store_of(current_user)
+    # Another account logged in on the same phone never inherits the facilitator's choice.
+    store_id = session.get(ACTING_KEY) if current_user.is_facilitator else None
     try:
-        return facilitators.store_to_act_for(current_user, store_id)
+        return programme.store_to_work_on(current_user, store_id)
     except PermissionDenied as exc:
         session.pop(ACTING_KEY, None)
         flash(str(exc.message), "error")

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
-from marketplace.services import facilitators
+from marketplace.services import programme
 
 
 @bp.get("/activity")
@@ -13,4 +13,4 @@ from marketplace.services import facilitators
 def activity(store):
     """Every action a facilitator took for this store, naming both people."""
     return render_template("vendor/activity.html", store=store,
-                           entries=facilitators.store_activity(current_user, store))
+                           entries=programme.store_activity(current_user, store))

@@ -11,14 +11,14 @@ from blueprints.common import act, submit
 from blueprints.forms import Form
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
-from marketplace.services import groups
+from marketplace.services import stores
 
 
 class MemberForm(Form):
     person = StringField(_l("Member's email or phone number"),
                          validators=[DataRequired(), Length(max=254)])
     # A new member is most often a plain member; only the owner holds "owner".
-    role = SelectField(_l("Role"), choices=list(groups.ROLES.items()), default="member")
+    role = SelectField(_l("Role"), choices=list(stores.ROLES.items()), default="member")
     share = DecimalField(_l("Share of the income (%)"), places=2,
                          validators=[DataRequired(), NumberRange(min=0.01, max=100)])
 
@@ -29,9 +29,9 @@ class RemoveMemberForm(Form):
 
 def _page(store, form, status: int = 200):
     return render_template("vendor/group.html", store=store, form=form,
-                           current=groups.members(store),
-                           history=groups.members(store, include_past=True),
-                           roles=groups.ROLES, remove=RemoveMemberForm()), status
+                           current=stores.members(store),
+                           history=stores.members(store, include_past=True),
+                           roles=stores.ROLES, remove=RemoveMemberForm()), status
 
 
 @bp.route("/group", methods=["GET", "POST"])
@@ -39,7 +39,7 @@ def _page(store, form, status: int = 200):
 def group(store):
     """Members of the group business and their shares; add a member or change a share."""
     form = MemberForm()
-    return submit(form, lambda: groups.set_member(current_user, store, form.person.data,
+    return submit(form, lambda: stores.set_member(current_user, store, form.person.data,
                                                   form.role.data,
                                                   int(round(form.share.data * 100))),
                   done=_("Member saved."), next_url=url_for("vendor.group"),
@@ -52,6 +52,6 @@ def remove_member(store, member_id: int):
     """A member household leaves the group (kept in the history)."""
     if not RemoveMemberForm().validate_on_submit():
         return redirect(url_for("vendor.group"))
-    return act(lambda: groups.remove_member(current_user, store, member_id),
+    return act(lambda: stores.remove_member(current_user, store, member_id),
                done=_("The member has left the group."), next_url=url_for("vendor.group"),
                failed_url=url_for("vendor.group"), failed_status=303)

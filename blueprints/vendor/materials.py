@@ -12,14 +12,14 @@ from blueprints.forms import Form
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
 from marketplace.extensions import db
-from marketplace.services import materials, onboarding
+from marketplace.services import programme
 
 
 class NeedForm(Form):
     material = StringField(_l("Material"), validators=[DataRequired(), Length(max=80)],
                            description=_l("For example: tepung tapioka, benang katun."))
     quantity = IntegerField(_l("Quantity"), validators=[DataRequired(), NumberRange(min=1)])
-    unit = SelectField(_l("Unit"), choices=list(materials.UNITS.items()))
+    unit = SelectField(_l("Unit"), choices=list(programme.UNITS.items()))
     needed_by = DateField(_l("Needed by"), validators=[DataRequired()])
 
 
@@ -32,14 +32,14 @@ class ActionForm(Form):
 
 
 def _page(form, status: int = 200):
-    offers = materials.offers_for(current_user)
-    links = {o.id: onboarding.whatsapp_link(o.supplier.whatsapp, _(
+    offers = programme.offers_for(current_user)
+    links = {o.id: programme.whatsapp_link(o.supplier.whatsapp, _(
         "Hello, I saw your offer of %(material)s on Pasar Mandiri.", material=o.material))
         for o in offers}
     return render_template("vendor/materials.html", form=form, join=JoinForm(),
-                           action=ActionForm(), needs=materials.needs_of(current_user),
-                           offers=offers, links=links, units=materials.UNITS,
-                           purchases=materials.group_purchases(current_user)), status
+                           action=ActionForm(), needs=programme.needs_of(current_user),
+                           offers=offers, links=links, units=programme.UNITS,
+                           purchases=programme.group_purchases(current_user)), status
 
 
 @bp.route("/materials", methods=["GET", "POST"])
@@ -47,7 +47,7 @@ def _page(form, status: int = 200):
 def raw_materials(store):
     """Her raw-material needs, matching offers and her province's group purchases."""
     form = NeedForm()
-    return submit(form, lambda: materials.post_need(current_user, material=form.material.data,
+    return submit(form, lambda: programme.post_need(current_user, material=form.material.data,
                                                     quantity=form.quantity.data,
                                                     unit=form.unit.data,
                                                     needed_by=form.needed_by.data),
@@ -61,7 +61,7 @@ def close_need(store, need_id: int):
     """She no longer needs this material."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    materials.close_need(current_user, need_id)
+    programme.close_need(current_user, need_id)
     db.session.commit()
     flash(_("The need is closed."), "success")
     return redirect(url_for("vendor.raw_materials"))
@@ -75,7 +75,7 @@ def join_purchase(store, purchase_id: int):
     if not form.validate_on_submit():
         flash(_("Enter the quantity as a whole number."), "error")
         return redirect(url_for("vendor.raw_materials")), 303
-    materials.join_group_purchase(current_user, purchase_id, form.quantity.data)
+    programme.join_group_purchase(current_user, purchase_id, form.quantity.data)
     db.session.commit()
     flash(_("You joined the group purchase."), "success")
     return redirect(url_for("vendor.raw_materials"))

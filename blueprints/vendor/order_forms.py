@@ -5,7 +5,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.forms import Form
-from marketplace.services.fulfilment import COURIERS
+from marketplace.services.orders import COURIERS
 
 
 class ActionForm(Form):

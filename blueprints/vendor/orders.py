@@ -17,8 +17,8 @@ from blueprints.vendor.order_forms import (
 )
 from marketplace.clock import utcnow
 from marketplace.extensions import db
-from marketplace.services import fulfilment, ledger, payments, reviews
-from marketplace.services.orderflow import allowed_next
+from marketplace.services import orders, payments, payouts, reviews
+from marketplace.services.orders import allowed_next
 
 
 def _checked(form) -> None:
@@ -33,17 +33,17 @@ def _back(order):
 @bp.context_processor
 def order_desk_helpers() -> dict:
     """The order desk's deadline rules, asked by its templates (never restated there)."""
-    return {"order_deadline": fulfilment.deadline, "order_is_late": fulfilment.is_late}
+    return {"order_deadline": orders.deadline, "order_is_late": orders.is_late}
 
 
-@bp.get("/orders")
+@bp.get("/orders", endpoint="orders")
 @store_required
-def orders(store):
+def order_list(store):
     """The order desk: one tab per status, with counts and deadlines."""
     tab = request.args.get("tab", "new")
-    page = paginate(fulfilment.desk_query(store, tab), per_page=20)
-    return render_template("vendor/orders.html", tab=tab, tabs=fulfilment.TABS, page=page,
-                           counts=fulfilment.tab_counts(store), now=utcnow())
+    page = paginate(orders.desk_query(store, tab), per_page=20)
+    return render_template("vendor/orders.html", tab=tab, tabs=orders.TABS, page=page,
+                           counts=orders.tab_counts(store), now=utcnow())
 
 
 def _render_detail(order, status: int = 200, **forms):
@@ -53,7 +53,7 @@ def _render_detail(order, status: int = 200, **forms):
     return render_template(
         "vendor/orders_detail.html", order=order, now=utcnow(), cash_due=payments.cash_due(order),
         next_steps=allowed_next(order, current_user), action_form=ActionForm(),
-        requests=fulfilment.refund_requests(order),
+        requests=orders.refund_requests(order),
         payment=order.checkout, **forms), status
 
 
@@ -61,16 +61,16 @@ def _render_detail(order, status: int = 200, **forms):
 @store_required
 def order_detail(store, reference: str):
     """One order: what to pack, where it goes, its timeline and the next steps."""
-    return _render_detail(fulfilment.order_for_vendor(current_user, reference))
+    return _render_detail(orders.order_for_vendor(current_user, reference))
 
 
 @bp.post("/orders/<reference>/accept")
 @store_required
 def order_accept(store, reference: str):
     """Accept a new order (Diproses)."""
-    order = fulfilment.order_for_vendor(current_user, reference)
+    order = orders.order_for_vendor(current_user, reference)
     _checked(ActionForm())
-    fulfilment.accept_order(current_user, order)
+    orders.accept_order(current_user, order)
     db.session.commit()
     flash(_("Order accepted. Ship it within 2x24 hours."), "success")
     return _back(order)
@@ -80,11 +80,11 @@ def order_accept(store, reference: str):
 @store_required
 def order_ship(store, reference: str):
     """Ship with a courier and resi, or set off to deliver it yourself."""
-    order = fulfilment.order_for_vendor(current_user, reference)
+    order = orders.order_for_vendor(current_user, reference)
     form = ShipForm()
     _checked(form)
-    return submit(form, lambda: fulfilment.ship_order(current_user, order, form.courier.data,
-                                                      form.tracking_number.data),
+    return submit(form, lambda: orders.ship_order(current_user, order, form.courier.data,
+                                                  form.tracking_number.data),
                   done=_("Order marked as shipped. The buyer has been told."),
                   next_url=lambda _order: _back(order),
                   page=lambda status: _render_detail(order, status, ship_form=form))
@@ -94,9 +94,9 @@ def order_ship(store, reference: str):
 @store_required
 def order_handover(store, reference: str):
     """Picked up by the buyer, or delivered by the seller in person."""
-    order = fulfilment.order_for_vendor(current_user, reference)
+    order = orders.order_for_vendor(current_user, reference)
     _checked(ActionForm())
-    fulfilment.hand_over(current_user, order)
+    orders.hand_over(current_user, order)
     db.session.commit()
     flash(_("The buyer has the order. They are asked to confirm it."), "success")
     return _back(order)
@@ -106,9 +106,9 @@ def order_handover(store, reference: str):
 @store_required
 def order_deliver(store, reference: str):
     """The courier delivered the parcel."""
-    order = fulfilment.order_for_vendor(current_user, reference)
+    order = orders.order_for_vendor(current_user, reference)
     _checked(ActionForm())
-    fulfilment.mark_delivered(current_user, order)
+    orders.mark_delivered(current_user, order)
     db.session.commit()
     flash(_("Order marked as delivered."), "success")
     return _back(order)
@@ -118,7 +118,7 @@ def order_deliver(store, reference: str):
 @store_required
 def order_cash_received(store, reference: str):
     """COD: the seller collected the cash, so the sale is credited to the store's balance."""
-    order = fulfilment.order_for_vendor(current_user, reference)
+    order = orders.order_for_vendor(current_user, reference)
     _checked(ActionForm())
     payments.record_cash_received(current_user, order)
     db.session.commit()
@@ -130,11 +130,11 @@ def order_cash_received(store, reference: str):
 @store_required
 def order_cancel(store, reference: str):
     """Cancel with a reason: stock back, money back when paid."""
-    order = fulfilment.order_for_vendor(current_user, reference)
+    order = orders.order_for_vendor(current_user, reference)
     form = CancelForm()
     if not form.validate_on_submit():
         return _render_detail(order, 422, cancel_form=form)
-    fulfilment.cancel_order(current_user, order, form.reason.data)
+    orders.cancel_order(current_user, order, form.reason.data)
     db.session.commit()
     flash(_("Order cancelled. The stock is back on sale."), "success")
     return _back(order)
@@ -144,10 +144,10 @@ def order_cancel(store, reference: str):
 @store_required
 def order_refund_decision(store, reference: str, request_id: int):
     """Accept (money back) or reject a buyer's refund request."""
-    order = fulfilment.order_for_vendor(current_user, reference)
-    refund_request = fulfilment.request_for_order(order, request_id)
+    order = orders.order_for_vendor(current_user, reference)
+    refund_request = orders.request_for_order(order, request_id)
     form = DecisionForm()
-    return submit(form, lambda: fulfilment.decide_refund_request(
+    return submit(form, lambda: orders.decide_refund_request(
                       current_user, refund_request, form.decision.data == "accept",
                       form.note.data),
                   done=_("Your decision was saved and the buyer has been told."),
@@ -159,7 +159,7 @@ def order_refund_decision(store, reference: str, request_id: int):
 @store_required
 def order_slip(store, reference: str):
     """A printable packing slip: address label and what goes in the parcel."""
-    order = fulfilment.order_for_vendor(current_user, reference)
+    order = orders.order_for_vendor(current_user, reference)
     return render_template("vendor/orders_slip.html", order=order, address=order.checkout)
 
 
@@ -167,10 +167,10 @@ def order_slip(store, reference: str):
 @store_required
 def ledger_page(store):
     """Balance and ledger entries: what the store earned and what was paid out."""
-    page = paginate(ledger.entries_query(store), per_page=30)
+    page = paginate(payouts.entries_query(store), per_page=30)
     return render_template("vendor/orders_ledger.html", page=page,
-                           balance=ledger.balance(store),
-                           totals=ledger.totals_by_kind(store))
+                           balance=payouts.balance(store),
+                           totals=payouts.totals_by_kind(store))
 
 
 @bp.get("/reviews")

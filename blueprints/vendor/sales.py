@@ -10,8 +10,7 @@ from blueprints.vendor.order_forms import VerifyStatementForm
 from marketplace.errors import NotFound
 from marketplace.extensions import limiter
 from marketplace.replica import read_replica
-from marketplace.services import groups
-from marketplace.services import sales as sales_service
+from marketplace.services import payouts, stores
 
 CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM = 640, 240, 16, 200
 
@@ -42,10 +41,10 @@ def _period() -> int:
 def sales(store):
     """The sales dashboard: figures vs the previous period, chart, top products, low stock."""
     with read_replica():
-        data = sales_service.dashboard(current_user, store, _period(),
-                                       request.args.get("by") or None)
+        data = payouts.dashboard(current_user, store, _period(),
+                                 request.args.get("by") or None)
     return render_template("vendor/sales.html", d=data, chart=chart(data.series),
-                           periods=sales_service.PERIODS, grains=sales_service.GRAINS)
+                           periods=payouts.PERIODS, grains=payouts.GRAINS)
 
 
 def _csv(lines, name: str) -> Response:
@@ -59,7 +58,7 @@ def sales_orders_csv(store):
     """Download the period's orders as CSV."""
     period = _period()
     with read_replica():  # the query runs here; its rows stream from the replica
-        lines = sales_service.orders_csv(current_user, store, period)
+        lines = payouts.orders_csv(current_user, store, period)
     return _csv(lines, f"pesanan-{store.slug}-{period}d.csv")
 
 
@@ -69,7 +68,7 @@ def sales_products_csv(store):
     """Download the period's sales by product as CSV."""
     period = _period()
     with read_replica():
-        lines = sales_service.products_csv(current_user, store, period)
+        lines = payouts.products_csv(current_user, store, period)
     return _csv(lines, f"penjualan-produk-{store.slug}-{period}d.csv")
 
 
@@ -78,17 +77,17 @@ def sales_products_csv(store):
 def statements(store):
     """Months a statement can be printed for."""
     return render_template("vendor/statement_list.html",
-                           months=sales_service.statement_months(store))
+                           months=payouts.statement_months(store))
 
 
 @bp.get("/statements/<month>")
 @store_required
 def statement(store, month: str):
     """A printable monthly sales statement with its verification code."""
-    s = sales_service.statement_for(current_user, store, month)
+    s = payouts.statement_for(current_user, store, month)
     return render_template("vendor/statement.html", s=s,
-                           shares=groups.statement_shares(store, s.month, s.net),
-                           roles=groups.ROLES)
+                           shares=stores.statement_shares(store, s.month, s.net),
+                           roles=stores.ROLES)
 
 
 @bp.route("/statements/verify", methods=["GET"])
@@ -101,7 +100,7 @@ def statement_verify():
     if request.args.get("code") is not None:
         if form.validate():
             try:
-                found = sales_service.verify_statement(form.code.data)
+                found = payouts.verify_statement(form.code.data)
             except NotFound as exc:
                 error = exc.message
         else:

@@ -26,8 +26,8 @@ from marketplace.errors import ValidationError
 from marketplace.extensions import db, limiter
 from marketplace.models import Category
 from marketplace.regions import province_choices
-from marketplace.services import catalog, product_import, roster, stores
-from marketplace.services.vendor_todo import vendor_todo
+from marketplace.services import catalog, programme, stores
+from marketplace.services.stores import vendor_todo
 
 PAGE_SIZE = 30
 
@@ -95,7 +95,7 @@ def pkh_graduate(store):
         hide_payout_fields(form, store)
         return _settings_page(store, status, form=form, pkh_form=pkh_form)
 
-    return submit(pkh_form, lambda: roster.match_owner(current_user, store, pkh_form.nik.data),
+    return submit(pkh_form, lambda: programme.match_owner(current_user, store, pkh_form.nik.data),
                   done=_("Your household is on the PKH graduate roster: your store is marked "
                          "as a verified PKH graduate."),
                   next_url=url_for("vendor.settings"), page=page)
@@ -307,8 +307,8 @@ def image_action(product_id: int, image_id: int, action: str):
 def import_products(store):
     """Upload many products at once from a CSV file; a background job imports all rows or none."""
     form = ImportForm()
-    return submit(form, lambda: product_import.start_import(current_user, store,
-                                                            form.file.data.read()),
+    return submit(form, lambda: catalog.start_import(current_user, store,
+                                                     form.file.data.read()),
                   done=None,
                   next_url=lambda task: url_for("vendor.import_progress", task_id=task.id),
                   page=template_page("vendor/import.html", form=form))
@@ -318,7 +318,7 @@ def import_products(store):
 @store_required
 def import_progress(store, task_id: int):
     """How far an upload's import is; refreshes itself until it is done, then its result."""
-    task = product_import.import_task(current_user, store, task_id)
+    task = catalog.import_task(current_user, store, task_id)
     return render_template("vendor/import_progress.html", task=task)
 
 
@@ -326,7 +326,7 @@ def import_progress(store, task_id: int):
 @login_required
 def import_file(kind: str):
     """The empty template or the filled-in example, as CSV."""
-    body = "\ufeff" + product_import.template_csv(example=kind == "example")
+    body = "\ufeff" + catalog.template_csv(example=kind == "example")
     name = "contoh-produk.csv" if kind == "example" else "template-produk.csv"
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename={name}"})

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from blueprints.webhooks import bp
 from marketplace import stripe_gateway
 from marketplace.extensions import csrf, db
-from marketplace.services import stripe_events
+from marketplace.services import payments
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,11 @@ def stripe_webhook():
     except (stripe.SignatureVerificationError, ValueError):
         return jsonify(error="invalid signature"), 400
     try:
-        outcome = stripe_events.handle_stripe_event(payload)
+        outcome = payments.handle_stripe_event(payload)
         db.session.commit()
     except IntegrityError:  # the same event delivered twice at once: the first one acts
         db.session.rollback()
         outcome = "duplicate"
-    if outcome == stripe_events.UNUSABLE:  # recorded; tell the sender it was unusable
+    if outcome == payments.UNUSABLE:  # recorded; tell the sender it was unusable
         return jsonify(error="malformed event", outcome=outcome), 400
     return jsonify(received=True, outcome=outcome)

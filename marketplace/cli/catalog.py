@@ -12,8 +12,8 @@ from marketplace.extensions import db
 from marketplace.models import Store
 from marketplace.permissions import is_staff
 from marketplace.search import schema
-from marketplace.services.accounts import find_user_by_email
-from marketplace.services.featured import active_slots, schedule_feature
+from marketplace.services.stores import active_slots, schedule_feature
+from marketplace.services.users import find_user_by_email
 
 featured = AppGroup("featured", help="Schedule the featured vendors of the home page.")
 search = AppGroup("search", help="Maintain the product search index.")

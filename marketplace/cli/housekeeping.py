@@ -7,15 +7,15 @@ from marketplace import images
 from marketplace.clock import utcnow
 from marketplace.database import write_intent
 from marketplace.extensions import db
-from marketplace.services import housekeeping
-from marketplace.services.exports import PAYOUTS_FILE_DAYS
+from marketplace.services import staff
+from marketplace.services.programme import PAYOUTS_FILE_DAYS
 
 
 @click.command("housekeeping")
 @click.option("--idempotency-hours", type=click.IntRange(min=1),
-              default=housekeeping.IDEMPOTENCY_HOURS, show_default=True,
+              default=staff.IDEMPOTENCY_HOURS, show_default=True,
               help="Hours an API Idempotency-Key is remembered.")
-@click.option("--upload-days", type=click.IntRange(min=1), default=housekeeping.UPLOAD_DAYS,
+@click.option("--upload-days", type=click.IntRange(min=1), default=staff.UPLOAD_DAYS,
               show_default=True, help="Days an ended CSV import's upload is kept.")
 @click.option("--payouts-days", type=click.IntRange(min=1), default=PAYOUTS_FILE_DAYS,
               show_default=True, help="Days a payouts list for the bank stays downloadable.")
@@ -24,12 +24,12 @@ def housekeeping_command(idempotency_hours: int, upload_days: int, payouts_days:
     queue again the renditions of photos stalled as pending; refresh SQLite's planner
     statistics."""
     with write_intent():
-        swept = housekeeping.sweep(idempotency_hours=idempotency_hours,
-                                   upload_days=upload_days, payouts_days=payouts_days)
+        swept = staff.sweep(idempotency_hours=idempotency_hours,
+                            upload_days=upload_days, payouts_days=payouts_days)
         db.session.commit()
         requeued = images.requeue_stalled_renditions(utcnow())
         db.session.commit()
-        analysed = housekeeping.refresh_planner_statistics()
+        analysed = staff.refresh_planner_statistics()
         db.session.commit()
     click.echo(f"Removed {swept.idempotency_records} idempotency record(s), {swept.uploads} "
                f"import upload(s), {swept.payouts_lists} payouts list(s).")

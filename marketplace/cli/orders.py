@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from marketplace.database import write_intent
 from marketplace.extensions import db
-from marketplace.services.fulfilment import auto_complete
+from marketplace.services.orders import auto_complete
 from marketplace.services.payments import expire_unpaid
 
 orders = AppGroup("orders", help="Order jobs run by cron.")

@@ -10,10 +10,9 @@ from marketplace import images
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.permissions import is_staff
-from marketplace.services.accounts import find_user_by_email
-from marketplace.services.product_import import ImportErrors, check_rows, import_products
-from marketplace.services.stores import store_by_slug
-from marketplace.services.verification import verify_store
+from marketplace.services.catalog import ImportErrors, check_rows, import_products
+from marketplace.services.stores import store_by_slug, verify_store
+from marketplace.services.users import find_user_by_email
 
 stores = AppGroup("stores", help="Manage stores and their products.")
 

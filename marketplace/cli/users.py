@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.services.accounts import ROLES, create_user
+from marketplace.services.users import ROLES, create_user
 
 users = AppGroup("users", help="Manage user accounts.")
 

@@ -84,6 +84,16 @@ SQLITE_DROP = [
     "DROP TABLE IF EXISTS product_search",
 ]
 
+# One GIN index over words and filter tokens: a filtered search intersects both in it.
+_POSTGRES_INDEX = ("CREATE INDEX IF NOT EXISTS product_search_document_idx "
+                   "ON product_search USING gin (document, facets)")
+
+# The planner's word frequencies: with the default 100 most common words it guesses a word
+# outside them in 0.35% of products, and for a rarer word ("andaliman", 0.02% of 1M) walks
+# every product newest first looking for 241 matches (1.4 s) instead of asking the index
+# (15 ms). A thousand keeps the guesses close down to ~0.02% at 1.5 ms of planning.
+POSTGRES_STATISTICS = "ALTER TABLE product_search ALTER COLUMN document SET STATISTICS 1000"
+
 POSTGRES_DDL = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     """CREATE TABLE IF NOT EXISTS product_search (
@@ -91,9 +101,8 @@ POSTGRES_DDL = [
         document tsvector NOT NULL,
         facets tsvector NOT NULL
     )""",
-    # One GIN index over words and filter tokens: a filtered search intersects both in it.
-    "CREATE INDEX IF NOT EXISTS product_search_document_idx "
-    "ON product_search USING gin (document, facets)",
+    POSTGRES_STATISTICS,
+    _POSTGRES_INDEX,
     # Every word ever indexed: the vocabulary typos, roots and completions are looked up in
     # (SQLite reads its fts5vocab; PostgreSQL's ts_stat would read the whole index). Words
     # of deleted products stay until the next rebuild: they match nothing.
@@ -237,7 +246,11 @@ def rebuild(connection: Connection) -> int:
     else:
         connection.execute(text("DELETE FROM product_search"))
         connection.execute(text("DELETE FROM product_search_terms"))
+        # Built once over the full table: adding a million documents to the index one by
+        # one costs several times more.
+        connection.execute(text("DROP INDEX IF EXISTS product_search_document_idx"))
         connection.execute(text("SELECT product_search_refresh(ARRAY(SELECT id FROM products))"))
+        connection.execute(text(_POSTGRES_INDEX))
     return connection.execute(text("SELECT count(*) FROM product_search")).scalar_one()
 
 

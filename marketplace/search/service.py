@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, event, func, or_, select
+from sqlalchemy import Select, and_, bindparam, event, func, or_, select
 from sqlalchemy import inspect as inspect_object
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from sqlalchemy.orm.attributes import get_history
@@ -406,31 +406,33 @@ def _page_of(stmt: Select, query: SearchQuery, sort: _Sort, *, words: bool,
              plain: int = 1) -> _Page:
     """One page of `stmt` in `sort`'s order: after or before a cursor when a link gives one
     (a range of the index, whatever the page number), else by OFFSET (old links, a page
-    number typed by hand). Then a count bounded ten pages ahead, only when the page alone
-    cannot tell it. With `words` the count walks the index's matches as they come: ordering
+    number typed by hand); counted ten pages ahead. Going forward, one query reads the ids
+    of the page and of the ten pages after it, which counts them: a separate count would
+    match the words and filters a second time (half the cost of a filtered search). With
+    `words` a count from the first page walks the index's matches as they come: ordering
     them by date would sort every match (27,000 for "batik") to count 241. Links to pages up
     to `plain` go by number (they cost no more that way)."""
     offset = (query.page - 1) * query.per_page
     limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
-    if query.after is not None:
-        ids = stmt.where(sort.beyond(query.after)).order_by(*sort.order)
-    elif query.before is not None:
+    if query.before is not None:
         ids = stmt.where(sort.beyond(query.before, forward=False)).order_by(*sort.backwards)
-    else:
-        ids = stmt.order_by(*sort.order).offset(offset)
-    # The page's few rows are put in order again by the product's own columns.
-    items = cards(ids.limit(query.per_page),
-                  (Product.id.desc(),) if sort.field == "id" else sort.order)
-    if query.after is None and query.before is None:
-        if len(items) < query.per_page and (items or offset == 0):
-            total = offset + len(items)
-        else:
-            total = _count(stmt, limit, ordered=not words)
-    else:
+        # The page's few rows are put in order again by the product's own columns.
+        items = cards(ids.limit(query.per_page),
+                      (Product.id.desc(),) if sort.field == "id" else sort.order)
         # Counted on from the page's last product: as cheap on page 50 as on page 1.
         rest = _count(stmt.where(sort.beyond(sort.cursor(items[-1]))),
                       max(0, limit - offset - len(items)), ordered=not words) if items else 0
         total = offset + len(items) + rest
+    else:
+        ids = stmt.where(sort.beyond(query.after)) if query.after is not None else stmt
+        ids = ids.order_by(*sort.order)
+        if query.after is None:
+            ids = ids.offset(offset)
+        ahead = db.session.scalars(ids.limit(max(query.per_page, limit - offset) + 1)).all()
+        items = _products(ahead[:query.per_page])
+        total = offset + len(ahead)
+        if not ahead and offset and query.after is None:  # a page number beyond the last
+            total = _count(stmt, limit, ordered=not words)
     if not items:
         return _Page(items, total, limit)
     return _Page(items, total, limit, sort.cursor(items[-1]),
@@ -533,7 +535,7 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
         .join(category, category.id == Product.category_id)
         .outerjoin(parent, parent.id == category.parent_id)
         .order_by(*newest.order).limit(ranked + 1))
-    rows = db.session.execute(window).all()
+    rows = db.session.connection().execute(window).all()
     # Where the newest-first pages begin: after the window's oldest match.
     boundary = Cursor(rows[ranked - 1].id, rows[ranked - 1].id) if len(rows) > ranked else None
     total = _count(matched, limit) if boundary and limit > ranked else len(rows)
@@ -544,12 +546,17 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
     return _Page(items, total, limit, boundary if last else None)
 
 
+#: Built once and run on the session's connection: building the statement and passing it
+#: through the ORM cost more than the query (2.6 ms a page at 100k products, now 1.4 ms).
+_CARDS_BY_ID = _card_select().where(Product.id.in_(bindparam("ids", expanding=True)))
+
+
 def _products(ids: list[int]) -> list[ProductCard]:
     """The cards of these products, in this order."""
     if not ids:
         return []
-    found = {card.id: card for card in map(_card, db.session.execute(
-        _card_select().where(Product.id.in_(ids))))}
+    found = {card.id: card for card in map(_card, db.session.connection().execute(
+        _CARDS_BY_ID, {"ids": ids}))}
     return [found[i] for i in ids if i in found]
 
 

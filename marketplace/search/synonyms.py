@@ -16,7 +16,7 @@ from marketplace.search.words import (
     normalise,
     tokens,
 )
-from marketplace.services import audit
+from marketplace.services.staff import audit
 
 #: The list a new database starts with (the migration that adds the table inserts the same).
 DEFAULT_GROUPS = (

@@ -25,6 +25,9 @@ MAX_WORD_CHARS = 40
 #: plausible reading, few enough to keep the database's boolean query small.
 MAX_TYPO_WORDS = 12
 MAX_ROOT_WORDS = 24
+#: A word being typed is looked up as the indexed words it begins when there are at most
+#: this many, else as a prefix.
+MAX_PREFIX_WORDS = 16
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -86,6 +89,14 @@ def _root_candidates(root: str) -> tuple[str, ...]:
     return (root,)
 
 
+@dataclass(frozen=True)
+class Term:
+    """One indexed word to look for; `prefix`: any word starting with it."""
+
+    word: str
+    prefix: bool = False
+
+
 class Vocabulary:
     """The indexed words with the number of products each appears in."""
 
@@ -109,6 +120,17 @@ class Vocabulary:
         start = bisect.bisect_left(self.words, prefix)
         end = bisect.bisect_left(self.words, prefix + "\U0010ffff")
         return self.words[start:end]
+
+    def beginning(self, prefix: str) -> list[Term]:
+        """What a word still being typed may become: the indexed words it begins, each looked
+        up as it is (PostgreSQL reads every word of a prefix into a bitmap before anything
+        else narrows it: "tenun:*" cost 95 ms of a 130 ms filtered search at 1M products),
+        or the prefix itself when it begins many words (or none: the index may have words
+        newer than this list)."""
+        found = self._from(prefix)
+        if not found or len(found) > MAX_PREFIX_WORDS:
+            return [Term(prefix, prefix=True)]
+        return [Term(term) for term in found]
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """Indexed words starting with `prefix`, the most common first."""
@@ -149,14 +171,6 @@ class Vocabulary:
         return ranked[:MAX_TYPO_WORDS]
 
 
-@dataclass(frozen=True)
-class Term:
-    """One indexed word to look for; `prefix`: any word starting with it."""
-
-    word: str
-    prefix: bool = False
-
-
 @dataclass
 class Reading:
     """Everything one typed word may match, from the most to the least literal."""
@@ -189,8 +203,8 @@ def read(words: list[str], vocabulary: Vocabulary, synonyms: dict[str, tuple[str
     for number, word in enumerate(words):
         last = number == len(words) - 1
         prefix = last and len(word) >= 2
-        exact = [Term(word, prefix)]
-        seen = {word}
+        exact = vocabulary.beginning(word) if prefix else [Term(word)]
+        seen = {word, *(t.word for t in exact)}
         variants: list[Term] = []
         for alternative in (*synonyms.get(word, ()), *synonyms.get(stem(word), ())):
             for term in (alternative, *vocabulary.same_root(alternative)):

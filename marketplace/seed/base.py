@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Category
-from marketplace.services.accounts import create_user, find_user_by_email
+from marketplace.services.users.accounts import create_user, find_user_by_email
 
 #: (slug, Indonesian name, English name, children)
 CATEGORIES = [

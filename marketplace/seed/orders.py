@@ -28,10 +28,13 @@ from marketplace.models import (
     Variant,
 )
 from marketplace.seed.base import DEMO_PASSWORD
-from marketplace.services import fulfilment, ledger, payments, reviews
-from marketplace.services.accounts import create_user, find_user_by_email
-from marketplace.services.cart import add_to_cart, cart_for_user
-from marketplace.services.checkout import place_order, shipping_options
+from marketplace.services.orders import fulfilment
+from marketplace.services.orders.cart import add_to_cart, cart_for_user
+from marketplace.services.orders.checkout import place_order, shipping_options
+from marketplace.services.payments import methods
+from marketplace.services.payouts import ledger
+from marketplace.services.reviews import ratings
+from marketplace.services.users.accounts import create_user, find_user_by_email
 
 S = OrderStatus
 BUYERS = [("pembeli@contoh.id", "Siti Pembeli"), ("rina.buyer@contoh.id", "Rina Lestari"),
@@ -56,8 +59,8 @@ def _buyers() -> list[User]:
 
 def _settle(order: Order) -> None:
     """The buyer's transfer was confirmed by staff (all the checkout's orders become paid)."""
-    payments.confirm_payment(payments.payment_for(order.checkout), None,
-                             "Transfer dicek staf (data demo)")
+    methods.confirm_payment(methods.payment_for(order.checkout), None,
+                            "Transfer dicek staf (data demo)")
 
 
 def _candidates(rng: random.Random) -> list[Variant]:
@@ -114,12 +117,12 @@ def _advance(order: Order, target: OrderStatus, rng: random.Random) -> None:
     else:
         fulfilment.hand_over(owner, order)
     if order.payment_method == PaymentMethod.COD:
-        payments.record_cash_received(owner, order)
+        methods.record_cash_received(owner, order)
     if target == S.COMPLETED:
         fulfilment.confirm_receipt(buyer, order)
         if rng.random() < 0.6:
             line = order.lines[0]
-            reviews.create_review(buyer, line, rng.choice([5, 5, 4, 4, 3]),
+            ratings.create_review(buyer, line, rng.choice([5, 5, 4, 4, 3]),
                                   rng.choice(REVIEW_TEXTS))
 
 

@@ -10,16 +10,11 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import Category, Store, User
 from marketplace.seed.base import DEMO_ACCOUNTS, DEMO_PASSWORD
-from marketplace.services import (
-    accounts,
-    catalog,
-    facilitators,
-    groups,
-    materials,
-    onboarding,
-    training,
-)
-from marketplace.services.accounts import find_user_by_email
+from marketplace.services.catalog import listing
+from marketplace.services.programme import facilitation, materials, onboarding, training
+from marketplace.services.stores import groups
+from marketplace.services.users import accounts
+from marketplace.services.users.accounts import find_user_by_email
 
 FACILITATOR_EMAIL = "pendamping@contoh.id"
 PROVINCE = "33"
@@ -31,18 +26,18 @@ def seed_people() -> Iterator[str]:
     facilitator = find_user_by_email(FACILITATOR_EMAIL)
     if facilitator is None:
         staff = find_user_by_email(next(e for role, e, _n in DEMO_ACCOUNTS if role == "staff"))
-        facilitator = facilitators.create_facilitator(
+        facilitator = facilitation.create_facilitator(
             staff, name="Rina Pendamping", email=FACILITATOR_EMAIL, password=DEMO_PASSWORD,
             province_code=PROVINCE)
-        code = facilitators.require_facilitator(facilitator).invite_code
+        code = facilitation.require_facilitator(facilitator).invite_code
         owners = db.session.scalars(select(User).join(Store, Store.owner_id == User.id)
                                     .where(Store.province_code == PROVINCE)
                                     .order_by(Store.id).limit(CASELOAD_SIZE))
         owners = list(owners)
         for number, owner in enumerate(owners):
-            facilitators.invite(owner, code)
+            facilitation.invite(owner, code)
             if number % 2 == 0:
-                facilitators.set_consent(owner, True)
+                facilitation.set_consent(owner, True)
         _seed_group_and_training(staff, facilitator, owners)
         db.session.flush()
     yield f"Demo facilitator: {FACILITATOR_EMAIL} / {DEMO_PASSWORD}"
@@ -57,7 +52,7 @@ def seed_people() -> Iterator[str]:
             story="Keripik tempe rumahan, dibantu pendamping PKH.")
         category = db.session.scalar(select(Category).where(Category.parent_id.is_not(None))
                                      .order_by(Category.id).limit(1))
-        catalog.create_product(facilitator, store, title="Keripik Tempe Original",
+        listing.create_product(facilitator, store, title="Keripik Tempe Original",
                                category_id=category.id, weight_grams=250,
                                variants=[{"sku": "WATI-1", "price": 15000, "stock": 20}])
         db.session.flush()

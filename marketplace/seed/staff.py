@@ -11,9 +11,9 @@ from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.models import FeaturedSlot, IncomeThreshold, Store, StoreStatus
 from marketplace.seed.base import DEMO_ACCOUNTS
-from marketplace.services.accounts import find_user_by_email
-from marketplace.services.featured import schedule_feature
-from marketplace.services.programme import add_threshold, refresh_summaries
+from marketplace.services.programme.indicators import add_threshold, refresh_summaries
+from marketplace.services.stores.featured import schedule_feature
+from marketplace.services.users.accounts import find_user_by_email
 
 #: Provincial minimum wages for 2025 as published by the provinces (rupiah per month).
 UMP_2025 = {"31": 5_396_761, "32": 2_191_238, "33": 2_169_349, "34": 2_264_080,

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import OrderLine, OutboxMessage, Product, Variant
-from marketplace.services.cart import add_to_cart, cart_for_user
+from marketplace.services.orders.cart import add_to_cart, cart_for_user
 from tests.cluster.stack import SECRET_KEY, Stack, wait_for
 from tests.fixtures.accounts import PASSWORD, new_user
 from tests.fixtures.catalog import _seeded_categories, new_product, photo_bytes
@@ -131,7 +131,7 @@ def log_in(base: str, email: str) -> requests.Session:
     browser = requests.Session()
     token = csrf(browser.get(f"{base}/login", timeout=30).text)
     reply = browser.post(f"{base}/login", data={"email": email, "password": PASSWORD,
-                                                 "csrf_token": token},
+                                                "csrf_token": token},
                          allow_redirects=False, timeout=30)
     assert reply.status_code == 302, reply.text[:300]
     return browser

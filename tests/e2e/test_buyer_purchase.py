@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from marketplace.models import Order
-from marketplace.services import fulfilment
+from marketplace.services.orders import fulfilment
 from tests.fixtures.orders import ADDRESS
 
 

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from marketplace.models import OrderStatus, PaymentMethod
-from marketplace.services import moderation
-from marketplace.services.reviews import create_review
+from marketplace.services.reviews import moderation
+from marketplace.services.reviews.ratings import create_review
 
 
 def test_staff_week(page, visitor, a11y, db, make_user, make_store, make_product, make_order,

@@ -4,8 +4,8 @@ her balance and sales, answers a buyer's review and sees the reply on her produc
 from playwright.sync_api import expect
 
 from marketplace.models import OrderStatus, PaymentMethod, ShippingMethod
-from marketplace.services.ledger import balance
-from marketplace.services.reviews import create_review
+from marketplace.services.payouts.ledger import balance
+from marketplace.services.reviews.ratings import create_review
 from tests.fixtures.orders import settle_payment
 
 

@@ -3,7 +3,7 @@ fixing the rows the upload refused; a hostile "photo" is refused with a clear me
 
 from playwright.sync_api import expect
 
-from marketplace.services.product_import import template_csv
+from marketplace.services.catalog.product_import import template_csv
 from tests.fixtures.catalog import photo_bytes
 
 

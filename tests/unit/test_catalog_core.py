@@ -4,7 +4,7 @@ import pytest
 
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.models import StoreStatus
-from marketplace.services.catalog import create_product, set_price_and_stock
+from marketplace.services.catalog.listing import create_product, set_price_and_stock
 
 
 def test_store_starts_pending_and_verification_is_audited(db, make_store):

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.models import AuditEvent, FeaturedSlot, ProductStatus
-from marketplace.services.discovery import home_content
-from marketplace.services.featured import active_slots, schedule_feature
-from marketplace.services.verification import suspend_store
+from marketplace.services.catalog.discovery import home_content
+from marketplace.services.stores.featured import active_slots, schedule_feature
+from marketplace.services.stores.verification import suspend_store
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -6,15 +6,10 @@ from sqlalchemy import select
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.models import AuditEvent, Product, User
 from marketplace.permissions import can
-from marketplace.services import (
-    accounts,
-    catalog,
-    facilitators,
-    groups,
-    onboarding,
-    stores,
-    training,
-)
+from marketplace.services.catalog import listing
+from marketplace.services.programme import facilitation, onboarding, training
+from marketplace.services.stores import groups, storefront
+from marketplace.services.users import accounts
 from tests.fixtures.accounts import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -98,7 +93,7 @@ def test_facilitator_opens_her_store_without_payout_account_and_it_is_audited(
         regency="Kota Pekalongan", whatsapp="081234567007", participant_code=None)
     db.session.commit()
     assert store.owner_id == user.id and store.bank_account_number == ""
-    [entry] = [a for a in facilitators.store_activity(user, store) if a.event.action == "assist"]
+    [entry] = [a for a in facilitation.store_activity(user, store) if a.event.action == "assist"]
     assert entry.event.actor_id == facilitator.id
     assert entry.event.after["facilitator"] == facilitator.name
     assert entry.event.after["store"] == "Keripik Bu Sari"
@@ -107,10 +102,10 @@ def test_facilitator_opens_her_store_without_payout_account_and_it_is_audited(
 def test_open_store_needs_consent_and_her_region(db, registered_by_phone, make_facilitator):
     facilitator, user = registered_by_phone("081234567008", consent=False)
     fields = {"name": "Toko", "story": "", "province_code": "33", "regency": "Kota Pekalongan",
-                  "whatsapp": "081234567008", "participant_code": None}
+              "whatsapp": "081234567008", "participant_code": None}
     with pytest.raises(PermissionDenied):
         onboarding.open_store_for(facilitator, user.id, **fields)
-    facilitators.set_consent(user, True)
+    facilitation.set_consent(user, True)
     with pytest.raises(ValidationError):
         onboarding.open_store_for(facilitator, user.id, **{**fields, "province_code": "31"})
     db.session.rollback()
@@ -120,12 +115,12 @@ def test_open_store_needs_consent_and_her_region(db, registered_by_phone, make_f
 
 def test_acting_with_consent_is_audited_with_both_people(db, assisted_store, categories):
     facilitator, store = assisted_store()
-    product = catalog.create_product(
+    product = listing.create_product(
         facilitator, store, title="Batik Tulis", category_id=categories["keripik-camilan"].id,
         weight_grams=200, variants=[{"sku": "BT-1", "price": 150000, "stock": 3}])
     db.session.commit()
     assert product.store_id == store.id
-    [entry] = [a for a in facilitators.store_activity(store.owner, store)
+    [entry] = [a for a in facilitation.store_activity(store.owner, store)
                if a.event.action == "assist"]
     assert entry.event.actor_id == facilitator.id and entry.event.subject_id == store.id
     assert any("Batik Tulis" in line for line in entry.lines)
@@ -133,7 +128,7 @@ def test_acting_with_consent_is_audited_with_both_people(db, assisted_store, cat
 
 def test_owner_actions_are_not_recorded_as_assisted(db, assisted_store, categories):
     _facilitator, store = assisted_store()
-    catalog.create_product(
+    listing.create_product(
         store.owner, store, title="Sendiri", category_id=categories["keripik-camilan"].id,
         weight_grams=200, variants=[{"sku": "S-1", "price": 1000, "stock": 3}])
     db.session.commit()
@@ -143,59 +138,75 @@ def test_owner_actions_are_not_recorded_as_assisted(db, assisted_store, categori
 def test_facilitator_never_changes_the_payout_account(db, assisted_store):
     facilitator, store = assisted_store()
     with pytest.raises(ValidationError):
-        stores.update_store(facilitator, store, bank_account_number="999999999")
+        storefront.update_store(facilitator, store, bank_account_number="999999999")
     db.session.rollback()
-    stores.update_store(facilitator, store, story="Cerita baru")
+    storefront.update_store(facilitator, store, story="Cerita baru")
     db.session.commit()
     assert store.story == "Cerita baru" and store.bank_account_number == "0123456789"
 
 
 def test_withdrawn_consent_ends_acting(db, assisted_store, categories):
     facilitator, store = assisted_store()
-    facilitators.set_consent(store.owner, False)
+    facilitation.set_consent(store.owner, False)
     db.session.commit()
     assert not can(facilitator, "store.manage", store)
     with pytest.raises(PermissionDenied):
-        facilitators.store_to_act_for(facilitator, store.id)
+        facilitation.store_to_act_for(facilitator, store.id)
     with pytest.raises(PermissionDenied):
-        catalog.create_product(facilitator, store, title="X",
+        listing.create_product(facilitator, store, title="X",
                                category_id=categories["keripik-camilan"].id, weight_grams=1,
                                variants=[{"sku": "X-1", "price": 1000, "stock": 1}])
     assert db.session.scalar(select(Product.id)) is None
+
+
+def test_the_store_worked_on_is_her_own_or_one_she_acts_for(db, assisted_store, make_store):
+    """One rule for the vendor pages and the API's Acting-Store header."""
+    facilitator, store = assisted_store()
+    other = make_store()
+    assert facilitation.store_to_work_on(store.owner, None) is store
+    assert facilitation.store_to_work_on(store.owner, store.id) is store
+    assert facilitation.store_to_work_on(facilitator, None) is None  # she has no store herself
+    assert facilitation.store_to_work_on(facilitator, store.id) is store
+    for user, store_id in ((facilitator, other.id), (store.owner, other.id), (facilitator, 10**9)):
+        with pytest.raises(PermissionDenied):
+            facilitation.store_to_work_on(user, store_id)
+    facilitation.set_consent(store.owner, False)
+    with pytest.raises(PermissionDenied):
+        facilitation.store_to_work_on(facilitator, store.id)
 
 
 def test_invite_by_code_and_region_rule(db, make_facilitator, make_store):
     inside, outside = make_facilitator("33"), make_facilitator("31")
     store = make_store()
     with pytest.raises(ValidationError):
-        facilitators.invite(store.owner, facilitators.require_facilitator(outside).invite_code)
+        facilitation.invite(store.owner, facilitation.require_facilitator(outside).invite_code)
     with pytest.raises(ValidationError):
-        facilitators.invite(store.owner, "NOPE00")
-    row = facilitators.invite(store.owner, facilitators.require_facilitator(inside)
+        facilitation.invite(store.owner, "NOPE00")
+    row = facilitation.invite(store.owner, facilitation.require_facilitator(inside)
                               .invite_code.lower())
     assert row.facilitator_id == inside.id and not row.has_consent
 
 
 def test_staff_assign_by_phone_and_reassign_resets_consent(db, make_facilitator, make_user,
-                                                          assisted_store):
+                                                           assisted_store):
     first, store = assisted_store()
     store.owner.phone = "+6281234567009"
     second = make_facilitator()
     staff = make_user("staff")
-    row = facilitators.assign(staff, second.id, "0812-3456-7009")
+    row = facilitation.assign(staff, second.id, "0812-3456-7009")
     assert row.facilitator_id == second.id and not row.has_consent
     assert not can(first, "store.manage", store) and not can(second, "store.manage", store)
     with pytest.raises(Conflict):
-        facilitators.assign(staff, second.id, "0812-3456-7009")
+        facilitation.assign(staff, second.id, "0812-3456-7009")
     with pytest.raises(PermissionDenied):
-        facilitators.assign(first, second.id, "0812-3456-7009")
+        facilitation.assign(first, second.id, "0812-3456-7009")
 
 
 def test_caseload_lists_what_needs_help(db, assisted_store, registered_by_phone, make_product):
     facilitator, store = assisted_store()
     registered_by_phone("081234567010", facilitator=facilitator)
     make_product(store=store, stock=2)
-    cases = {c.row.entrepreneur.name: c for c in facilitators.caseload(facilitator)}
+    cases = {c.row.entrepreneur.name: c for c in facilitation.caseload(facilitator)}
     new = cases["Ibu Sari"]
     assert {"no_store", "password_unset"} <= set(new.needs)
     existing = cases[store.owner.name]
@@ -205,7 +216,7 @@ def test_caseload_lists_what_needs_help(db, assisted_store, registered_by_phone,
 
 def test_create_facilitator_is_staff_only(make_user):
     with pytest.raises(PermissionDenied):
-        facilitators.create_facilitator(make_user("buyer"), name="X", email="x@contoh.id",
+        facilitation.create_facilitator(make_user("buyer"), name="X", email="x@contoh.id",
                                         password=PASSWORD, province_code="33")
 
 
@@ -219,7 +230,7 @@ def test_seed_demo_prints_a_facilitator_login_with_a_caseload(app, db):
     assert first.exit_code == 0, first.output
     assert f"Demo facilitator: {FACILITATOR_EMAIL} / " in first.output
     facilitator = accounts.find_user_by_email(FACILITATOR_EMAIL)
-    cases = facilitators.caseload(facilitator)
+    cases = facilitation.caseload(facilitator)
     assert any(c.store and c.store.name == "Keripik Bu Wati" for c in cases)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assist"))
     assert any(len(groups.members(c.store)) == 3 for c in cases if c.store)
@@ -227,4 +238,4 @@ def test_seed_demo_prints_a_facilitator_login_with_a_caseload(app, db):
     assert "pemasok@contoh.id" in first.output
     second = runner.invoke(args=args)
     assert second.exit_code == 0, second.output
-    assert len(facilitators.caseload(facilitator)) == len(cases)
+    assert len(facilitation.caseload(facilitator)) == len(cases)

@@ -131,3 +131,61 @@ def test_views_catch_validation_errors_only_through_submit():
     assert helpers <= caught  # the check sees the places it must allow
     assert sorted(caught - helpers - HAND_CAUGHT.keys()) == []
     assert sorted(HAND_CAUGHT.keys() - caught) == [], "stale: these no longer catch it"
+
+
+SERVICES = DOMAIN / "services"
+DOMAINS = sorted(p.name for p in SERVICES.iterdir() if (p / "__init__.py").exists())
+# Outside the web layer, blueprints and the CLI reach services only through a domain's exports.
+SERVICE_CALLERS = [*WEB.rglob("*.py"), *(DOMAIN / "cli").rglob("*.py"), DOMAIN / "app.py"]
+
+
+def _exports(domain: str) -> set[str]:
+    return set(importlib.import_module(f"marketplace.services.{domain}").__all__)
+
+
+def _reaches_past_exports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bound: dict[str, str] = {}  # local name -> domain package
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [f"line {node.lineno}: import {a.name}" for a in node.names
+                      if a.name.startswith("marketplace.services")]
+        elif isinstance(node, ast.ImportFrom) and node.module == "marketplace.services":
+            for alias in node.names:
+                if alias.name in DOMAINS:
+                    bound[alias.asname or alias.name] = alias.name
+                else:
+                    found.append(f"line {node.lineno}: {alias.name} is not a domain package")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "marketplace.services."):
+            domain = node.module.removeprefix("marketplace.services.")
+            if domain not in DOMAINS:
+                found.append(f"line {node.lineno}: {node.module} is inside a domain package")
+                continue
+            found += [f"line {node.lineno}: {domain}.{a.name} is not exported"
+                      for a in node.names if a.name not in _exports(domain)]
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in bound and node.attr not in _exports(bound[node.value.id])):
+            found.append(f"line {node.lineno}: {bound[node.value.id]}.{node.attr} is not exported")
+    return found
+
+
+def test_web_and_cli_use_only_what_each_domain_exports():
+    """Blueprints, the CLI and the app factory call a domain's actions as its package exports
+    them (`orders.place_order`), never a module inside it, so a domain can rearrange itself."""
+    assert {"catalog", "orders", "payments", "stores"} <= set(DOMAINS)
+    assert list(SERVICES.glob("*.py")) == [SERVICES / "__init__.py"], "a service outside a domain"
+    problems = {
+        str(path.relative_to(DOMAIN.parent)): found
+        for path in SERVICE_CALLERS if (found := _reaches_past_exports(path))
+    }
+    assert not problems, problems
+
+
+def test_each_domain_exports_what_it_imports():
+    for domain in DOMAINS:
+        module = importlib.import_module(f"marketplace.services.{domain}")
+        assert module.__all__ == sorted(set(module.__all__)), domain
+        assert all(hasattr(module, name) for name in module.__all__), domain

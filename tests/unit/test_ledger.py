@@ -9,7 +9,8 @@ from marketplace.database import write_intent
 from marketplace.errors import Conflict, PermissionDenied, ValidationError
 from marketplace.extensions import db as _db
 from marketplace.models import AuditEvent, LedgerKind, OrderStatus, Payout, Store, User
-from marketplace.services import fulfilment, ledger
+from marketplace.services.orders import fulfilment
+from marketplace.services.payouts import ledger
 
 
 def test_sale_and_fee_once(db, paid_order, make_store, make_product):

@@ -19,9 +19,10 @@ from marketplace.models import (
     Refund,
     ShippingMethod,
 )
-from marketplace.services import fulfilment, ledger
-from marketplace.services.cart import add_to_cart, cart_for_user
-from marketplace.services.checkout import place_order
+from marketplace.services.orders import fulfilment
+from marketplace.services.orders.cart import add_to_cart, cart_for_user
+from marketplace.services.orders.checkout import place_order
+from marketplace.services.payouts import ledger
 from tests.fixtures.orders import ADDRESS, settle_payment
 
 EXAMPLES = int(os.environ.get("LEDGER_EXAMPLES", "60"))

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from marketplace.services import materials
+from marketplace.services.programme import materials
 
 pytestmark = pytest.mark.usefixtures("db")
 SOON = date.today() + timedelta(days=14)

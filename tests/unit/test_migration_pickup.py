@@ -8,7 +8,7 @@ from sqlalchemy import select
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import CourierRate, Store
-from marketplace.services.stores import update_shipping
+from marketplace.services.stores.storefront import update_shipping
 from tests.conftest import settings_for_tests
 from tests.fixtures.stores import new_store
 

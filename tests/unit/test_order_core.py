@@ -15,9 +15,9 @@ from marketplace.models import (
     ShippingMethod,
     Variant,
 )
-from marketplace.services.cart import add_to_cart, cart_for_user
-from marketplace.services.checkout import place_order
-from marketplace.services.orderflow import TRANSITIONS, allowed_next, transition
+from marketplace.services.orders.cart import add_to_cart, cart_for_user
+from marketplace.services.orders.checkout import place_order
+from marketplace.services.orders.orderflow import TRANSITIONS, allowed_next, transition
 from tests.fixtures.orders import ADDRESS
 
 
@@ -87,7 +87,7 @@ def test_cancel_gives_stock_back_exactly_once(db, make_order, make_product):
     order = checkout.orders[0]
     transition(order, OrderStatus.CANCELLED, None, "expired")
     db.session.commit()
-    from marketplace.services.inventory import release_stock
+    from marketplace.services.catalog.inventory import release_stock
 
     assert release_stock(order) is False
     db.session.commit()

@@ -24,7 +24,8 @@ from marketplace.models import (
     ShippingMethod,
     Variant,
 )
-from marketplace.services import fulfilment, ledger
+from marketplace.services.orders import fulfilment
+from marketplace.services.payouts import ledger
 
 S = OrderStatus
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from marketplace.errors import InvalidTransition, PermissionDenied
 from marketplace.models import OrderEvent, OrderStatus, Variant
-from marketplace.services.orderflow import TRANSITIONS, allowed_next, transition
+from marketplace.services.orders.orderflow import TRANSITIONS, allowed_next, transition
 
 ACTORS = ("buyer", "vendor", "other_vendor", "staff", "system")
 PAIRS = [(a, b) for a, b in itertools.product(OrderStatus, OrderStatus) if a != b]

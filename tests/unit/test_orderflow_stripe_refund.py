@@ -8,7 +8,8 @@ from sqlalchemy import select
 from marketplace.errors import PaymentError
 from marketplace.models import OrderStatus, Payment, PaymentMethod, PaymentStatus, Refund
 from marketplace.money import to_stripe_amount
-from marketplace.services import fulfilment, ledger
+from marketplace.services.orders import fulfilment
+from marketplace.services.payouts import ledger
 from tests.fixtures.orders import settle_payment
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 
 from marketplace.errors import InvalidTransition
 from marketplace.models import Order, Payment, PaymentMethod, PaymentStatus
-from marketplace.services import paymentflow
-from marketplace.services.paymentflow import TRANSITIONS
+from marketplace.services.payments import paymentflow
+from marketplace.services.payments.paymentflow import TRANSITIONS
 
 PAIRS = list(itertools.product(PaymentStatus, PaymentStatus))
 

@@ -19,7 +19,8 @@ from marketplace.models import (
     ShippingMethod,
     Variant,
 )
-from marketplace.services import fulfilment, payments
+from marketplace.services.orders import fulfilment
+from marketplace.services.payments import methods
 
 
 def _stock(db, product):
@@ -33,10 +34,10 @@ def test_crash_between_reserve_and_payment_is_undone_by_expiry(app, db, make_ord
     checkout = make_order(items=[(product, 3)], method=PaymentMethod.BANK_TRANSFER)
     assert _stock(db, product) == 2  # reserved; the buyer's phone died before paying
     with app.test_request_context():
-        assert payments.expire_unpaid() == 0  # still inside the window
-        assert payments.expire_unpaid(now=utcnow() + timedelta(hours=25)) == 1
+        assert methods.expire_unpaid() == 0  # still inside the window
+        assert methods.expire_unpaid(now=utcnow() + timedelta(hours=25)) == 1
         db.session.commit()
-        assert payments.expire_unpaid(now=utcnow() + timedelta(hours=50)) == 0
+        assert methods.expire_unpaid(now=utcnow() + timedelta(hours=50)) == 0
         db.session.commit()
     assert _stock(db, product) == 5
     order = checkout.orders[0]
@@ -63,18 +64,18 @@ def test_cancel_and_expiry_race_give_stock_back_once(app, db, make_order, make_p
     product = make_product(stock=4)
     checkout = make_order(items=[(product, 4)], method=PaymentMethod.BANK_TRANSFER)
     with app.test_request_context():
-        payments.cancel_unpaid(checkout.buyer, checkout, "")
+        methods.cancel_unpaid(checkout.buyer, checkout, "")
         db.session.commit()
-        assert payments.expire_unpaid(now=utcnow() + timedelta(days=3)) == 0
+        assert methods.expire_unpaid(now=utcnow() + timedelta(days=3)) == 0
         with pytest.raises(Conflict):
-            payments.cancel_unpaid(checkout.buyer, checkout, "")
+            methods.cancel_unpaid(checkout.buyer, checkout, "")
     assert _stock(db, product) == 4
 
 
 def test_only_the_buyer_cancels(app, db, make_order, make_user):
     checkout = make_order(method=PaymentMethod.BANK_TRANSFER)
     with app.test_request_context(), pytest.raises(NotFound):
-        payments.cancel_unpaid(make_user(), checkout, "")
+        methods.cancel_unpaid(make_user(), checkout, "")
     assert checkout.orders[0].status == OrderStatus.AWAITING_PAYMENT
 
 
@@ -84,15 +85,15 @@ def test_cod_cash_is_recorded_by_the_seller_once(app, db, make_order, make_user)
     owner = order.store.owner
     with app.test_request_context():
         with pytest.raises(Conflict):
-            payments.record_cash_received(owner, order)  # not handed over yet
+            methods.record_cash_received(owner, order)  # not handed over yet
         fulfilment.accept_order(owner, order)
         fulfilment.hand_over(owner, order)
         with pytest.raises(NotFound):
-            payments.record_cash_received(make_user("vendor"), order)
-        payments.record_cash_received(owner, order)
+            methods.record_cash_received(make_user("vendor"), order)
+        methods.record_cash_received(owner, order)
         db.session.commit()
         with pytest.raises(Conflict):
-            payments.record_cash_received(owner, order)
+            methods.record_cash_received(owner, order)
     assert order.payment_status == PaymentStatus.PAID
     sales = db.session.scalars(select(LedgerEntry.amount).where(
         LedgerEntry.kind == LedgerKind.SALE)).all()
@@ -107,13 +108,13 @@ def test_transfer_review_is_staff_only_and_audited(app, db, make_order, make_use
     payment = db.session.scalar(select(Payment))
     with app.test_request_context():
         with pytest.raises(PermissionDenied):
-            payments.confirm_transfer(checkout.buyer, payment)
+            methods.confirm_transfer(checkout.buyer, payment)
         with pytest.raises(ValidationError):
-            payments.reject_transfer(staff, payment, "  ")
-        payments.confirm_transfer(staff, payment, "BRI mutasi 27/11")
+            methods.reject_transfer(staff, payment, "  ")
+        methods.confirm_transfer(staff, payment, "BRI mutasi 27/11")
         db.session.commit()
         with pytest.raises(Conflict):
-            payments.confirm_transfer(staff, payment)
+            methods.confirm_transfer(staff, payment)
     assert checkout.orders[0].status == OrderStatus.NEW
     event = checkout.orders[0].events[-1]
     assert event.actor_id == staff.id and event.from_status == OrderStatus.AWAITING_PAYMENT
@@ -125,16 +126,16 @@ def test_proof_must_be_an_image_of_the_buyers_own_transfer(app, db, make_order, 
     checkout = make_order(method=PaymentMethod.BANK_TRANSFER)
     with app.test_request_context():
         with pytest.raises(ValidationError):
-            payments.upload_transfer_proof(checkout.buyer, checkout, b"%PDF-1.4 not a photo")
+            methods.upload_transfer_proof(checkout.buyer, checkout, b"%PDF-1.4 not a photo")
         with pytest.raises(NotFound):
-            payments.upload_transfer_proof(make_user(), checkout, b"x")
+            methods.upload_transfer_proof(make_user(), checkout, b"x")
     db.session.rollback()
     assert db.session.scalar(select(Payment.proof_image_id)) is None
 
 
 def test_emails_leave_only_after_commit(app, db, make_user, make_product, smtp_server):
-    from marketplace.services.cart import add_to_cart, cart_for_user
-    from marketplace.services.checkout import place_order
+    from marketplace.services.orders.cart import add_to_cart, cart_for_user
+    from marketplace.services.orders.checkout import place_order
     from tests.fixtures.orders import ADDRESS
 
     buyer, product = make_user(), make_product()

@@ -17,7 +17,7 @@ from marketplace.models import (
     PaymentStatus,
     Variant,
 )
-from marketplace.services import payments, stripe_events
+from marketplace.services.payments import methods, stripe_events
 
 
 @pytest.fixture
@@ -63,10 +63,10 @@ def test_checkout_session_request_for_production_is_built_without_calling_stripe
 
 
 def test_card_payment_marks_every_order_paid_and_credits_stores(app, db, card_checkout,
-                                                                 smtp_server):
+                                                                smtp_server):
     checkout, _ = card_checkout()
     with app.test_request_context():
-        payment = payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
+        payment = methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
     db.session.commit()
     assert payment.status == PaymentStatus.PAID and payment.provider_ref.startswith("pi_")
     for order in checkout.orders:
@@ -77,18 +77,18 @@ def test_card_payment_marks_every_order_paid_and_credits_stores(app, db, card_ch
     owners = {o.store.owner.email for o in checkout.orders}
     assert owners <= {m["To"] for m in smtp_server.messages}
     with app.test_request_context(), pytest.raises(Conflict):
-        payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
+        methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
 
 
 def test_decline_leaves_the_order_waiting_and_a_retry_pays_once(app, db, card_checkout,
                                                                 stripe_on):
     checkout, _ = card_checkout()
     with app.test_request_context():
-        payment = payments.pay_by_card(checkout.buyer, checkout, "pm_card_chargeCustomerFail")
+        payment = methods.pay_by_card(checkout.buyer, checkout, "pm_card_chargeCustomerFail")
         db.session.commit()
         assert payment.status == PaymentStatus.PENDING and payment.failure_message
         assert checkout.orders[0].status == OrderStatus.AWAITING_PAYMENT
-        payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
+        methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
         db.session.commit()
     assert payment.status == PaymentStatus.PAID
     succeeded = [pi for pi in _intents(stripe_on) if pi.status == "succeeded"]
@@ -98,13 +98,13 @@ def test_decline_leaves_the_order_waiting_and_a_retry_pays_once(app, db, card_ch
 def test_unknown_test_card_is_refused(app, db, card_checkout):
     checkout, _ = card_checkout()
     with app.test_request_context(), pytest.raises(ValidationError):
-        payments.pay_by_card(checkout.buyer, checkout, "pm_card_stolen_by_form_tamper")
+        methods.pay_by_card(checkout.buyer, checkout, "pm_card_stolen_by_form_tamper")
 
 
 def test_amount_over_the_card_limit_points_to_bank_transfer(app, db, card_checkout):
     checkout, _ = card_checkout(price=990_000)
     with app.test_request_context(), pytest.raises(ValidationError) as caught:
-        payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
+        methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
     assert "transfer" in str(caught.value.message)
 
 
@@ -116,7 +116,7 @@ def test_stripe_unreachable_keeps_the_order_pending(app, db, card_checkout, monk
     free.close()
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", dead)
     with app.test_request_context(), pytest.raises(PaymentError):
-        payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
+        methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
     db.session.rollback()
     payment = db.session.scalar(select(Payment))
     assert payment.status == PaymentStatus.PENDING and payment.provider_ref is None
@@ -134,19 +134,19 @@ def test_stripe_500_keeps_the_order_pending_and_retry_does_not_double_charge(
 
     monkeypatch.setattr(stripe_gateway, "confirm_payment_intent", confirm_then_fail)
     with app.test_request_context():
-        payment = payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
+        payment = methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
         db.session.commit()
         assert payment.status == PaymentStatus.PENDING and payment.failure_message
         assert checkout.orders[0].status == OrderStatus.AWAITING_PAYMENT
         monkeypatch.setattr(stripe_gateway, "confirm_payment_intent", real_confirm)
-        payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")  # the buyer retries
+        methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")  # the buyer retries
         db.session.commit()
     assert payment.status == PaymentStatus.PAID
     assert len([pi for pi in _intents(stripe_on) if pi.status == "succeeded"]) == 1
 
 
 def test_lost_answer_is_settled_by_the_webhook_by_checkout_reference(app, db, card_checkout,
-                                                                      stripe_on):
+                                                                     stripe_on):
     import json
 
     checkout, _ = card_checkout()
@@ -163,12 +163,12 @@ def test_lost_answer_is_settled_by_the_webhook_by_checkout_reference(app, db, ca
         assert stripe_events.handle_stripe_event(json.dumps(event).encode()) == "paid"
         db.session.commit()
         with pytest.raises(Conflict):
-            payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
+            methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
     assert payment.status == PaymentStatus.PAID and payment.provider_ref == intent.id
 
 
 def test_return_page_refresh_records_a_payment_whose_webhook_was_lost(app, db, card_checkout,
-                                                                       stripe_on):
+                                                                      stripe_on):
     checkout, _ = card_checkout()
     payment = db.session.scalar(select(Payment))
     with app.test_request_context():
@@ -177,7 +177,7 @@ def test_return_page_refresh_records_a_payment_whose_webhook_was_lost(app, db, c
         stripe_gateway.confirm_payment_intent(checkout.reference, intent.id, 1)
         payment.provider_ref = intent.id
         db.session.commit()
-        payments.refresh_card_payment(checkout.buyer, checkout)
+        methods.refresh_card_payment(checkout.buyer, checkout)
         db.session.commit()
     assert payment.status == PaymentStatus.PAID
 
@@ -185,9 +185,9 @@ def test_return_page_refresh_records_a_payment_whose_webhook_was_lost(app, db, c
 def test_buyer_cancel_cancels_the_intent_and_returns_stock(app, db, card_checkout, stripe_on):
     checkout, product = card_checkout()
     with app.test_request_context():
-        payments.pay_by_card(checkout.buyer, checkout, "pm_card_chargeCustomerFail")
+        methods.pay_by_card(checkout.buyer, checkout, "pm_card_chargeCustomerFail")
         db.session.commit()
-        payments.cancel_unpaid(checkout.buyer, checkout, "")
+        methods.cancel_unpaid(checkout.buyer, checkout, "")
         db.session.commit()
     assert all(o.status == OrderStatus.CANCELLED for o in checkout.orders)
     assert db.session.get(Variant, product.variants[0].id).stock == 5
@@ -223,21 +223,21 @@ def test_three_d_secure_card_waits_for_the_bank(app, db, card_checkout, stripe_o
         intent = stripe_gateway.confirm_payment_intent(checkout.reference, intent.id, 1)
         assert intent.status == "requires_action"
         payment.provider_ref = intent.id
-        payments.refresh_card_payment(checkout.buyer, checkout)
+        methods.refresh_card_payment(checkout.buyer, checkout)
         db.session.commit()
     assert payment.status == PaymentStatus.PENDING and "3-D Secure" in payment.failure_message
     assert checkout.orders[0].status == OrderStatus.AWAITING_PAYMENT
 
 
 def test_an_order_cancelled_before_paying_is_not_charged(app, db, card_checkout, stripe_on):
-    from marketplace.services import fulfilment
+    from marketplace.services.orders import fulfilment
 
     checkout, _ = card_checkout()
     first, second = checkout.orders
     with app.test_request_context():
         fulfilment.cancel_order(checkout.buyer, first, "Salah pilih")
         db.session.commit()
-        payments.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
+        methods.pay_by_card(checkout.buyer, checkout, "pm_card_visa")
         db.session.commit()
     charged = [pi.amount for pi in _intents(stripe_on) if pi.status == "succeeded"]
     assert charged == [second.total * 100]

@@ -8,7 +8,8 @@ from sqlalchemy import update
 
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.models.people import GroupMember
-from marketplace.services import groups, programme, programme_people, training
+from marketplace.services.programme import indicators, people, training
+from marketplace.services.stores import groups
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -66,20 +67,20 @@ def test_only_the_owner_or_staff_changes_members(db, kube, make_user, assisted_s
 def test_statement_splits_the_income_and_the_parts_add_up(kube):
     store, ani, budi = kube
     shares = {s.member.user_id: s.amount for s in
-              groups.statement_shares(store, programme.current_month(), 1_000_001)}
+              groups.statement_shares(store, indicators.current_month(), 1_000_001)}
     assert shares == {store.owner_id: 500_001, ani.id: 300_000, budi.id: 200_000}
 
 
 def test_households_are_counted_by_their_share(db, kube, staff, monthly_net):
     store, ani, _budi = kube
-    programme.add_threshold(staff, "ump", "33", None, 2_000_000, date(2025, 1, 1))
-    last = programme.month_of_index(programme.month_index(programme.current_month()) - 1)
+    indicators.add_threshold(staff, "ump", "33", None, 2_000_000, date(2025, 1, 1))
+    last = indicators.month_of_index(indicators.month_index(indicators.current_month()) - 1)
     monthly_net(store, {last: 5_000_000})
-    incomes = groups.household_incomes(programme.month_index(last))
+    incomes = groups.household_incomes(indicators.month_index(last))
     assert incomes[store.owner_id] == (2_500_000, 2_000_000)
     assert incomes[ani.id] == (1_500_000, 2_000_000)
-    assert groups.households_above_line(programme.month_index(last)) == (1, 3)
-    figures = programme_people.households(staff)
+    assert groups.households_above_line(indicators.month_index(last)) == (1, 3)
+    figures = people.households(staff)
     assert (figures["above"], figures["earning"]) == (1, 3)
 
 
@@ -91,7 +92,7 @@ def _event(actor, province="33", **fields):
 
 
 def test_training_records_by_staff_and_facilitators_of_the_region(db, staff, make_facilitator,
-                                                                 make_store):
+                                                                  make_store):
     facilitator = make_facilitator("33")
     event = _event(facilitator)
     store = make_store()
@@ -136,16 +137,16 @@ def test_outcomes_compare_trained_with_not_yet_trained(db, staff, make_store, mo
 
 
 def test_facilitator_figures_and_their_export(db, admin, staff, assisted_store,
-                                             make_facilitator):
+                                              make_facilitator):
     facilitator, _store = assisted_store()
     make_facilitator("31")
-    rows = programme_people.facilitator_figures(staff)
+    rows = people.facilitator_figures(staff)
     mine = next(r for r in rows if r.profile.user_id == facilitator.id)
     assert (mine.caseload, mine.with_store, mine.active_pct, mine.graduated) == (1, 1, 0.0, 0)
-    assert [r.profile.province_code for r in programme_people.facilitator_figures(
+    assert [r.profile.province_code for r in people.facilitator_figures(
         facilitator, "31")] == ["33"]  # a facilitator sees only their own province
-    plain = programme_people.facilitators_csv(staff)
+    plain = people.facilitators_csv(staff)
     assert facilitator.email not in plain and facilitator.name not in plain
     with pytest.raises(PermissionDenied):
-        programme_people.facilitators_csv(staff, include_personal=True)
-    assert facilitator.email in programme_people.facilitators_csv(admin, include_personal=True)
+        people.facilitators_csv(staff, include_personal=True)
+    assert facilitator.email in people.facilitators_csv(admin, include_personal=True)

@@ -10,7 +10,8 @@ from marketplace.models import (
     MonthlyStoreSales,
     ProgrammeBuyers,
 )
-from marketplace.services import fulfilment, programme
+from marketplace.services.orders import fulfilment
+from marketplace.services.programme import indicators
 
 
 def summaries(db) -> dict:
@@ -31,15 +32,15 @@ def test_incremental_refresh_matches_a_full_rebuild(db, staff, make_store, make_
     untouched = make_store(province_code="51", regency="Kota Denpasar")
     siti, budi = make_user(name="Siti"), make_user(name="Budi")
     for code in ("33", "35"):
-        programme.add_threshold(staff, "ump", code, None, 30_000, date(2020, 1, 1))
-    last_month = programme.current_month() - timedelta(days=1)
+        indicators.add_threshold(staff, "ump", code, None, 30_000, date(2020, 1, 1))
+    last_month = indicators.current_month() - timedelta(days=1)
     make_sale(east, 50_000, datetime.combine(last_month, datetime.min.time(), tzinfo=UTC),
               buyer=budi)
     old = make_sale(central, 40_000, datetime(2026, 1, 31, 20, 0, tzinfo=UTC), buyer=siti)
     make_sale(central, 60_000, datetime(2026, 2, 10, 3, 0, tzinfo=UTC), buyer=budi)
     make_sale(east, 25_000, datetime(2026, 1, 5, 3, 0, tzinfo=UTC), buyer=siti)
     make_sale(untouched, 70_000, datetime(2026, 3, 5, 3, 0, tzinfo=UTC), buyer=budi)
-    first = programme.refresh_summaries(staff)
+    first = indicators.refresh_summaries(staff)
     db.session.commit()
     assert first.rows > 0
     untouched_rows = [row for row in summaries(db)["monthly_store_sales"]
@@ -51,7 +52,7 @@ def test_incremental_refresh_matches_a_full_rebuild(db, staff, make_store, make_
     make_order(buyer=siti, items=[(make_product(store=central, price=15_000), 2)])
     fulfilment.cancel_order(siti, old, "salah pesan")
     db.session.commit()
-    programme.refresh_summaries(staff)
+    indicators.refresh_summaries(staff)
     db.session.commit()
     incremental = summaries(db)
 
@@ -59,17 +60,17 @@ def test_incremental_refresh_matches_a_full_rebuild(db, staff, make_store, make_
             if row[0] == untouched.id] == untouched_rows
     streaks = {row[2]: row[-3] for row in incremental["monthly_store_sales"]
                if row[0] == east.id}
-    assert streaks[programme.month_index(programme.current_month())] == 2
-    programme.refresh_summaries(staff, full=True)
+    assert streaks[indicators.month_index(indicators.current_month())] == 2
+    indicators.refresh_summaries(staff, full=True)
     db.session.commit()
     assert incremental == summaries(db)
 
 
 def test_a_refresh_with_nothing_new_changes_nothing(db, staff, make_store, make_sale):
     make_sale(make_store(), 40_000, datetime(2026, 1, 31, 20, 0, tzinfo=UTC))
-    programme.refresh_summaries(staff)
+    indicators.refresh_summaries(staff)
     db.session.commit()
     before = summaries(db)
-    programme.refresh_summaries(staff)
+    indicators.refresh_summaries(staff)
     db.session.commit()
     assert summaries(db) == before

@@ -5,7 +5,7 @@ import pytest
 
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from marketplace.models import OrderStatus, Product
-from marketplace.services import moderation, reviews
+from marketplace.services.reviews import moderation, ratings
 
 
 def _rating(db, product_id):
@@ -18,51 +18,51 @@ def test_review_rules(db, order_in, make_user):
     order = order_in(OrderStatus.DELIVERED)
     line = order.lines[0]
     with pytest.raises(PermissionDenied):
-        reviews.create_review(make_user(), line, 5)
+        ratings.create_review(make_user(), line, 5)
     for rating in (0, 6, "lima", None, True):
         with pytest.raises(ValidationError):
-            reviews.create_review(order.buyer, line, rating)
+            ratings.create_review(order.buyer, line, rating)
     with pytest.raises(ValidationError):
-        reviews.create_review(order.buyer, line, 5, "x" * 2001)
-    review = reviews.create_review(order.buyer, line, "5", "Mantap")
+        ratings.create_review(order.buyer, line, 5, "x" * 2001)
+    review = ratings.create_review(order.buyer, line, "5", "Mantap")
     db.session.commit()
     assert _rating(db, line.product_id) == (5, 1)
     with pytest.raises(Conflict):
-        reviews.create_review(order.buyer, line, 4)
+        ratings.create_review(order.buyer, line, 4)
     db.session.rollback()
     assert _rating(db, line.product_id) == (5, 1)
-    assert reviews.review_page(line.product_id).items == [review]
+    assert ratings.review_page(line.product_id).items == [review]
 
 
 def test_not_before_delivery_and_not_for_others(db, order_in, make_user):
     order = order_in(OrderStatus.PROCESSING)
     with pytest.raises(Conflict):
-        reviews.create_review(order.buyer, order.lines[0], 5)
+        ratings.create_review(order.buyer, order.lines[0], 5)
     with pytest.raises(NotFound):
-        reviews.line_for_buyer(make_user(), order.lines[0].id)
-    assert not reviews.can_review(order.lines[0])
+        ratings.line_for_buyer(make_user(), order.lines[0].id)
+    assert not ratings.can_review(order.lines[0])
 
 
 def test_seller_replies_once(db, order_in, make_store):
     order = order_in(OrderStatus.COMPLETED)
-    review = reviews.create_review(order.buyer, order.lines[0], 3, "Agak keras")
+    review = ratings.create_review(order.buyer, order.lines[0], 3, "Agak keras")
     with pytest.raises(PermissionDenied):
-        reviews.reply_to_review(make_store().owner, review, "Maaf")
+        ratings.reply_to_review(make_store().owner, review, "Maaf")
     with pytest.raises(ValidationError):
-        reviews.reply_to_review(order.store.owner, review, "  ")
-    reviews.reply_to_review(order.store.owner, review, "Terima kasih, kami perbaiki")
+        ratings.reply_to_review(order.store.owner, review, "  ")
+    ratings.reply_to_review(order.store.owner, review, "Terima kasih, kami perbaiki")
     with pytest.raises(Conflict):
-        reviews.reply_to_review(order.store.owner, review, "lagi")
+        ratings.reply_to_review(order.store.owner, review, "lagi")
     with pytest.raises(NotFound):
-        reviews.review_for_store(make_store(), review.id)
+        ratings.review_for_store(make_store(), review.id)
 
 
 def test_hidden_reviews_leave_the_average(db, order_in, make_user, make_product):
     first = order_in(OrderStatus.COMPLETED)
     product = first.lines[0].product
     second = order_in(OrderStatus.DELIVERED, items=[(product, 1)])
-    r1 = reviews.create_review(first.buyer, first.lines[0], 5)
-    reviews.create_review(second.buyer, second.lines[0], 2)
+    r1 = ratings.create_review(first.buyer, first.lines[0], 5)
+    ratings.create_review(second.buyer, second.lines[0], 2)
     db.session.commit()
     assert _rating(db, product.id) == (7, 2)
     staff = make_user("staff")

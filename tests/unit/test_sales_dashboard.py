@@ -8,7 +8,8 @@ import pytest
 
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.models import PaymentMethod
-from marketplace.services import fulfilment, ledger, sales
+from marketplace.services.orders import fulfilment
+from marketplace.services.payouts import ledger, sales
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # Friday 27 November, 19:00 WIB
 

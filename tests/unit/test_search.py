@@ -7,7 +7,7 @@ from sqlalchemy import text
 from marketplace.errors import NotFound
 from marketplace.models import Category
 from marketplace.search import SearchQuery, parse_query, search, tokens
-from marketplace.services.catalog import set_price_and_stock
+from marketplace.services.catalog.listing import set_price_and_stock
 
 
 def titles(result) -> list[str]:
@@ -50,7 +50,7 @@ def test_the_index_follows_product_store_and_category_changes(db, search_corpus,
     product.store.name = "Kriya Borneo"
     db.session.flush()
     assert set(titles(search(SearchQuery(text="borneo")))) == {"Tas Anyaman Pandan",
-                                                             "Gelas Gerabah Kasongan"}
+                                                               "Gelas Gerabah Kasongan"}
     category: Category = categories["kerajinan"]
     category.name_id = "Kriya Nusantara"
     db.session.flush()

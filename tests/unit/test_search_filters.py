@@ -7,7 +7,7 @@ import pytest
 
 from marketplace.search import SearchQuery, search
 from marketplace.search.facets import PRICE_LEVELS, price_cover
-from marketplace.services.catalog import set_price_and_stock, sync_stock_totals
+from marketplace.services.catalog.listing import set_price_and_stock, sync_stock_totals
 
 
 def titles(result) -> set[str]:

@@ -20,14 +20,10 @@ from marketplace.models import (
     StoreStatus,
 )
 from marketplace.models.staff import AuditLogIsAppendOnly
-from marketplace.services import (
-    exports,
-    featured,
-    moderation,
-    programme,
-    staff_accounts,
-    verification,
-)
+from marketplace.services.programme import exports, indicators
+from marketplace.services.reviews import moderation
+from marketplace.services.staff import team
+from marketplace.services.stores import featured, verification
 
 
 def audit_count(db) -> int:
@@ -231,21 +227,21 @@ def test_dismissing_reports(db, staff, buyer, make_store):
 
 def test_only_admins_manage_staff(db, admin, staff, buyer):
     with pytest.raises(PermissionDenied):
-        staff_accounts.create_staff(staff, "baru@kemensos.go.id", "Baru", "Rahasia2026x")
+        team.create_staff(staff, "baru@kemensos.go.id", "Baru", "Rahasia2026x")
     with pytest.raises(NotFound):
-        staff_accounts.get_staff_account(admin, buyer.id)  # another role's id
-    created = staff_accounts.create_staff(admin, "baru@kemensos.go.id", "Baru", "Rahasia2026x")
+        team.get_staff_account(admin, buyer.id)  # another role's id
+    created = team.create_staff(admin, "baru@kemensos.go.id", "Baru", "Rahasia2026x")
     db.session.commit()
     assert created.is_staff and not created.is_admin
-    staff_accounts.set_staff_active(admin, created, False)
+    team.set_staff_active(admin, created, False)
     db.session.commit()
     assert not created.active
     with pytest.raises(ValidationError):
-        staff_accounts.set_staff_active(admin, created, False)
+        team.set_staff_active(admin, created, False)
     with pytest.raises(PermissionDenied):
-        staff_accounts.set_staff_active(admin, admin, False)
+        team.set_staff_active(admin, admin, False)
     with pytest.raises(ValidationError):
-        staff_accounts.create_staff(admin, "x@kemensos.go.id", "X", "Rahasia2026x", "buyer")
+        team.create_staff(admin, "x@kemensos.go.id", "X", "Rahasia2026x", "buyer")
 
 
 # --- audit log --------------------------------------------------------------------------------
@@ -281,9 +277,9 @@ def test_refresh_counts_orders_and_net_sales_by_jakarta_month(db, staff, make_st
     make_sale(store, 40_000, datetime(2026, 1, 31, 20, 0, tzinfo=UTC), buyer=buyer)
     make_sale(store, 60_000, datetime(2026, 2, 10, 3, 0, tzinfo=UTC), buyer=buyer)
     make_sale(store, 25_000, datetime(2026, 1, 5, 3, 0, tzinfo=UTC))
-    programme.refresh_summaries(staff)
+    indicators.refresh_summaries(staff)
     db.session.commit()
-    board = programme.dashboard(staff, until=date(2026, 2, 1))
+    board = indicators.dashboard(staff, until=date(2026, 2, 1))
     months = {row["month"]: row for row in board.by_month}
     feb, jan = months[date(2026, 2, 1)], months[date(2026, 1, 1)]
     assert (feb["orders"], feb["gmv"], feb["buyers"]) == (2, 100_000, 1)
@@ -320,7 +316,7 @@ def test_export_filters_and_kinds(db, staff, make_store, make_sale):
     central, east = make_store(), make_store(province_code="35", regency="Kota Malang")
     make_sale(central, 30_000, datetime(2026, 3, 3, tzinfo=UTC))
     make_sale(east, 45_000, datetime(2026, 4, 3, tzinfo=UTC))
-    programme.refresh_summaries()
+    indicators.refresh_summaries()
     filters = exports.check_filters("35", date(2026, 1, 1), date(2026, 12, 1))
     sales = json.loads(exports.export(staff, "sales", "json", filters).body)["rows"]
     assert [(r["store_id"], r["month"], r["gmv"]) for r in sales] == [(east.id, "2026-04",
@@ -342,8 +338,8 @@ def test_export_filters_and_kinds(db, staff, make_store, make_sale):
 def test_hiding_a_review_tells_the_vendor_and_hides_it_from_buyers(db, staff, make_user,
                                                                    make_product, make_order):
     from marketplace.models import OrderStatus
-    from marketplace.services.orderflow import transition
-    from marketplace.services.reviews import create_review, review_page
+    from marketplace.services.orders.orderflow import transition
+    from marketplace.services.reviews.ratings import create_review, review_page
 
     product = make_product(title="Kopi Robusta Temanggung")
     buyer = make_user()

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from marketplace.models import AuditEvent, OutboxMessage, Product, StoreStatus
-from marketplace.services.product_import import template_csv
+from marketplace.services.catalog.product_import import template_csv
 
 
 def test_verify_needs_a_staff_account_and_is_audited(app, db, make_store, make_user):

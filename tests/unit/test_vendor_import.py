@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from marketplace.errors import PermissionDenied, ValidationError
 from marketplace.models import Product, ProductStatus, Variant
-from marketplace.services.product_import import (
+from marketplace.services.catalog.product_import import (
     COLUMNS,
     ImportErrors,
     import_products,
@@ -43,7 +43,7 @@ def test_example_file_imports_with_variants_and_food_permits(db, store):
     tempe = db.session.scalar(select(Product).where(Product.title == "Keripik Tempe Sagu"))
     assert tempe.status == ProductStatus.ACTIVE and tempe.option1_name == "Rasa"
     assert [(v.option1, v.price) for v in tempe.variants] == [("Original", 15000),
-                                                            ("Pedas", 16000)]
+                                                              ("Pedas", 16000)]
     assert (tempe.price_min, tempe.price_max, tempe.stock_total) == (15000, 16000, 65)
     assert tempe.pirt_number == "206337401012324" and tempe.nib == "9120001234567"
     assert "\n" in tempe.description

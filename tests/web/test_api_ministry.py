@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from marketplace.models import ApiTokenKind, AuditEvent, RosterHousehold
-from marketplace.services import programme, roster
+from marketplace.services.programme import indicators, roster
 from tests.fixtures.api import bearer
 from tests.web.test_roster import NIK_MAN, NIK_WOMAN
 
@@ -31,10 +31,10 @@ def test_figures_are_the_dashboards(client, db, admin, make_token, make_store):
     answer = client.get("/api/v1/programme/figures", headers=headers)
     assert answer.status_code == 200
     body = answer.get_json()
-    board = programme.dashboard(admin)
+    board = indicators.dashboard(admin)
     assert body["stores"]["verified"] == board.stores["verified"] == 2
     assert body["stores"]["pending"] == 1
-    assert len(body["by_month"]) == len(board.by_month) == programme.DASHBOARD_MONTHS
+    assert len(body["by_month"]) == len(board.by_month) == indicators.DASHBOARD_MONTHS
     assert client.get("/api/v1/programme/figures?province=99", headers=headers
                       ).status_code == 422
     for path in ("/api/v1/programme/sales?since_month=2026-01", "/api/v1/programme/training"):
@@ -42,7 +42,7 @@ def test_figures_are_the_dashboards(client, db, admin, make_token, make_store):
 
 
 def test_store_sync_pages_by_cursor_and_hides_personal_data(client, db, admin, make_token,
-                                                             make_store):
+                                                            make_store):
     stores = [make_store() for _ in range(3)]
     headers = service_token(make_token, admin, "programme:read")
     first = client.get("/api/v1/programme/stores?limit=2", headers=headers).get_json()
@@ -69,7 +69,7 @@ def test_store_sync_pages_by_cursor_and_hides_personal_data(client, db, admin, m
 
 
 def test_a_roster_match_and_a_changed_household_reach_the_nightly_sync(client, db, admin,
-                                                                      make_token, make_store):
+                                                                       make_token, make_store):
     store = make_store()
     headers = service_token(make_token, admin, "programme:read", "roster:write")
     assert client.post("/api/v1/roster", json=ROSTER, headers=headers).status_code == 200

@@ -17,8 +17,8 @@ from marketplace.models import (
     ShippingMethod,
     Variant,
 )
-from marketplace.services import facilitators
-from marketplace.services.api_tokens import SCOPES
+from marketplace.services.programme import facilitation
+from marketplace.services.users.api_tokens import SCOPES
 from tests.fixtures.api import bearer
 from tests.fixtures.catalog import photo_bytes
 
@@ -100,7 +100,7 @@ def test_every_account_naming_the_store_against_every_vendor_operation(
         make_facilitator, assisted_store, db):
     facilitator, store = assisted_store(consent=actor != "facilitator_without_consent")
     if actor == "facilitator_withdrawn":
-        facilitators.set_consent(store.owner, False)
+        facilitation.set_consent(store.owner, False)
     product = make_product(store=store, price=20000, stock=10)
     reference = make_order(items=[(product, 1)]).orders[0].reference
     person = {"owner": store.owner, "other_vendor": make_store().owner,

@@ -8,7 +8,7 @@ import threading
 from sqlalchemy import func, select
 
 from marketplace.models import AuditEvent, Product, ProductImage, ShippingMethod, Variant
-from marketplace.services import facilitators
+from marketplace.services.programme import facilitation
 from tests.fixtures.api import bearer
 from tests.fixtures.catalog import photo_bytes
 
@@ -189,8 +189,8 @@ def test_photos_go_through_the_image_pipeline(client, make_product, make_token, 
 
 
 def test_a_facilitator_acts_for_a_consenting_store_she_names(client, assisted_store,
-                                                            make_facilitator, make_token,
-                                                            categories, db):
+                                                             make_facilitator, make_token,
+                                                             categories, db):
     facilitator, store = assisted_store()
     auth = bearer(make_token(facilitator, ["store:write"], name="HP pendamping"))
     category = categories["keripik-camilan"].id
@@ -207,7 +207,7 @@ def test_a_facilitator_acts_for_a_consenting_store_she_names(client, assisted_st
     # Without the header the facilitator has no store of her own to add to.
     assert client.post(URL, headers=auth, json=_new_product(category)).status_code == 404
     # Consent withdrawn: refused, and nothing changes.
-    facilitators.set_consent(store.owner, False)
+    facilitation.set_consent(store.owner, False)
     db.session.commit()
     before = _count(Product)
     refused = client.post(URL, headers=acting, json=_new_product(category, title="Lain"))
@@ -336,7 +336,7 @@ def test_two_products_racing_for_one_sku_one_is_refused(app, db, db_kind, make_s
 
 
 def test_a_facilitator_lists_the_stores_she_may_name(client, assisted_store, make_store,
-                                                    make_token, db):
+                                                     make_token, db):
     facilitator, first = assisted_store()
     _same, second = assisted_store(facilitator=facilitator)
     _same, refused = assisted_store(consent=False, facilitator=facilitator)

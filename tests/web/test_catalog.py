@@ -10,8 +10,8 @@ from sqlalchemy import event
 from marketplace.clock import utcnow
 from marketplace.extensions import db as _db
 from marketplace.models import ProductStatus
-from marketplace.services.featured import schedule_feature
-from marketplace.services.verification import suspend_store
+from marketplace.services.stores.featured import schedule_feature
+from marketplace.services.stores.verification import suspend_store
 
 
 class QueryCounter:
@@ -21,7 +21,7 @@ class QueryCounter:
     def __call__(self, conn, cursor, statement, parameters, context, executemany):
         # Transaction control (BEGIN, COMMIT, SAVEPOINT) is not a query that reads data.
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK",
-                                                        "SAVEPOINT", "RELEASE"):
+                                                       "SAVEPOINT", "RELEASE"):
             self.statements.append(statement)
 
 

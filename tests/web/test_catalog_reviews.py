@@ -9,8 +9,8 @@ from sqlalchemy import event
 
 from marketplace.extensions import db as _db
 from marketplace.models import OrderStatus
-from marketplace.services import reviews
-from marketplace.services.moderation import hide_review
+from marketplace.services.reviews import ratings
+from marketplace.services.reviews.moderation import hide_review
 from tests.fixtures.catalog import photo_bytes
 from tests.support.html import Page
 
@@ -27,13 +27,13 @@ def reviewed(db, order_in, make_product, shipping_store):
         order = order_in(OrderStatus.DELIVERED, items=[(product, 1)])
         photo = photo_bytes(320, 240) if number == 4 else None
         rating = 5 if number % 2 else 4
-        written.append(reviews.create_review(order.buyer, order.lines[0], rating,
+        written.append(ratings.create_review(order.buyer, order.lines[0], rating,
                                              f"Ulasan nomor {number}" + " enak" * number,
                                              photo=photo))
         db.session.commit()
-    reviews.reply_to_review(store.owner, written[0], "Terima kasih sudah membeli")
+    ratings.reply_to_review(store.owner, written[0], "Terima kasih sudah membeli")
     order = order_in(OrderStatus.DELIVERED, items=[(other, 1)])
-    reviews.create_review(order.buyer, order.lines[0], 3, "Kurang pedas")
+    ratings.create_review(order.buyer, order.lines[0], 3, "Kurang pedas")
     db.session.commit()
     return {"product": product, "store": store, "reviews": written}
 
@@ -100,7 +100,7 @@ def test_reviews_cost_one_query(client, reviewed):
 
     def count(conn, cursor, statement, *args):
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK",
-                                                        "SAVEPOINT", "RELEASE"):
+                                                       "SAVEPOINT", "RELEASE"):
             statements.append(statement)
 
     _db.session.remove()

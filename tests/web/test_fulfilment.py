@@ -13,7 +13,7 @@ from marketplace.models import (
     RefundRequestStatus,
     Review,
 )
-from marketplace.services import fulfilment
+from marketplace.services.orders import fulfilment
 from tests.fixtures.catalog import photo_bytes
 
 S = OrderStatus
@@ -105,7 +105,7 @@ def test_review_once_after_delivery_with_photo(db, client, login, order_in):
     assert response.status_code == 302
     review = db.session.scalar(select(Review))
     assert (review.rating, review.text, review.image_id is not None) == (4, "Renyah, enak",
-                                                                          True)
+                                                                         True)
     product = db.session.get(Product, line.product_id)
     assert (product.rating_sum, product.rating_count) == (4, 1)
     again = client.post(url, data={"rating": "5"})

@@ -12,8 +12,8 @@ from sqlalchemy import select, text, update
 from marketplace import jobs
 from marketplace.clock import utcnow
 from marketplace.models import BackgroundTask, IdempotentRequest
-from marketplace.services import product_import
-from marketplace.services.product_import import template_csv
+from marketplace.services.catalog import product_import
+from marketplace.services.catalog.product_import import template_csv
 from marketplace.storage import get_storage
 from tests.fixtures.api import bearer
 
@@ -101,7 +101,7 @@ def test_housekeeping_retentions_can_be_set(app, db, private_files):
 
 
 def test_an_old_payouts_list_is_no_longer_downloadable(app, client, db, login, staff,
-                                                        private_files):
+                                                       private_files):
     with app.app_context():  # each request in its own context: nothing held while the job runs
         login(staff)
         location = client.post("/staff/payouts/export", data={"threshold": "1"}

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from marketplace import jobs
 from marketplace.models import BackgroundTask, Product, Variant
-from marketplace.services import product_import
-from marketplace.services.product_import import template_csv
+from marketplace.services.catalog import product_import
+from marketplace.services.catalog.product_import import template_csv
 from marketplace.storage import get_storage
 
 BAD = b"title,category,weight_grams,sku,price,stock\nKeripik,keripik-camilan,100,S1,=1+1,3\n"

@@ -13,7 +13,7 @@ from marketplace.models import (
     RefundRequestStatus,
     ShippingMethod,
 )
-from marketplace.services import fulfilment
+from marketplace.services.orders import fulfilment
 
 LABELLED = [OrderStatus, PaymentMethod, PaymentStatus, ShippingMethod, RefundRequestStatus]
 

@@ -21,7 +21,7 @@ from marketplace.models.people import (
     SupplierProfile,
     TrainingAttendance,
 )
-from marketplace.services import facilitators, materials
+from marketplace.services.programme import facilitation, materials
 from tests.web.test_people_permissions import _actor, world  # noqa: F401 (a fixture)
 
 SOON = date.today() + timedelta(days=30)
@@ -114,11 +114,11 @@ def test_matrix(client, login, market, make_facilitator, actor, key):
     if key in VENDOR and actor in ("facilitator", "withdrawn"):
         owner = market["owner"]
         if actor == "withdrawn":  # started acting while allowed, then she withdrew
-            facilitators.set_consent(owner, True)
+            facilitation.set_consent(owner, True)
             _db.session.commit()
         assert client.post(f"/pendamping/kasus/{owner.id}/bantu").status_code == 302
         if actor == "withdrawn":
-            facilitators.set_consent(owner, False)
+            facilitation.set_consent(owner, False)
             _db.session.commit()
     url = url.format(need=market["need"], purchase=market["purchase"],
                      applicant=market["applicant"], event=market["event"])

@@ -64,7 +64,7 @@ def _end_state(db, order_id: int, variant_id: int, paid: bool) -> str:
     if order.status == OrderStatus.CANCELLED:
         refunded = order.total if paid else 0
         if (stock, refunds, order.refunded_amount, debits) == (STOCK, refunded, refunded,
-                                                                int(paid)):
+                                                               int(paid)):
             return "cancelled"
     elif (order.status == OrderStatus.PROCESSING
           and (stock, refunds, order.refunded_amount, debits) == (STOCK - BOUGHT, 0, 0, 0)):
@@ -155,8 +155,8 @@ def test_buyer_cancel_races_staff_confirming_the_transfer(app, db, db_kind, make
 
 
 def test_seller_accepting_one_refund_request_twice_at_once_refunds_once(app, db, db_kind,
-                                                                         order_in):
-    from marketplace.services import fulfilment
+                                                                        order_in):
+    from marketplace.services.orders import fulfilment
 
     outcomes: Counter = Counter()
     for _ in range(TRIES // 2):

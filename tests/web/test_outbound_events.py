@@ -23,7 +23,8 @@ from marketplace.models import (
     OrderStatus,
     OutboundEvent,
 )
-from marketplace.services import orderflow, outbound
+from marketplace.services.orders import orderflow
+from marketplace.services.programme import outbound
 
 SECRET = "rahasia-kemensos-0123456789"
 
@@ -122,7 +123,7 @@ def night(monkeypatch):
     """night(day) -> the clock of the daily-counts command reads 00:20 in Jakarta on `day`."""
     def at(day: date) -> None:
         now = jakarta(day, "00:20").astimezone(UTC)
-        monkeypatch.setattr("marketplace.services.outbound.utcnow", lambda: now)
+        monkeypatch.setattr("marketplace.services.programme.outbound.utcnow", lambda: now)
         monkeypatch.setattr("marketplace.cli.events.utcnow", lambda: now)
     return at
 
@@ -135,7 +136,7 @@ def complete_at(order_in, db, when: datetime):
 
 
 def test_completed_orders_are_counted_once_per_jakarta_day(client, db, app, staff, login,
-                                                          order_in, receiver, night):
+                                                           order_in, receiver, night):
     ministry = receiver()
     login(staff)
     subscribe(client, ministry.url, "order.completed")
@@ -219,18 +220,18 @@ def test_events_recorded_together_are_all_sent_after_the_commit(db, staff, recei
 def test_graduation_is_announced_once(db, staff, make_store, monthly_net, receiver, app):
     from datetime import date
 
-    from marketplace.services import programme
+    from marketplace.services.programme import indicators
 
     ministry = receiver()
     outbound.add_subscription(staff, name="Kemensos", url=ministry.url, secret=SECRET,
                               kinds=["store.graduated"])
     db.session.commit()
     store = make_store()
-    programme.add_threshold(staff, "ump", "33", None, 2_000_000, date(2020, 1, 1))
-    this_month = programme.current_month()
-    months = [programme.month_of_index(programme.month_index(this_month) - i) for i in (1, 2, 3)]
+    indicators.add_threshold(staff, "ump", "33", None, 2_000_000, date(2020, 1, 1))
+    this_month = indicators.current_month()
+    months = [indicators.month_of_index(indicators.month_index(this_month) - i) for i in (1, 2, 3)]
     monthly_net(store, dict.fromkeys(months, 2_500_000))  # recomputes graduation
-    programme.recompute_graduation()
+    indicators.recompute_graduation()
     db.session.commit()
     assert [(e["type"], e["data"]["store_id"]) for e in ministry.received] == [
         ("store.graduated", store.id)]

@@ -8,9 +8,9 @@ from sqlalchemy import event
 from marketplace.extensions import cache
 from marketplace.extensions import db as _db
 from marketplace.models import OrderStatus
-from marketplace.services.catalog import archive_product, set_price_and_stock
-from marketplace.services.discovery import catalog_version
-from marketplace.services.reviews import create_review
+from marketplace.services.catalog.discovery import catalog_version
+from marketplace.services.catalog.listing import archive_product, set_price_and_stock
+from marketplace.services.reviews.ratings import create_review
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_a_rolled_back_change_keeps_the_cached_pages(app, db, make_product, page
 
 
 def test_signed_in_pages_are_private_and_never_shared(app, client, make_product, buyer, login,
-                                                       page_cache_on):
+                                                      page_cache_on):
     product = make_product(title="Keripik Cache")
     own_context(app, lambda: login(buyer))
     for url in pages_of(product):

@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from marketplace.models import LedgerEntry, Payout, Store
-from marketplace.services import ledger
+from marketplace.services.payouts import ledger
 
 SUBMITS = 8
 
@@ -74,7 +74,7 @@ def test_same_bank_reference_without_a_key_is_one_payout(client, db, login, staf
 
 
 def test_many_different_payouts_at_once_never_overdraw(app, db, db_kind, staff, paid_order,
-                                                      make_product, make_store):
+                                                       make_product, make_store):
     store_id = _owed_store(db, paid_order, make_product, make_store)
     forms = [{"amount": "40000", "reference": f"BRI-{n:04d}"} for n in range(SUBMITS)]
     codes = _post_at_once(app, staff.id, f"/staff/payouts/{store_id}", forms)

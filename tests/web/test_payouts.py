@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.models import OrderStatus, Payout, RefundRequestStatus
-from marketplace.services import fulfilment, ledger
+from marketplace.services.orders import fulfilment
+from marketplace.services.payouts import ledger
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from marketplace import jobs
 from marketplace.models import AuditEvent, BackgroundTask
-from marketplace.services import exports
+from marketplace.services.programme import exports
 from marketplace.storage import get_storage
 from tests.web.test_payout_race import _post_at_once
 
@@ -180,7 +180,7 @@ def test_failed_tries_are_shown_and_the_last_one_fails_the_list(
 
 @pytest.mark.parametrize("who", ["buyer", "vendor"])
 def test_only_staff_start_see_and_download_a_list(db, browser, owed, staff, make_user,
-                                                   who):
+                                                  who):
     other = owed.owner if who == "vendor" else make_user()
     client = browser(staff)
     location = _prepare(client).headers["Location"]

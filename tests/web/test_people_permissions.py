@@ -23,7 +23,8 @@ from marketplace.models.people import (
     TrainingEvent,
 )
 from marketplace.permissions import can
-from marketplace.services import facilitators, groups, onboarding, training
+from marketplace.services.programme import facilitation, onboarding, training
+from marketplace.services.stores import groups
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.catalog import photo_bytes
 
@@ -118,8 +119,8 @@ def world(db, make_user, make_facilitator, make_store, categories):
     other_region = make_facilitator("31")
     store = make_store(whatsapp="081234560002")
     store.owner.phone = "+6281234560002"
-    facilitators.invite(store.owner, facilitators.require_facilitator(facilitator).invite_code)
-    facilitators.set_consent(store.owner, True)
+    facilitation.invite(store.owner, facilitation.require_facilitator(facilitator).invite_code)
+    facilitation.set_consent(store.owner, True)
     newcomer = onboarding.register_entrepreneur(facilitator, name="Ibu Ani",
                                                 phone="081234560003", consent=True)
     supplier = make_user("buyer")
@@ -152,7 +153,7 @@ def _actor(w, name, make_facilitator):
         return None
     # no_consent / withdrawn: the same facilitator, with the store and newcomer's consent off.
     for person in (w["owner"], w["newcomer"]):
-        facilitators.set_consent(person, False)
+        facilitation.set_consent(person, False)
     if name == "no_consent":
         _db.session.execute(Caseload.__table__.update().values(consent_withdrawn_at=None))
     _db.session.commit()
@@ -181,11 +182,11 @@ def test_matrix(client, login, world, make_facilitator, actor, key):
         login(user)
     if key in ACTING and actor in ("facilitator", "withdrawn"):
         if actor == "withdrawn":  # started acting while allowed, then she withdrew
-            facilitators.set_consent(world["owner"], True)
+            facilitation.set_consent(world["owner"], True)
             _db.session.commit()
         assert client.post(f"/pendamping/kasus/{world['owner'].id}/bantu").status_code == 302
         if actor == "withdrawn":
-            facilitators.set_consent(world["owner"], False)
+            facilitation.set_consent(world["owner"], False)
             _db.session.commit()
     url = url.format(newcomer=world["newcomer"].id, owner=world["owner"].id,
                      facilitator=world["facilitator"].id, event=world["event"],

@@ -5,7 +5,7 @@ pickup. Nothing else of the store's own details reaches her."""
 from sqlalchemy import select
 
 from marketplace.models import Order, OutboxMessage, ShippingMethod
-from marketplace.services.checkout import shipping_options
+from marketplace.services.orders.checkout import shipping_options
 from tests.fixtures.orders import ADDRESS
 
 PICKUP_AT = "Jl. Merdeka No. 1, Pekalongan"  # what tests.fixtures.stores gives every store
@@ -19,7 +19,7 @@ def _to_checkout(client, login, buyer, *products):
 
 
 def test_checkout_shows_the_pickup_address_beside_pickup(client, db, make_product, buyer,
-                                                        login):
+                                                         login):
     pickup, delivers = make_product(), make_product()
     pickup.store.pickup_address = "Jl. Kauman 7, Pekalongan"
     delivers.store.pickup_enabled = False  # keeps its address, but offers no pickup

@@ -4,7 +4,7 @@ leaves out names and emails unless an admin asks."""
 
 import pytest
 
-from marketplace.services import facilitators
+from marketplace.services.programme import facilitation
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def areas(db, make_facilitator, assisted_store, make_store):
     jakarta = make_facilitator("31")
     assisted_store(facilitator=pekalongan)
     second = make_store()
-    facilitators.invite(second.owner, facilitators.require_facilitator(pekalongan).invite_code)
+    facilitation.invite(second.owner, facilitation.require_facilitator(pekalongan).invite_code)
     db.session.commit()
     return pekalongan, jakarta
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from marketplace.extensions import db as _db
 from marketplace.models import AuditEvent, RosterHousehold, RosterImport
-from marketplace.services.roster import nik_hash, nik_problem
+from marketplace.services.programme.roster import nik_hash, nik_problem
 
 #: Plausible NIKs: Central Java (33), Pekalongan (75); a man born 12-05-80, a woman (day + 40).
 NIK_MAN = "3375011205800001"
@@ -146,7 +146,7 @@ def test_only_staff_reach_the_roster(client, db, make_user, make_store, login, w
 
 
 def test_owner_matched_by_nik_is_shown_to_staff(client, db, staff, make_user, make_store,
-                                                 login):
+                                                login):
     login(staff)
     upload(client, GOOD)
     client.get("/logout")

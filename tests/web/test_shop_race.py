@@ -6,7 +6,7 @@ import time
 from sqlalchemy import func, select
 
 from marketplace.models import Order, OrderLine, Variant
-from marketplace.services.cart import add_to_cart, cart_for_user
+from marketplace.services.orders.cart import add_to_cart, cart_for_user
 from tests.fixtures.orders import ADDRESS
 
 BUYERS = 60

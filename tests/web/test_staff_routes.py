@@ -16,7 +16,7 @@ from marketplace.models import (
     StoreStatus,
     User,
 )
-from marketplace.services import moderation
+from marketplace.services.reviews import moderation
 
 ADMIN_ONLY = {"staff.accounts", "staff.set_account_active", "staff.service_tokens",
               "staff.revoke_service_token"}

@@ -147,7 +147,7 @@ def test_full_desk_flow_and_ledger_page(db, client, login, order_in):
 
 
 def test_vendor_decides_a_refund_request(db, client, login, order_in):
-    from marketplace.services import fulfilment
+    from marketplace.services.orders import fulfilment
 
     order = order_in(S.DELIVERED)
     request = fulfilment.request_refund(order.buyer, order, "Rusak", 5000)
@@ -166,7 +166,7 @@ def test_vendor_decides_a_refund_request(db, client, login, order_in):
 
 
 def test_another_vendors_refund_request_id_is_not_found(db, client, login, order_in):
-    from marketplace.services import fulfilment
+    from marketplace.services.orders import fulfilment
 
     mine, theirs = order_in(S.DELIVERED), order_in(S.DELIVERED)
     request = fulfilment.request_refund(theirs.buyer, theirs, "Rusak", 5000)
@@ -181,10 +181,10 @@ def test_another_vendors_refund_request_id_is_not_found(db, client, login, order
 
 def test_vendor_replies_to_a_review_once(db, client, login, order_in, make_store):
     from marketplace.models import Review
-    from marketplace.services import reviews
+    from marketplace.services.reviews import ratings
 
     order = order_in(S.COMPLETED)
-    review = reviews.create_review(order.buyer, order.lines[0], 4, "Enak")
+    review = ratings.create_review(order.buyer, order.lines[0], 4, "Enak")
     db.session.commit()
     login(make_store().owner)
     assert client.post(f"/vendor/reviews/{review.id}/reply", data={"reply": "x"}
@@ -203,7 +203,7 @@ def test_vendor_replies_to_a_review_once(db, client, login, order_in, make_store
 
 
 def test_cod_cash_received_credits_the_sale(db, client, login, make_order, make_store):
-    from marketplace.services import ledger
+    from marketplace.services.payouts import ledger
 
     order = make_order().orders[0]  # COD, pickup
     login(make_store().owner)

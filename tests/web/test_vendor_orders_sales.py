@@ -3,7 +3,7 @@
 import pytest
 
 from marketplace.models import OrderStatus
-from marketplace.services import sales
+from marketplace.services.payouts import sales
 
 
 @pytest.fixture

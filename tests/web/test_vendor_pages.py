@@ -5,7 +5,7 @@ import io
 from sqlalchemy import func, select
 
 from marketplace.models import CourierRate, Product, ProductStatus, Store, StoreStatus, Variant
-from marketplace.services.product_import import template_csv
+from marketplace.services.catalog.product_import import template_csv
 from tests.fixtures.catalog import photo_bytes
 
 STORE_FORM = {

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from marketplace.extensions import db as _db
 from marketplace.images import store_image
 from marketplace.models import Product, Store
-from marketplace.services.catalog import add_product_image
-from marketplace.services.product_import import template_csv
+from marketplace.services.catalog.listing import add_product_image
+from marketplace.services.catalog.product_import import template_csv
 from tests.fixtures.accounts import PASSWORD
 from tests.fixtures.catalog import photo_bytes
 

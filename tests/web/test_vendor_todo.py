@@ -7,8 +7,9 @@ import pytest
 
 from marketplace.errors import PermissionDenied
 from marketplace.models import OrderStatus as S
-from marketplace.services import fulfilment, reviews
-from marketplace.services.vendor_todo import vendor_todo
+from marketplace.services.orders import fulfilment
+from marketplace.services.reviews import ratings
+from marketplace.services.stores.todo import vendor_todo
 from tests.support.html import Page
 
 
@@ -24,7 +25,7 @@ def busy_store(db, order_in, shipping_store, make_product):
 
     new, processing, delivered, refunded = (order(S.NEW), order(S.PROCESSING),
                                             order(S.DELIVERED), order(S.DELIVERED))
-    reviews.create_review(delivered.buyer, delivered.lines[0], 5, "Renyah sekali")
+    ratings.create_review(delivered.buyer, delivered.lines[0], 5, "Renyah sekali")
     fulfilment.request_refund(refunded.buyer, refunded, "Bungkus sobek")
     make_product(store=store, title="Keripik Pisang", stock=2)
     make_product(store=store, title="Kerupuk Udang", pirt_number="206337401012324",
@@ -70,11 +71,11 @@ def test_every_line_of_the_vendor_home_links_to_its_list(client, login, busy_sto
 
 
 def test_the_unanswered_filter_lists_only_reviews_without_a_reply(db, client, login,
-                                                                   busy_store):
+                                                                  busy_store):
     login(busy_store["store"].owner)
     assert "Renyah sekali" in client.get("/vendor/reviews?unanswered=1").get_data(as_text=True)
-    review = reviews.store_reviews_query(busy_store["store"]).limit(1)
-    reviews.reply_to_review(busy_store["store"].owner, db.session.scalar(review), "Terima kasih")
+    review = ratings.store_reviews_query(busy_store["store"]).limit(1)
+    ratings.reply_to_review(busy_store["store"].owner, db.session.scalar(review), "Terima kasih")
     db.session.commit()
     assert "Renyah sekali" not in client.get("/vendor/reviews?unanswered=1").get_data(
         as_text=True)

@@ -16,7 +16,7 @@ from marketplace.models import (
     PaymentStatus,
     WebhookEvent,
 )
-from marketplace.services import payments
+from marketplace.services.payments import methods
 from tests.fixtures.orders import WEBHOOK_SECRET, signed
 from tests.support.postgres import free_port
 
@@ -51,7 +51,7 @@ def _counts(db):
 
 
 def test_succeeded_event_pays_and_the_same_event_ten_times_changes_nothing(client, db,
-                                                                          card_order):
+                                                                           card_order):
     body = _event(card_order)
     assert _post(client, body).get_json()["outcome"] == "paid"
     after_first = _counts(db)
@@ -104,7 +104,7 @@ def test_failure_then_success_out_of_order_ends_paid(client, db, card_order):
 
 def test_payment_after_expiry_does_not_revive_the_order(client, db, card_order, app):
     with app.test_request_context():
-        payments.expire_unpaid(hours=-1)
+        methods.expire_unpaid(hours=-1)
     db.session.commit()
     response = _post(client, _event(card_order))
     assert response.status_code == 200
@@ -204,7 +204,7 @@ def _hosted_checkout_cancelled(app, db, make_order, make_product):
     checkout = make_order(items=[(make_product(price=34000, stock=5), 1)],
                           method=PaymentMethod.STRIPE)
     with app.test_request_context():
-        payments.cancel_unpaid(checkout.buyer, checkout, "Berubah pikiran")
+        methods.cancel_unpaid(checkout.buyer, checkout, "Berubah pikiran")
     db.session.commit()
     return checkout
 
@@ -302,7 +302,7 @@ MALFORMED = [
 
 @pytest.mark.parametrize("body", MALFORMED)
 def test_signed_but_unusable_events_are_refused_recorded_and_change_nothing(client, db,
-                                                                           card_order, body):
+                                                                            card_order, body):
     response = _post(client, body)
     assert response.status_code == 400 and response.get_json()["outcome"] == "malformed"
     assert _post(client, body).status_code == 400  # sent again: still refused, still one record
