@@ -1,8 +1,9 @@
 """A web worker loads only what serving pages needs (issue 13: worker memory under 100 MB).
 
 The card gateway's library (stripe, with aiohttp and requests), the schema migration tools
-(Flask-Migrate, Alembic, Mako) and the demo seed together cost each worker ~25 MB; they are
-imported where a card is charged, a `flask db` command runs or the demo is seeded.
+(Flask-Migrate, Alembic, Mako), the demo seed and Pillow together cost each worker ~27 MB;
+they are imported where a card is charged, a `flask db` command runs, the demo is seeded or
+an image is decoded.
 """
 
 import json
@@ -13,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFERRED = ("stripe", "aiohttp", "requests", "alembic", "flask_migrate", "mako",
-            "marketplace.seed")
+            "marketplace.seed", "PIL")
 
 # A fresh interpreter building the app as gunicorn does (the test process has imported
 # everything the other tests use).
