@@ -112,6 +112,8 @@ class VariantRow(SubForm):
 class ProductForm(Form):
     """A product with its variants and food permits."""
 
+    #: `catalog.edit_version` of the product as this form was filled (editing only).
+    version = StringField(widget=HiddenInput())
     title = StringField(_l("Product name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Plain text; line breaks are kept."))
@@ -188,6 +190,8 @@ class QuickEditForm(Form):
 
     price = IntegerField(_l("Price (Rp)"), validators=[InputRequired()])
     stock = IntegerField(_l("Stock"), validators=[InputRequired()])
+    #: The stock the list showed when the vendor typed (a sale since refuses the save).
+    seen_stock = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class ProductImageForm(Form):

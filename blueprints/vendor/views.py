@@ -193,16 +193,23 @@ def edit_product(product_id: int):
     form = ProductForm(obj=product)
     form.set_categories(_category_choices())
     if not form.is_submitted():
+        form.version.data = catalog.edit_version(product)
         form.show_variants(product.variants)
         while len(form.variants) < len(product.variants) + 2:
             form.variants.append_entry()
     if _showing_options(form):
         return render_template("vendor/product_form.html", form=form, store=product.store,
                                product=product, showing_options=True)
-    return submit(form, lambda: catalog.update_product(current_user, product, **form.values()),
-                  done=_("Product saved."), next_url=url_for("vendor.products"),
-                  page=template_page("vendor/product_form.html", form=form,
-                                     store=product.store, product=product))
+
+    def page(status: int):
+        if form.version.errors:  # she has now been shown the new stock: the next save counts
+            form.version.data = catalog.edit_version(product)
+        return render_template("vendor/product_form.html", form=form, store=product.store,
+                               product=product), status
+
+    return submit(form, lambda: catalog.update_product(current_user, product, **form.values(),
+                                                       version=form.version.data or None),
+                  done=_("Product saved."), next_url=url_for("vendor.products"), page=page)
 
 
 @bp.post("/variants/<int:variant_id>/quick")
@@ -215,7 +222,8 @@ def quick_edit(variant_id: int):
         flash(_("Enter the price and stock as whole numbers."), "error")
         return redirect(url_for("vendor.products")), 303
     try:
-        catalog.set_price_and_stock(current_user, variant, form.price.data, form.stock.data)
+        catalog.set_price_and_stock(current_user, variant, form.price.data, form.stock.data,
+                                    form.seen_stock.data)
     except ValidationError as exc:
         db.session.rollback()
         flash(f"{_variant_name(variant)}: {exc.message}", "error")

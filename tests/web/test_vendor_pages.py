@@ -1,6 +1,7 @@
 """The vendor pages through the test client: open a store, settings, products, photos, CSV."""
 
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -251,3 +252,58 @@ def test_picture_macro(app, make_image):
     assert 'srcset="/media/' in html and "1000w" in html and 'sizes="' in html
     assert 'width="1000" height="500"' in html and 'alt="Keripik"' in html
     assert 'loading="lazy"' in html and 'decoding="async"' in html
+
+
+def test_a_form_opened_before_a_sale_cannot_put_the_old_stock_back(client, login, make_product,
+                                                                    db):
+    """The vendor opens her product, a buyer takes 2 of the 5, she saves the form she had:
+    refused with the stock as it is now, and her next save (having seen it) counts."""
+    from marketplace.services.catalog.inventory import reserve_stock
+
+    product = make_product(option1_name="Ukuran", variants=[
+        {"sku": "B-1", "option1": "S", "price": 1000, "stock": 5}])
+    login(product.store.owner)
+    variant = product.variants[0]
+    page = client.get(f"/vendor/products/{product.id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\w+)"', page).group(1)
+    reserve_stock({variant.id: 2}, {variant.id: product.title})
+    db.session.commit()
+    data = _product_form(product.category_id, version=version, pirt_number="", **{
+        "variants-0-variant_id": variant.id, "variants-0-sku": "B-1",
+        "variants-0-option1": "S", "variants-0-price": 1200, "variants-0-stock": 5,
+        "variants-1-sku": "", "variants-1-option1": "", "variants-1-price": "",
+        "variants-1-stock": ""})
+    refused = client.post(f"/vendor/products/{product.id}", data=data)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Produk ini berubah setelah halaman ini Anda buka" in html and "S: 3" in html
+    db.session.expire_all()
+    assert (variant.stock, variant.price) == (3, 1000)  # nothing of the old form was written
+    # The page she got back carries the version she has now seen: saving it again counts.
+    data["version"] = re.search(r'name="version" type="hidden" value="(\w+)"', html).group(1)
+    data["variants-0-stock"] = 3
+    assert client.post(f"/vendor/products/{product.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert (variant.stock, variant.price) == (3, 1200)
+
+
+def test_a_quick_edit_typed_before_a_sale_is_refused(client, login, make_product, db):
+    from marketplace.services.catalog.inventory import reserve_stock
+
+    product = make_product(variants=[{"sku": "C-1", "price": 1000, "stock": 5}])
+    login(product.store.owner)
+    variant = product.variants[0]
+    page = client.get("/vendor/products").get_data(as_text=True)
+    assert 'name="seen_stock" value="5"' in page
+    reserve_stock({variant.id: 2}, {variant.id: product.title})
+    db.session.commit()
+    refused = client.post(f"/vendor/variants/{variant.id}/quick",
+                          data={"price": 1500, "stock": 5, "seen_stock": 5},
+                          follow_redirects=True)
+    assert "Stok berubah menjadi 3 setelah halaman ini Anda buka" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert (variant.price, variant.stock) == (1000, 3)
+    assert client.post(f"/vendor/variants/{variant.id}/quick",
+                       data={"price": 1500, "stock": 4, "seen_stock": 3}).status_code == 302
+    db.session.expire_all()
+    assert (variant.price, variant.stock) == (1500, 4)

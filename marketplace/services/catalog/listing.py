@@ -1,5 +1,6 @@
 """Products and their variants: created and changed by the owning vendor only."""
 
+import hashlib
 import re
 from datetime import date
 
@@ -214,13 +215,23 @@ def set_status(product: Product, status: ProductStatus) -> None:
     product.status = status
 
 
-def set_price_and_stock(actor: User, variant: Variant, price: int, stock: int) -> Variant:
-    """Quick edit from the product list.
+def set_price_and_stock(actor: User, variant: Variant, price: int, stock: int,
+                        seen_stock: int | None = None) -> Variant:
+    """Quick edit from the product list. With `seen_stock` (the stock the list showed), a
+    stock that moved since (a sale) is refused rather than overwritten.
 
     :raises PermissionDenied: not the owner of the variant's store.
-    :raises ValidationError: price or stock out of range.
+    :raises ValidationError: price or stock out of range, or the stock moved since.
     """
     _require_owner(actor, variant.product.store)
+    if seen_stock is not None:
+        # Locked first, so a sale waiting on the row lands after this save.
+        db.session.scalars(select(Variant).where(Variant.id == variant.id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+        if variant.stock != seen_stock:
+            raise ValidationError(_("The stock changed to %(stock)d after you opened this "
+                                    "page (a sale). Check it and save again.",
+                                    stock=variant.stock))
     variant.price = check_price(price)
     variant.stock = check_stock(stock)
     refresh_listing(variant.product)
@@ -321,17 +332,44 @@ def check_food_permits(pirt_number=None, pirt_expires_on=None, halal_number=None
     return values
 
 
+def edit_version(product: Product) -> str:
+    """The product as its edit form was filled: it changes with any save and with every sale
+    (stock), so a form opened before either cannot put the old figures back."""
+    state = [str(product.updated_at)] + sorted(
+        f"{v.id}:{v.price}:{v.stock}:{v.active}" for v in product.variants)
+    return hashlib.sha256("|".join(state).encode()).hexdigest()[:20]
+
+
+def _refuse_if_changed(product: Product, version: str) -> None:
+    # The variants are locked first: a sale's stock UPDATE waiting on them lands after this
+    # save, and one committed before it shows in the version.
+    db.session.scalars(select(Variant).where(Variant.product_id == product.id)
+                       .with_for_update().execution_options(populate_existing=True)).all()
+    db.session.scalars(select(Product).where(Product.id == product.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()
+    if edit_version(product) == version:
+        return
+    now = ", ".join(f"{v.label or v.sku}: {v.stock}" for v in product.variants if v.active)
+    message = _("This product changed after you opened this page (a sale or another edit). "
+                "Stock now: %(stock)s. Check the figures and save again.", stock=now)
+    raise ValidationError(message, errors={"version": message})
+
+
 def update_product(actor: User, product: Product, *, title: str, category_id: int,
                    weight_grams: int, variants: list[dict], description: str = "",
                    status: ProductStatus = ProductStatus.DRAFT, option1_name: str | None = None,
-                   option2_name: str | None = None, **food) -> Product:
+                   option2_name: str | None = None, version: str | None = None,
+                   **food) -> Product:
     """Change a product and its variants: rows with an `id` are updated, new rows added, and
-    variants left out are switched off (kept for past orders, never deleted).
+    variants left out are switched off (kept for past orders, never deleted). With `version`
+    (`edit_version` when the form was filled), a product changed since is refused.
 
     :raises PermissionDenied: not the owner.
-    :raises ValidationError: a field or variant is invalid.
+    :raises ValidationError: a field or variant is invalid, or the product changed since.
     """
     _require_owner(actor, product.store)
+    if version is not None:
+        _refuse_if_changed(product, version)
     _apply_fields(product, title=title, category_id=category_id, weight_grams=weight_grams,
                   description=description, status=status, option1_name=option1_name,
                   option2_name=option2_name, **food)
