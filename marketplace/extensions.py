@@ -5,7 +5,6 @@ from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -13,7 +12,6 @@ from marketplace.models.base import Base
 from marketplace.replica import RoutingSession
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -26,7 +26,12 @@ steps 1-5 run in the request, so a refused file is answered at once, but JPEGs d
 scale there and step 6, most of the time, runs in the `make_renditions` job. Until that job has
 published the renditions the image is pending and pages leave it out; the original waits in
 the private area only, and is deleted once the job is done with it.
+
+Pillow is imported by the functions that decode and encode: pages only link renditions, and
+a web worker that never handles an upload saves its ~2 MB.
 """
+
+from __future__ import annotations
 
 import hashlib
 import io
@@ -34,10 +39,10 @@ import re
 import warnings
 import zipfile
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -48,6 +53,9 @@ from marketplace.errors import ValidationError
 from marketplace.extensions import db
 from marketplace.models import ImageStatus, StoredImage
 from marketplace.storage import get_storage
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -73,9 +81,6 @@ _MARKUP = re.compile(rb"<\s*(script|html|svg|body|iframe|\?php|!doctype)", re.IG
 _EDGE = 4096
 _KEY = re.compile(r"^(?P<sha>[0-9a-f]{64})-(?P<width>\d+)\.webp$")
 _ORIGINAL_KEY = re.compile(r"^(?P<sha>[0-9a-f]{64})-original$")
-
-# Pillow's own bomb guard raises at twice this; our header check refuses earlier anyway.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 def rendition_key(sha256: str, width: int) -> str:
@@ -117,6 +122,8 @@ def _is_polyglot(data: bytes) -> bool:
 
 def _to_srgb(img: Image.Image) -> Image.Image:
     """8-bit RGB or RGBA in sRGB, whatever the source mode or embedded colour profile."""
+    from PIL import ImageCms
+
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         # 16-bit greyscale: scale to 8 bits instead of clipping everything bright to white.
         img = img.convert("I").point(lambda v: v * (1 / 256)).convert("L")
@@ -141,6 +148,10 @@ def _decode(data: bytes, field: str, draft: int = WIDTHS[-1]) -> tuple[Image.Ima
 
     A JPEG is decoded at the smallest scale of 1/2, 1/4 or 1/8 that keeps `draft` pixels.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    # Pillow's own bomb guard raises at twice this; our header check refuses earlier anyway.
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     if not data:
         raise _refuse(_("The file is empty. Choose a photo."), field)
     if len(data) > MAX_BYTES:
@@ -191,6 +202,8 @@ def _rendition_size(width: int, height: int, target: int) -> tuple[int, int]:
 
 
 def _encode(img: Image.Image, size: tuple[int, int]) -> bytes:
+    from PIL import Image
+
     out = img if img.size == size else img.resize(size, Image.Resampling.LANCZOS,
                                                     reducing_gap=2.0)
     buffer = io.BytesIO()

@@ -3,9 +3,12 @@
 Amounts go to Stripe only through `marketplace.money.to_stripe_amount`. Every call that
 creates or moves money carries a deterministic idempotency key built from the checkout
 reference and the action, so a retry after a timeout can never charge twice.
+
+The `stripe` library is imported by the functions that call it, never at the top of a module
+the web app loads: with its HTTP clients (aiohttp, requests) it costs every web worker ~10 MB,
+and most requests never touch a card.
 """
 
-import stripe
 from flask import current_app
 
 from marketplace.money import to_stripe_amount
@@ -67,8 +70,11 @@ def checkout_session_params(reference: str, amount: int, success_url: str,
     return params
 
 
-def client() -> stripe.StripeClient:
-    """A client for the configured account (a local fake when STRIPE_API_BASE is set)."""
+def client():
+    """A `stripe.StripeClient` for the configured account (a local fake when STRIPE_API_BASE
+    is set)."""
+    import stripe
+
     config = current_app.config
     kwargs = {"max_network_retries": 0}
     if config.get("STRIPE_API_BASE"):
@@ -119,6 +125,8 @@ def create_checkout_session(reference: str, amount: int, success_url: str, cance
 
 def verify_webhook(payload: bytes, signature: str | None) -> None:
     """Check signature and timestamp on the raw body; raises SignatureVerificationError."""
+    import stripe
+
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret or not signature:
         raise stripe.SignatureVerificationError("missing secret or signature", signature)

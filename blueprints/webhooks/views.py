@@ -2,7 +2,6 @@
 
 import logging
 
-import stripe
 from flask import jsonify, request
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +17,8 @@ log = logging.getLogger(__name__)
 @csrf.exempt
 def stripe_webhook():
     """Verify the signature on the raw body, then act on the event once (duplicates are 200)."""
+    import stripe  # only here: see stripe_gateway
+
     payload = request.get_data(cache=False)
     try:
         stripe_gateway.verify_webhook(payload, request.headers.get("Stripe-Signature"))

@@ -3,7 +3,6 @@
 import click
 
 from marketplace.database import write_intent
-from marketplace.seed import seed_demo
 
 
 @click.command("seed-demo")
@@ -13,6 +12,8 @@ from marketplace.seed import seed_demo
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def seed_demo_command(stores: int, products: int, orders: int, quiet: bool) -> None:
     """Seed the demo data (only what is missing) and print the demo accounts."""
+    from marketplace.seed import seed_demo  # here: its data and drawing cost a web worker ~3 MB
+
     # The seed writes while the job thread sends its emails: on SQLite every transaction must
     # queue for the write lock up front, or it is refused with "database is locked".
     with write_intent():

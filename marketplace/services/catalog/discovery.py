@@ -12,11 +12,13 @@ again (see `blueprints/catalog/caching.py`).
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from threading import Lock
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace import versions
 from marketplace.errors import NotFound
@@ -171,24 +173,38 @@ def all_categories() -> list[Category]:
     ))
 
 
+@cache
+def _public_product_statements() -> tuple[Select, Select, Select]:
+    """The product page's product, variants and images, built once and bound by :product_id:
+    building and keying the statements anew cost more than running them."""
+    product_id = bindparam("product_id")
+    product = (
+        public_products()
+        .join(Product.category)
+        .options(contains_eager(Product.category).joinedload(Category.parent),
+                 contains_eager(Product.store).joinedload(Store.logo))
+        .where(Product.id == product_id)
+    )
+    variants = select(Variant).where(Variant.product_id == product_id).order_by(Variant.position)
+    images = (select(ProductImage).options(joinedload(ProductImage.image))
+              .where(ProductImage.product_id == product_id).order_by(ProductImage.position))
+    return product, variants, images
+
+
 def public_product(product_id: int) -> Product:
     """A product page's product with store, category, variants and images, if public.
 
     :raises NotFound: no such product, or it is not public (draft, archived, hidden, or its
         store is not verified).
     """
-    stmt = (
-        public_products()
-        .join(Product.category)
-        .options(contains_eager(Product.category).joinedload(Category.parent),
-                 contains_eager(Product.store).joinedload(Store.logo),
-                 selectinload(Product.variants),
-                 selectinload(Product.images).joinedload(ProductImage.image))
-        .where(Product.id == product_id)
-    )
-    product = db.session.scalars(stmt).unique().one_or_none()
+    product_stmt, variants_stmt, images_stmt = _public_product_statements()
+    params = {"product_id": product_id}
+    product = db.session.scalars(product_stmt, params).unique().one_or_none()
     if product is None:
         raise NotFound()
+    # Set as the loaded collections: selectinload's own statements cost ~3 ms a page more.
+    set_committed_value(product, "variants", list(db.session.scalars(variants_stmt, params)))
+    set_committed_value(product, "images", list(db.session.scalars(images_stmt, params)))
     return product
 
 
@@ -205,13 +221,17 @@ def public_store(slug: str) -> Store:
 
     :raises NotFound: no such store, or it is not verified.
     """
-    store = db.session.scalars(
-        select(Store).options(joinedload(Store.logo), joinedload(Store.banner))
-        .where(Store.slug == slug, Store.status == StoreStatus.VERIFIED)
-    ).one_or_none()
+    store = db.session.scalars(_public_store_statement(), {"slug": slug}).one_or_none()
     if store is None:
         raise NotFound()
     return store
+
+
+@cache
+def _public_store_statement() -> Select:
+    """public_store's query, built once (bound by :slug): building it cost more than running it."""
+    return (select(Store).options(joinedload(Store.logo), joinedload(Store.banner))
+            .where(Store.slug == bindparam("slug"), Store.status == StoreStatus.VERIFIED))
 
 
 def sitemap_entries(limit: int = 50_000) -> dict:

@@ -8,7 +8,6 @@ sale once. Calls to Stripe carry deterministic idempotency keys (see `stripe_gat
 import logging
 from datetime import timedelta
 
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -300,6 +299,7 @@ def pay_by_card(buyer: User, checkout: Checkout, payment_method: str) -> Payment
     payment = _check_card_payable(buyer, checkout)
     if payment_method not in TEST_PAYMENT_METHODS:
         raise ValidationError(_("Choose a card from the list."), field="payment_method")
+    import stripe  # only where a card is handled: see stripe_gateway
     try:
         intent = None
         if payment.provider_ref:
@@ -350,6 +350,7 @@ def start_hosted_card_payment(buyer: User, checkout: Checkout, success_url: str,
     """
     payment = _check_card_payable(buyer, checkout)
     payment.requested_amount = amount_due(checkout)
+    import stripe  # only where a card is handled: see stripe_gateway
     try:
         session = gateway.create_checkout_session(checkout.reference, payment.requested_amount,
                                                   success_url, cancel_url, buyer.email)
@@ -370,6 +371,7 @@ def refresh_card_payment(buyer: User, checkout: Checkout) -> Payment:
     if (payment.method != PaymentMethod.STRIPE or payment.status != PaymentStatus.PENDING
             or not payment.provider_ref or not current_app.config.get("STRIPE_SECRET_KEY")):
         return payment
+    import stripe  # only where a card is handled: see stripe_gateway
     try:
         intent = gateway.retrieve_payment_intent(payment.provider_ref)
     except stripe.StripeError as exc:
@@ -548,6 +550,7 @@ def cancel_unpaid(buyer: User, checkout: Checkout, reason: str | None = None) ->
 
 def _stripe_says_paid(payment: Payment, cancel: bool) -> bool:
     """Whether Stripe already took the money (then record it); else stop the intent if asked."""
+    import stripe  # only where a card is handled: see stripe_gateway
     try:
         intent = gateway.retrieve_payment_intent(payment.provider_ref)
         if intent.status == "succeeded":

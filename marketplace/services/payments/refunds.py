@@ -6,7 +6,6 @@ is refunded, so a retry after a timeout never gives money back twice.
 
 import logging
 
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -39,6 +38,7 @@ def card_refund(intent_id: str | None, amount: int | None, reference: str, actio
     """
     if not current_app.config.get("STRIPE_SECRET_KEY") or not intent_id:
         raise PaymentError(_("This card payment cannot be refunded automatically."))
+    import stripe  # only where a card is handled: see stripe_gateway
     try:
         refund = gateway.refund_payment_intent(reference, intent_id, amount, action)
     except stripe.StripeError as exc:

@@ -6,9 +6,10 @@ without reading the reviews.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import Select, bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.clock import utcnow
@@ -196,22 +197,32 @@ def review_page(product_id: int | None = None, store_id: int | None = None, page
     (buyer, photo and product come with it). An unknown sort or page reads as the first."""
     sort = sort if sort in REVIEW_SORTS else "newest"
     page = page if isinstance(page, int) and 0 < page < 10_000 else 1
+    by_store = product_id is None
+    rows = list(db.session.scalars(_review_page_statement(by_store, sort), {
+        "subject": store_id if by_store else product_id,
+        "offset": (page - 1) * per_page, "limit": per_page + 1}))
+    return ReviewPage(items=rows[:per_page], page=page, sort=sort,
+                      has_next=len(rows) > per_page)
+
+
+@cache
+def _review_page_statement(by_store: bool, sort: str) -> Select:
+    """review_page's query for a store's or a product's reviews in one order, built once and
+    bound by :subject, :offset and :limit (building it anew cost more than running it)."""
     stmt = (select(Review)
             .options(joinedload(Review.buyer), joinedload(Review.image),
                      joinedload(Review.product))
             .where(Review.hidden.is_(False)))
-    if product_id is not None:
-        stmt = stmt.where(Review.product_id == product_id)
-    else:
-        stmt = stmt.join(Review.product).where(Product.store_id == store_id,
+    if by_store:
+        stmt = stmt.join(Review.product).where(Product.store_id == bindparam("subject"),
                                                Product.status == ProductStatus.ACTIVE,
                                                Product.hidden.is_(False))
+    else:
+        stmt = stmt.where(Review.product_id == bindparam("subject"))
     if sort == "helpful":
         stmt = stmt.order_by(Review.image_id.is_(None), func.length(Review.text).desc())
-    stmt = stmt.order_by(Review.created_at.desc(), Review.id.desc())
-    rows = list(db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page + 1)))
-    return ReviewPage(items=rows[:per_page], page=page, sort=sort,
-                      has_next=len(rows) > per_page)
+    return (stmt.order_by(Review.created_at.desc(), Review.id.desc())
+            .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 def reviews_by_line(order: Order) -> dict[int, Review]:

@@ -1,9 +1,10 @@
 """Featured vendors: which verified stores the home page shows, where, and when."""
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.clock import as_utc
@@ -34,13 +35,15 @@ def check_slot(store: Store, position, starts_at: datetime, ends_at: datetime) -
         raise ValidationError(_("The end must be after the start."), field="ends_at")
 
 
-def active_slots_query(now: datetime) -> Select:
-    """Slots whose window contains `now`, of stores still verified, by position (then newest)."""
-    now = as_utc(now)
+@cache
+def _active_slots_statement() -> Select:
+    """Slots whose window contains :now, of stores still verified, by position (then newest);
+    built once, since building and keying it anew cost more than running it."""
     # The store is checked with EXISTS and loaded with an outer join, so the database starts
     # from the few slots in the window (their index) rather than from every verified store.
     verified = select(Store.id).where(Store.id == FeaturedSlot.store_id,
                                       Store.status == StoreStatus.VERIFIED)
+    now = bindparam("now")
     return (
         select(FeaturedSlot)
         .options(joinedload(FeaturedSlot.store).joinedload(Store.logo))
@@ -53,7 +56,7 @@ def active_slots(now: datetime) -> list[FeaturedSlot]:
     """The featured slots shown at `now`, one per store (its best position), in order."""
     seen: set[int] = set()
     slots = []
-    for slot in db.session.scalars(active_slots_query(now)):
+    for slot in db.session.scalars(_active_slots_statement(), {"now": as_utc(now)}):
         if slot.store_id not in seen:
             seen.add(slot.store_id)
             slots.append(slot)
