@@ -225,9 +225,7 @@ def set_price_and_stock(actor: User, variant: Variant, price: int, stock: int,
     """
     _require_owner(actor, variant.product.store)
     if seen_stock is not None:
-        # Locked first, so a sale waiting on the row lands after this save.
-        db.session.scalars(select(Variant).where(Variant.id == variant.id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
+        _locked_afresh(Variant, Variant.id == variant.id)
         if variant.stock != seen_stock:
             raise ValidationError(_("The stock changed to %(stock)d after you opened this "
                                     "page (a sale). Check it and save again.",
@@ -340,13 +338,17 @@ def edit_version(product: Product) -> str:
     return hashlib.sha256("|".join(state).encode()).hexdigest()[:20]
 
 
+def _locked_afresh(model, *criteria) -> None:
+    """Lock the rows until the transaction ends and read them again into the objects already
+    loaded: a sale's stock UPDATE waiting on them lands after this save, and one committed
+    before it shows in what the check reads. (The rows must be fetched for that.)"""
+    db.session.scalars(select(model).where(*criteria).with_for_update()
+                       .execution_options(populate_existing=True)).all()
+
+
 def _refuse_if_changed(product: Product, version: str) -> None:
-    # The variants are locked first: a sale's stock UPDATE waiting on them lands after this
-    # save, and one committed before it shows in the version.
-    db.session.scalars(select(Variant).where(Variant.product_id == product.id)
-                       .with_for_update().execution_options(populate_existing=True)).all()
-    db.session.scalars(select(Product).where(Product.id == product.id).with_for_update()
-                       .execution_options(populate_existing=True)).one()
+    _locked_afresh(Variant, Variant.product_id == product.id)
+    _locked_afresh(Product, Product.id == product.id)
     if edit_version(product) == version:
         return
     now = ", ".join(f"{v.label or v.sku}: {v.stock}" for v in product.variants if v.active)
