@@ -22,7 +22,8 @@ from marketplace.models.people import (
     TrainingAttendance,
 )
 from marketplace.services.programme import facilitation, materials
-from tests.web.test_people_permissions import _actor, world  # noqa: F401 (a fixture)
+from tests.fixtures.accounts import new_user
+from tests.web.test_people_permissions import _actor, build_world, kept, restored
 
 SOON = date.today() + timedelta(days=30)
 ACTORS = ["owner", "facilitator", "other_region", "no_consent", "withdrawn",
@@ -72,22 +73,34 @@ def expected(actor: str, key: str):
     return 200 if actor in FACILITATORS else 403
 
 
-@pytest.fixture
-def market(world, make_user):  # noqa: F811 (the imported fixture)
+@pytest.fixture(scope="module")
+def built_market(shared_categories, db_kind):
     """The world plus a verified supplier, a pending applicant, the owner's need and a group
-    purchase of her province."""
+    purchase of her province, built once."""
+    world = build_world(shared_categories)
     staff = world["staff"]
     profile = materials.apply_as_supplier(world["supplier"], business_name="Tepung Makmur",
                                           province_code="33", whatsapp="081234560055")
     materials.decide_supplier(staff, profile.id, True)
-    applicant = materials.apply_as_supplier(make_user("buyer"), business_name="Benang Jaya",
+    applicant = materials.apply_as_supplier(new_user("buyer"), business_name="Benang Jaya",
                                             province_code="33", whatsapp="081234560066")
     need = materials.post_need(world["owner"], material="gula aren", quantity=5, unit="kg",
                                needed_by=SOON)
     purchase = materials.open_group_purchase(staff, material="gula aren", unit="kg",
                                              province_code="33")
     _db.session.commit()
-    return {**world, "need": need.id, "purchase": purchase.id, "applicant": applicant.id}
+    return kept({**world, "need": need.id, "purchase": purchase.id,
+                 "applicant": applicant.id}, db_kind)
+
+
+@pytest.fixture
+def market(app, built_market):
+    yield from restored(app, built_market)
+
+
+@pytest.fixture
+def client(app, market):
+    return app.test_client()
 
 
 def _snapshot() -> dict:
@@ -106,9 +119,9 @@ def _snapshot() -> dict:
 
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("key", [r[0] for r in ROUTES])
-def test_matrix(client, login, market, make_facilitator, actor, key):
+def test_matrix(client, login, market, actor, key):
     _key, method, url, data = next(r for r in ROUTES if r[0] == key)
-    user = market["owner"] if actor == "owner" else _actor(market, actor, make_facilitator)
+    user = market["owner"] if actor == "owner" else _actor(market, actor)
     if user is not None:
         login(user)
     if key in VENDOR and actor in ("facilitator", "withdrawn"):

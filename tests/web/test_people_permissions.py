@@ -25,8 +25,11 @@ from marketplace.models.people import (
 from marketplace.permissions import can
 from marketplace.services.programme import facilitation, onboarding, training
 from marketplace.services.stores import groups
-from tests.fixtures.accounts import PASSWORD
+from tests.conftest import Snapshot
+from tests.fixtures.accounts import PASSWORD, new_user
 from tests.fixtures.catalog import photo_bytes
+from tests.fixtures.people import new_facilitator
+from tests.fixtures.stores import new_store
 
 STORE_FIELDS = {"name": "Toko Baru Bu Ani", "story": "", "province_code": "33",
                 "regency": "Kota Pekalongan", "whatsapp": "081234560001"}
@@ -112,31 +115,30 @@ def allowed(actor: str, key: str) -> bool:
     return not (key.startswith("staff_") and actor != "staff")
 
 
-@pytest.fixture
-def world(db, make_user, make_facilitator, make_store, categories):
+def build_world(categories) -> dict:
     """One store with its facilitator (consent), a phone-registered newcomer, other actors."""
-    facilitator = make_facilitator("33")
-    other_region = make_facilitator("31")
-    store = make_store(whatsapp="081234560002")
+    facilitator = new_facilitator("33")
+    other_region = new_facilitator("31")
+    store = new_store(whatsapp="081234560002")
     store.owner.phone = "+6281234560002"
     facilitation.invite(store.owner, facilitation.require_facilitator(facilitator).invite_code)
     facilitation.set_consent(store.owner, True)
     newcomer = onboarding.register_entrepreneur(facilitator, name="Ibu Ani",
                                                 phone="081234560003", consent=True)
-    supplier = make_user("buyer")
+    supplier = new_user("buyer")
     supplier.is_supplier = True
-    buyer = make_user("buyer")
+    buyer = new_user("buyer")
     buyer.phone = "+6281234560004"
-    member = make_user("buyer")
+    member = new_user("buyer")
     groups.set_member(store.owner, store, member.email, "member", 2000)
-    other_group = make_store(owner=make_user("buyer"))
-    member_other_group = make_user("buyer")
+    other_group = new_store(owner=new_user("buyer"))
+    member_other_group = new_user("buyer")
     groups.set_member(other_group.owner, other_group, member_other_group.email, "chair", 3000)
-    staff = make_user("staff")
+    staff = new_user("staff")
     event = training.create_event(staff, topic="Bimtek", ministry="kemensos",
                                   held_on=date(2026, 2, 1), online=True, place=None,
                                   trainer="Pak Dedi", province_code="33")
-    db.session.commit()
+    _db.session.commit()
     return {"facilitator": facilitator, "other_region": other_region, "store": store,
             "owner": store.owner, "newcomer": newcomer, "supplier": supplier,
             "buyer": buyer, "staff": staff, "member_other_group": member_other_group,
@@ -144,7 +146,38 @@ def world(db, make_user, make_facilitator, make_store, categories):
             "category": categories["keripik-camilan"].id}
 
 
-def _actor(w, name, make_facilitator):
+def kept(world: dict, db_kind: str) -> tuple[dict, Snapshot]:
+    """The world by (model, id), and the Snapshot of the database with it, for `restored`."""
+    return ({name: (type(value), value.id) if hasattr(value, "id") else value
+             for name, value in world.items()}, Snapshot(db_kind))
+
+
+def restored(app, kept_world: tuple[dict, Snapshot]):
+    """Each test on the world as it was built (whatever the test before changed), its rows
+    loaded afresh; the app context is the test's."""
+    ids, snapshot = kept_world
+    with app.app_context():
+        snapshot.restore()
+        yield {name: _db.session.get(*value) if isinstance(value, tuple) else value
+               for name, value in ids.items()}
+
+
+@pytest.fixture(scope="module")
+def built_world(shared_categories, db_kind):
+    return kept(build_world(shared_categories), db_kind)
+
+
+@pytest.fixture
+def world(app, built_world):
+    yield from restored(app, built_world)
+
+
+@pytest.fixture
+def client(app, world):
+    return app.test_client()
+
+
+def _actor(w, name):
     """The acting user, after arranging the consent state this actor stands for."""
     if name in ("facilitator", "other_region", "supplier", "buyer", "staff",
                 "member_other_group"):
@@ -175,9 +208,9 @@ def _snapshot() -> dict:
 
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("key", [r[0] for r in ROUTES])
-def test_matrix(client, login, world, make_facilitator, actor, key):
+def test_matrix(client, login, world, actor, key):
     _key, method, url, data = next(r for r in ROUTES if r[0] == key)
-    user = _actor(world, actor, make_facilitator)
+    user = _actor(world, actor)
     if user is not None:
         login(user)
     if key in ACTING and actor in ("facilitator", "withdrawn"):
