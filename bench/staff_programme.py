@@ -36,6 +36,7 @@ from marketplace.models import (
     Store,
     User,
 )
+from marketplace.models.people import GroupMember, TrainingAttendance, TrainingEvent
 from marketplace.regions import PROVINCES
 from marketplace.seed.base import seed_categories
 from marketplace.services.programme import indicators
@@ -130,6 +131,29 @@ def generate(stores: int, orders: int, out=print) -> None:
                                        amount=rng.randrange(1_500_000, 3_500_000, 100_000),
                                        effective_from=date(2020, 1, 1),
                                        created_by_id=staff.id))
+    db.session.flush()
+    # The dashboard's training outcomes and household incomes read these: a training a month
+    # per province over the two years, attended by a third of the owners; one store in
+    # twenty run by a group of three households.
+    _insert(TrainingEvent, [{
+        "topic": f"Pelatihan {n}", "ministry": "kemenperin", "online": False, "trainer": "Bench",
+        "held_on": (now - timedelta(days=30 * (n // len(codes)))).date(),
+        "province_code": codes[n % len(codes)], "created_by_id": staff.id,
+    } for n in range(MONTHS * len(codes))])
+    first_event = db.session.scalar(select(db.func.min(TrainingEvent.id)))
+    _insert(TrainingAttendance, [{
+        "event_id": first_event + rng.randrange(MONTHS) * len(codes) + codes.index(
+            store_province[i]), "user_id": first_user + i, "recorded_by_id": staff.id,
+    } for i in range(0, stores, 3)])
+    members = []
+    for i in range(0, stores, 20):
+        joined = now - timedelta(days=30 * MONTHS)
+        members += [{"store_id": first_store + i, "user_id": user, "role": role,
+                     "share_bp": share, "joined_at": joined, "added_by_id": first_user + i}
+                    for user, role, share in ((first_user + i, "owner", 5000),
+                                              (first_buyer + i, "member", 3000),
+                                              (first_buyer + i + 1, "member", 2000))]
+    _insert(GroupMember, members)
     db.session.commit()
 
 

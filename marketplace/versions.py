@@ -11,6 +11,7 @@ number and leave results of the first change in place.
 import secrets
 from collections.abc import Callable, Iterable
 from itertools import chain
+from typing import TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -28,6 +29,21 @@ def caching_on() -> bool:
     """False when PAGE_CACHE_SECONDS is 0 (the default under tests): the one setting that
     switches off every cache of pages and figures."""
     return current_app.config.get("PAGE_CACHE_SECONDS", 0 if current_app.testing else 60) > 0
+
+
+T = TypeVar("T")
+
+
+def cached(key: str, compute: Callable[[], T], timeout: int = 24 * 3600) -> T:
+    """`compute()`, kept under `key` (which names the versions it was computed from, so a
+    change makes a new key); computed every time when caching is off."""
+    if not caching_on():
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=timeout)
+    return value
 
 
 def watch(names_for: Callable[[object], Iterable[str]]) -> None:

@@ -1,9 +1,12 @@
 """KUBE group stores (shares, history, income per household), training records and outcomes,
 and the facilitator figures of the programme dashboard."""
 
+import statistics
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
@@ -150,3 +153,40 @@ def test_facilitator_figures_and_their_export(db, admin, staff, assisted_store,
     with pytest.raises(PermissionDenied):
         people.facilitators_csv(staff, include_personal=True)
     assert facilitator.email in people.facilitators_csv(admin, include_personal=True)
+
+
+def test_cached_people_figures_follow_summaries_training_and_store_status(
+        db, app, monkeypatch, kube, staff, make_store, monthly_net):
+    from marketplace.extensions import cache
+    from marketplace.services.stores import suspend_store
+
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    cache.clear()
+    store, _ani, _budi = kube
+    indicators.add_threshold(staff, "ump", "33", None, 2_000_000, date(2025, 1, 1))
+    last = indicators.month_of_index(indicators.month_index(indicators.current_month()) - 1)
+    monthly_net(store, {last: 5_000_000})
+    assert people.households(staff)["earning"] == 3
+    monthly_net(make_store(), {last: 100_000})  # as a refresh writes a new month's row
+    assert people.households(staff)["earning"] == 4
+
+    trained = make_store()
+    monthly_net(trained, {date(2026, 1, 1): 400_000})
+    assert training.outcomes(staff)[0].trained_stores == 0
+    assert training.outcomes(staff) == training.outcomes(staff)  # the second from the cache
+    training.record_attendance(staff, _event(staff, held_on=date(2026, 1, 10)),
+                               trained.owner.email)
+    db.session.commit()
+    first = training.outcomes(staff)[0]
+    assert (first.trained_stores, first.trained_median_sales, first.other_stores) == (
+        1, 400_000, 2)
+    suspend_store(staff, store, "Dokumen tidak sah")
+    db.session.commit()
+    assert training.outcomes(staff)[0].other_stores == 1
+
+
+@given(st.lists(st.integers(-10**9, 10**9)), st.integers(0, 40))
+def test_the_median_counts_the_months_without_sales_as_zeros(values, zeros):
+    assume(values or zeros)
+    expected = int(statistics.median(values + [0] * zeros))
+    assert training._median(sorted(values), zeros) == expected

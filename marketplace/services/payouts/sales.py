@@ -24,7 +24,7 @@ from sqlalchemy import and_, case, func, inspect, literal, select, union_all
 from marketplace import versions
 from marketplace.clock import JAKARTA, as_utc, to_jakarta, utcnow
 from marketplace.errors import NotFound, PermissionDenied, ValidationError
-from marketplace.extensions import cache, db
+from marketplace.extensions import db
 from marketplace.models import (
     LedgerEntry,
     LedgerKind,
@@ -238,13 +238,9 @@ def _order_figures(store: Store, period: int, grain: str, previous_start: dateti
 
     if not live or not versions.caching_on():
         return compute()
-    key = (f"sales:{store.id}:{period}:{grain}:{start:%Y%m%d}:{versions.current('sales')}:"
-           f"{versions.current(f'sales:{store.id}')}")
-    figures = cache.get(key)
-    if figures is None:
-        figures = compute()
-        cache.set(key, figures, timeout=24 * 3600)
-    return figures
+    return versions.cached(
+        f"sales:{store.id}:{period}:{grain}:{start:%Y%m%d}:{versions.current('sales')}:"
+        f"{versions.current(f'sales:{store.id}')}", compute)
 
 
 def dashboard(user: User, store: Store, period: int = 30, grain: str | None = None,

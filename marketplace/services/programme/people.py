@@ -93,7 +93,9 @@ def households(actor: User, province_code: str = "") -> dict:
     store's income per member household by its shares."""
     province_code = _region(actor, province_code)
     last = indicators.month_index(indicators.current_month()) - 1
-    above, earning = groups.households_above_line(last, province_code)
+    above, earning = training.cached_figures(
+        f"households:{last}", province_code,
+        lambda: groups.households_above_line(last, province_code))
     return {"month": indicators.month_of_index(last), "above": above, "earning": earning}
 
 

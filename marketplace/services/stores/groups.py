@@ -136,12 +136,13 @@ class Share:
     amount: int
 
 
-def _held_at_end_of(month: date, store_ids) -> dict[int, list[GroupMember]]:
-    """{store id: member rows held at the end of the month} (in one query)."""
+def _held_at_end_of(month: date, stores) -> dict[int, list[GroupMember]]:
+    """{store id: member rows held at the end of the month} of `stores` (ids, or a select of
+    them), in one query."""
     following = _month_start(date(month.year + month.month // 12, month.month % 12 + 1, 1))
     held: dict[int, list[GroupMember]] = {}
     for row in db.session.scalars(
-            select(GroupMember).where(GroupMember.store_id.in_(store_ids),
+            select(GroupMember).where(GroupMember.store_id.in_(stores),
                                       GroupMember.joined_at < following,
                                       or_(GroupMember.left_at.is_(None),
                                           GroupMember.left_at >= following))):
@@ -170,14 +171,16 @@ def household_incomes(month_index: int, province_code: str = "") -> dict[int, tu
     A one-owner store's income is all its owner's; a group store's is split by the shares held
     at the end of the month. The line is the highest of the household's stores' lines (UMP).
     """
-    stmt = (select(MonthlyStoreSales.store_id, MonthlyStoreSales.month,
-                   MonthlyStoreSales.net_sales, MonthlyStoreSales.line_ump, Store.owner_id)
-            .join(Store, Store.id == MonthlyStoreSales.store_id)
-            .where(MonthlyStoreSales.month_index == month_index))
+    in_month = [MonthlyStoreSales.month_index == month_index]
     if province_code:
-        stmt = stmt.where(MonthlyStoreSales.province_code == province_code)
-    sales = db.session.execute(stmt).all()
-    held = _held_at_end_of(month_of_index(month_index), [row.store_id for row in sales])
+        in_month.append(MonthlyStoreSales.province_code == province_code)
+    sales = db.session.execute(
+        select(MonthlyStoreSales.store_id, MonthlyStoreSales.month, MonthlyStoreSales.net_sales,
+               MonthlyStoreSales.line_ump, Store.owner_id)
+        .join(Store, Store.id == MonthlyStoreSales.store_id).where(*in_month)).all()
+    # The same stores as a subquery: thousands of ids as parameters cost more than the query.
+    held = _held_at_end_of(month_of_index(month_index),
+                           select(MonthlyStoreSales.store_id).where(*in_month))
     result: dict[int, tuple[int, int]] = {}
 
     def add(user_id: int, amount: int, line: int | None) -> None:
