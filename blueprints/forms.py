@@ -4,9 +4,14 @@ WTForms ships no Indonesian catalog, so its built-in messages are read from the 
 catalogs (translations/seams holds them), through the same Babel translations as every page.
 """
 
+from collections.abc import Iterable
+
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 from wtforms import Form as _PlainForm
+from wtforms import SelectChoice
+
+from marketplace.regions import province_choices
 
 
 class _AppTranslations:
@@ -37,3 +42,14 @@ class SubForm(_PlainForm):
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+
+def options(pairs: Iterable[tuple]) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select, radio or checkbox list (WTForms 3.3
+    deprecates bare tuples there)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def province_options(first_label: str) -> list[SelectChoice]:
+    """The provinces by name, after a first option without a value ("Choose a province")."""
+    return options([("", first_label), *province_choices()])

@@ -39,7 +39,7 @@ import re
 import warnings
 import zipfile
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -143,8 +143,17 @@ def _to_srgb(img: Image.Image) -> Image.Image:
     return img.convert("RGBA" if has_alpha else "RGB")
 
 
-def _decode(data: bytes, field: str, draft: int = WIDTHS[-1]) -> tuple[Image.Image, int, int]:
-    """Open, check and decode; returns the sanitised image and its full oriented size.
+class _Decoded(NamedTuple):
+    img: Image.Image
+    #: The full size, oriented (a JPEG's `img` may be decoded smaller).
+    width: int
+    height: int
+    #: JPEG, PNG or WEBP, as read from the first bytes.
+    kind: str
+
+
+def _decode(data: bytes, field: str, draft: int = WIDTHS[-1]) -> _Decoded:
+    """Open, check and decode; returns the sanitised image, its full oriented size and type.
 
     A JPEG is decoded at the smallest scale of 1/2, 1/4 or 1/8 that keeps `draft` pixels.
     """
@@ -190,7 +199,7 @@ def _decode(data: bytes, field: str, draft: int = WIDTHS[-1]) -> tuple[Image.Ima
                 IndexError, TypeError, KeyError, MemoryError) as exc:
             raise _refuse(_("The photo could not be read: it may be damaged or incomplete. "
                             "Try taking or saving it again."), field) from exc
-    return img, full[0], full[1]
+    return _Decoded(img, full[0], full[1], kind)
 
 
 def _rendition_size(width: int, height: int, target: int) -> tuple[int, int]:
@@ -220,7 +229,7 @@ def store_image(data: bytes, *, field: str = "image", private: bool = False) -> 
 
     :raises ValidationError: not an acceptable JPEG/PNG/WebP photo (message says why).
     """
-    img, width, height = _decode(bytes(data), field)
+    img, width, height, _kind = _decode(bytes(data), field)
     digest = hashlib.sha256(f"{img.mode}{img.size}".encode())
     digest.update(img.tobytes())
     sha = digest.hexdigest()
@@ -241,12 +250,12 @@ def accept_upload(data: bytes, *, field: str = "image") -> StoredImage:
     :raises ValidationError: not an acceptable JPEG/PNG/WebP photo (message says why).
     """
     data = bytes(data)
-    _img, width, height = _decode(data, field, draft=1)
+    _img, width, height, kind = _decode(data, field, draft=1)
     sha = hashlib.sha256(data).hexdigest()
     image = _by_sha(sha)
     if image is not None and image.status == ImageStatus.READY:
         return image
-    get_storage(private=True).put(original_key(sha), data, _MIME[_sniff(data)])
+    get_storage(private=True).put(original_key(sha), data, _MIME[kind])
     if image is None:
         image = _add_row(StoredImage(sha256=sha, width=width, height=height,
                                      status=ImageStatus.PENDING))
@@ -294,7 +303,7 @@ def make_renditions(image_id: int) -> None:
         return
     try:
         data = private.get(original_key(sha))
-        img = _decode(data, "image")[0] if data is not None else None
+        img = _decode(data, "image").img if data is not None else None
         if img is not None:
             _write_renditions(img, sha, get_storage(), only_missing=True)
     except ValidationError:  # unreadable after all: no retry helps

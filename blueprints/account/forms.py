@@ -5,14 +5,14 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from blueprints.forms import Form
+from blueprints.forms import Form, options
 
 
 class ProfileForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=20)])
     locale = SelectField(_l("Preferred language"),
-                         choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+                         choices=options([("id", "Bahasa Indonesia"), ("en", "English")]))
 
 
 class ChangePasswordForm(Form):
@@ -38,6 +38,6 @@ class ApiTokenForm(Form):
 
     def offer(self, scopes: list[str], descriptions: dict, lifetimes: tuple[int, ...]):
         """Set the choices this person may pick (from the token service)."""
-        self.scopes.choices = [(s, f"{s}: {descriptions[s]}") for s in scopes]
-        self.days.choices = [(d, _l("%(num)d days", num=d)) for d in lifetimes]
+        self.scopes.choices = options((s, f"{s}: {descriptions[s]}") for s in scopes)
+        self.days.choices = options((d, _l("%(num)d days", num=d)) for d in lifetimes)
         return self

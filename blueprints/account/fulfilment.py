@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.account import bp
 from blueprints.common import IntegerField, safe_next, submit, template_page
-from blueprints.forms import Form
+from blueprints.forms import Form, options
 from marketplace.extensions import db
 from marketplace.services import orders, reviews
 from marketplace.services.orders import allowed_next
@@ -32,7 +32,7 @@ class DisputeForm(Form):
 
 
 class ReviewForm(Form):
-    rating = RadioField(_l("Rating"), choices=[(str(n), str(n)) for n in range(5, 0, -1)],
+    rating = RadioField(_l("Rating"), choices=options((str(n), str(n)) for n in range(5, 0, -1)),
                         validators=[DataRequired(message=_l("Choose from 1 to 5 stars."))])
     text = TextAreaField(_l("Your review (optional)"), validators=[Optional(), Length(max=2000)])
     photo = FileField(_l("Photo (optional)"), validators=[

@@ -9,13 +9,13 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from blueprints.account import bp
 from blueprints.common import submit
-from blueprints.forms import Form
-from marketplace.regions import province_choices, province_name
+from blueprints.forms import Form, options, province_options
+from marketplace.regions import province_name
 from marketplace.services import programme
 
 
 def _provinces(field) -> None:
-    field.choices = [("", _l("Choose a province"))] + province_choices()
+    field.choices = province_options(_l("Choose a province"))
 
 
 class SupplierForm(Form):
@@ -31,7 +31,7 @@ class SupplierForm(Form):
 
 class OfferForm(Form):
     material = StringField(_l("Material"), validators=[DataRequired(), Length(max=80)])
-    unit = SelectField(_l("Unit"), choices=list(programme.UNITS.items()))
+    unit = SelectField(_l("Unit"), choices=options(programme.UNITS.items()))
     unit_price = IntegerField(_l("Price per unit (Rp)"),
                               validators=[DataRequired(), NumberRange(min=1)])
     min_quantity = IntegerField(_l("Smallest order"), default=1,

@@ -268,10 +268,16 @@ class PriceStockRow(Input):
     variant_id: int = Field(ge=1, le=MAX_INT)
     price: int = Field(ge=0, le=MAX_INT, description="Whole rupiah (Rp100 to Rp1.000.000.000)")
     stock: int = Field(ge=0, le=MAX_INT, description="0 to 1,000,000")
+    seen_stock: int | None = Field(None, ge=0, le=MAX_INT, description=(
+        "The variant's stock when you last read it (GET /vendor/products). If a sale or "
+        "another edit has changed it since, the row is refused (422, `rows.N.seen_stock`, "
+        "naming the variant) and nothing in the request changes: read again and resend. Left "
+        "out, the stock is set whatever it is now."))
 
 
 class PriceStockUpdate(Input):
-    """All rows are applied, or none: any bad row is reported and nothing changes."""
+    """All rows are applied, or none: any bad row is reported and nothing changes. Send each
+    row's `seen_stock` so a sale made since you read the stock is not overwritten."""
 
     rows: list[PriceStockRow] = Field(min_length=1, max_length=500)
 

@@ -138,7 +138,10 @@ def add_photo(product_id: int):
 @operation("POST", "/vendor/variants/prices-stock",
            summary="Set price and stock of many variants: all rows or none", tag="vendor",
            scope="store:write", response=schemas.PriceStockResult,
-           body=schemas.PriceStockUpdate, errors=(422,), store=True)
+           body=schemas.PriceStockUpdate, errors=(422,), store=True,
+           notes="With `seen_stock` on a row, a stock that moved since you read it (a sale) "
+                 "refuses the request with 422 and nothing changes, as with If-Match on a "
+                 "product.")
 def set_prices_and_stock(body: schemas.PriceStockUpdate):
     """The product list's quick edit, for many variants at once."""
     return {"updated": catalog.set_prices_and_stock(

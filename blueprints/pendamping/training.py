@@ -9,14 +9,14 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.common import submit, template_page
-from blueprints.forms import Form
-from marketplace.regions import province_choices, province_name
+from blueprints.forms import Form, options, province_options
+from marketplace.regions import province_name
 from marketplace.services import programme
 
 
 class EventForm(Form):
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
-    ministry = SelectField(_l("Organised by"), choices=list(programme.MINISTRIES.items()))
+    ministry = SelectField(_l("Organised by"), choices=options(programme.MINISTRIES.items()))
     held_on = DateField(_l("Date"), validators=[DataRequired()])
     online = BooleanField(_l("Online"))
     place = StringField(_l("Place (if not online)"), validators=[Optional(), Length(max=200)])
@@ -25,7 +25,7 @@ class EventForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
+        self.province_code.choices = province_options(_l("Choose a province"))
 
 
 class AttendanceForm(Form):

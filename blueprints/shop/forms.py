@@ -13,8 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.common import IntegerField
-from blueprints.forms import Form
-from marketplace.regions import province_choices
+from blueprints.forms import Form, options, province_options
 
 
 class AddToCartForm(Form):
@@ -45,8 +44,8 @@ class CheckoutForm(Form):
 
     def __init__(self, methods, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
-        self.method.choices = [(m.value, m.label) for m in methods]
+        self.province_code.choices = province_options(_l("Choose a province"))
+        self.method.choices = options((m.value, m.label) for m in methods)
 
     def address(self) -> dict:
         return {name: getattr(self, name).data for name in (
@@ -55,10 +54,10 @@ class CheckoutForm(Form):
 
 
 class CardForm(Form):
-    payment_method = RadioField(_l("Test card"), validators=[DataRequired()], choices=[
+    payment_method = RadioField(_l("Test card"), validators=[DataRequired()], choices=options([
         ("pm_card_visa", _l("Visa test card that succeeds")),
         ("pm_card_chargeCustomerFail", _l("Test card that is declined")),
-    ], default="pm_card_visa")
+    ]), default="pm_card_visa")
 
 
 class ProofForm(Form):

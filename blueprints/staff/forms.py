@@ -13,8 +13,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.common import DateField, IntegerField
-from blueprints.forms import Form
-from marketplace.regions import province_choices, province_name
+from blueprints.forms import Form, options, province_options
+from marketplace.regions import province_name
 
 
 class NoteForm(Form):
@@ -58,7 +58,8 @@ class StaffAccountForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("First password"), validators=[DataRequired(), Length(max=128)],
                              description=_l("At least 8 characters, with letters and numbers."))
-    role = SelectField(_l("Role"), choices=[("staff", _l("Staff")), ("admin", _l("Admin"))])
+    role = SelectField(_l("Role"), choices=options([("staff", _l("Staff")),
+                                                    ("admin", _l("Admin"))]))
 
 
 class AuditFilterForm(Form):
@@ -73,13 +74,9 @@ class AuditFilterForm(Form):
     until = DateField(_l("To day"), validators=[Optional()])
 
 
-def _province_choices(blank_label):
-    return [("", blank_label), *province_choices()]
-
-
-THRESHOLD_KINDS = [("ump", _l("UMP (provincial minimum wage)")),
-                   ("umk", _l("UMK (regency or city minimum wage)")),
-                   ("poverty_line", _l("Poverty line"))]
+THRESHOLD_KINDS = options([("ump", _l("UMP (provincial minimum wage)")),
+                           ("umk", _l("UMK (regency or city minimum wage)")),
+                           ("poverty_line", _l("Poverty line"))])
 
 
 class DashboardForm(Form):
@@ -95,10 +92,10 @@ class DashboardForm(Form):
 
     def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.province.choices = _province_choices(_l("All provinces"))
-        self.area.choices = [("", _l("Every area"))] + [
+        self.province.choices = province_options(_l("All provinces"))
+        self.area.choices = options([("", _l("Every area"))] + [
             (f"{code}:{regency}", f"{province_name(code)}, {regency}" if regency
-             else province_name(code)) for code, regency in areas]
+             else province_name(code)) for code, regency in areas])
 
 
 class ThresholdForm(Form):
@@ -112,14 +109,15 @@ class ThresholdForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = _province_choices(_l("Choose a province"))
+        self.province_code.choices = province_options(_l("Choose a province"))
 
 
 class ExportForm(Form):
-    kind = SelectField(_l("What to export"), choices=[
+    kind = SelectField(_l("What to export"), choices=options([
         ("stores", _l("Stores")), ("sales", _l("Sales by month")),
-        ("graduation", _l("Graduation status")), ("totals", _l("Programme totals"))])
-    fmt = SelectField(_l("Format"), choices=[("csv", "CSV"), ("json", "JSON")], default="csv")
+        ("graduation", _l("Graduation status")), ("totals", _l("Programme totals"))]))
+    fmt = SelectField(_l("Format"), choices=options([("csv", "CSV"), ("json", "JSON")]),
+                      default="csv")
     province_code = SelectField(_l("Province"), validators=[Optional()])
     start = DateField(_l("From month"), format="%Y-%m", validators=[Optional()],
                       render_kw={"type": "month"})
@@ -133,4 +131,4 @@ class ExportForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = _province_choices(_l("All provinces"))
+        self.province_code.choices = province_options(_l("All provinces"))

@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.common import staff_required, submit
-from blueprints.forms import Form
+from blueprints.forms import Form, options, province_options
 from blueprints.staff import bp
 from marketplace.extensions import db
 from marketplace.regions import province_choices, province_name
@@ -18,13 +18,13 @@ from marketplace.services import programme
 
 class PurchaseForm(Form):
     material = StringField(_l("Material"), validators=[DataRequired(), Length(max=80)])
-    unit = SelectField(_l("Unit"), choices=list(programme.UNITS.items()))
+    unit = SelectField(_l("Unit"), choices=options(programme.UNITS.items()))
     province_code = SelectField(_l("Province"), validators=[DataRequired()])
     note = TextAreaField(_l("Note for entrepreneurs"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
+        self.province_code.choices = province_options(_l("Choose a province"))
 
 
 class DecisionForm(Form):

@@ -13,7 +13,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.common import IntegerField, int_arg, show_errors, staff_required
-from blueprints.forms import Form
+from blueprints.forms import Form, options
 from blueprints.staff import bp
 from blueprints.staff.forms import ActionForm
 from marketplace.errors import NotFound, ValidationError
@@ -39,8 +39,8 @@ class PayoutForm(Form):
 
 
 class DisputeDecisionForm(Form):
-    decision = RadioField(_l("Decision"), choices=[("accept", _l("Refund the buyer")),
-                                                   ("reject", _l("Reject the refund"))],
+    decision = RadioField(_l("Decision"), choices=options([
+        ("accept", _l("Refund the buyer")), ("reject", _l("Reject the refund"))]),
                           validators=[DataRequired()])
     note = TextAreaField(_l("Reason for the decision"),
                          validators=[DataRequired(), Length(max=1000)])

@@ -8,7 +8,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.common import show_errors, staff_required, submit
-from blueprints.forms import Form
+from blueprints.forms import Form, province_options
 from blueprints.pendamping import training as training_pages
 from blueprints.staff import bp
 from marketplace.errors import DomainError, ValidationError
@@ -28,7 +28,7 @@ class FacilitatorForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
+        self.province_code.choices = province_options(_l("Choose a province"))
 
 
 class AssignForm(Form):

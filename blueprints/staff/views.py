@@ -16,6 +16,7 @@ from blueprints.common import (
     submit,
     template_page,
 )
+from blueprints.forms import options
 from blueprints.pendamping.training import people_figures_context
 from blueprints.staff import bp
 from blueprints.staff.forms import (
@@ -155,7 +156,7 @@ def _feature_form() -> FeatureForm:
         # A feature usually starts now and runs a month: both dates come filled in.
         start = to_jakarta(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
         form.starts_at.data, form.ends_at.data = start, start + timedelta(days=30)
-    form.store_id.choices = [(s.id, s.name) for s in choices]
+    form.store_id.choices = options((s.id, s.name) for s in choices)
     return form
 
 

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from blueprints.common import DateField, IntegerField
-from blueprints.forms import Form, SubForm
+from blueprints.forms import Form, SubForm, options, province_options
 from marketplace.models import ProductStatus
 from marketplace.regions import province_choices
 from marketplace.services.stores import BANKS
@@ -41,7 +41,7 @@ class StoreForm(Form):
     participant_code = StringField(_l("PKH/KUBE participant code (optional)"),
                                    validators=[Optional(), Length(max=40)])
     bank_name = SelectField(_l("Bank for payouts"), validators=[DataRequired()],
-                            choices=[(b, b) for b in BANKS])
+                            choices=options((b, b) for b in BANKS))
     bank_account_number = StringField(_l("Account number"),
                                       validators=[DataRequired(), Length(max=30)])
     bank_account_holder = StringField(_l("Account holder name"),
@@ -49,7 +49,7 @@ class StoreForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.province_code.choices = [("", _l("Choose a province"))] + province_choices()
+        self.province_code.choices = province_options(_l("Choose a province"))
 
     def values(self) -> dict:
         # The payout fields are absent when a facilitator edits (only the owner has them).
@@ -118,11 +118,11 @@ class ProductForm(Form):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Plain text; line breaks are kept."))
     category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
-    status = SelectField(_l("Status"), choices=[
+    status = SelectField(_l("Status"), choices=options([
         (ProductStatus.DRAFT.value, _l("Draft (only you see it)")),
         (ProductStatus.ACTIVE.value, _l("Active (for sale)")),
         (ProductStatus.ARCHIVED.value, _l("Archived")),
-    ])
+    ]))
     weight_grams = IntegerField(_l("Weight in grams"), validators=[InputRequired()],
                                 description=_l("With packaging; used for ongkir."))
     option1_name = StringField(_l("First option type (optional)"),
@@ -143,7 +143,7 @@ class ProductForm(Form):
     nib = StringField(_l("NIB (business number)"), validators=[Optional(), Length(max=20)])
 
     def set_categories(self, categories) -> None:
-        self.category_id.choices = [(0, _l("Choose a category"))] + categories
+        self.category_id.choices = options([(0, _l("Choose a category")), *categories])
 
     def show_variants(self, variants) -> None:
         """Fill the rows with the product's variants still on sale, each tied to its variant by

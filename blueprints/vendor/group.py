@@ -8,7 +8,7 @@ from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from blueprints.common import act, submit
-from blueprints.forms import Form
+from blueprints.forms import Form, options
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
 from marketplace.services import stores
@@ -18,7 +18,7 @@ class MemberForm(Form):
     person = StringField(_l("Member's email or phone number"),
                          validators=[DataRequired(), Length(max=254)])
     # A new member is most often a plain member; only the owner holds "owner".
-    role = SelectField(_l("Role"), choices=list(stores.ROLES.items()), default="member")
+    role = SelectField(_l("Role"), choices=options(stores.ROLES.items()), default="member")
     share = DecimalField(_l("Share of the income (%)"), places=2,
                          validators=[DataRequired(), NumberRange(min=0.01, max=100)])
 

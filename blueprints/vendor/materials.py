@@ -8,7 +8,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from blueprints.common import submit
-from blueprints.forms import Form
+from blueprints.forms import Form, options
 from blueprints.vendor import bp
 from blueprints.vendor.acting import store_required
 from marketplace.extensions import db
@@ -19,7 +19,7 @@ class NeedForm(Form):
     material = StringField(_l("Material"), validators=[DataRequired(), Length(max=80)],
                            description=_l("For example: tepung tapioka, benang katun."))
     quantity = IntegerField(_l("Quantity"), validators=[DataRequired(), NumberRange(min=1)])
-    unit = SelectField(_l("Unit"), choices=list(programme.UNITS.items()))
+    unit = SelectField(_l("Unit"), choices=options(programme.UNITS.items()))
     needed_by = DateField(_l("Needed by"), validators=[DataRequired()])
 
 

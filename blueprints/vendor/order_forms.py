@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.forms import Form
+from blueprints.forms import Form, options
 from marketplace.services.orders import COURIERS
 
 
@@ -13,7 +13,7 @@ class ActionForm(Form):
 
 
 class ShipForm(Form):
-    courier = SelectField(_l("Courier"), choices=[("", "—")] + [(c, c) for c in COURIERS],
+    courier = SelectField(_l("Courier"), choices=options([("", "—")] + [(c, c) for c in COURIERS]),
                           validators=[Optional()])
     tracking_number = StringField(_l("Tracking number (resi)"),
                                   validators=[Optional(), Length(max=60)])
@@ -26,8 +26,8 @@ class CancelForm(Form):
 
 
 class DecisionForm(Form):
-    decision = RadioField(_l("Decision"), choices=[("accept", _l("Accept and refund")),
-                                                   ("reject", _l("Reject"))],
+    decision = RadioField(_l("Decision"), choices=options([("accept", _l("Accept and refund")),
+                                                           ("reject", _l("Reject"))]),
                           validators=[DataRequired()])
     note = TextAreaField(_l("Note to the buyer (required when rejecting)"),
                          validators=[Optional(), Length(max=1000)])

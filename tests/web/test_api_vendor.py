@@ -4,6 +4,7 @@ idempotent POSTs, order steps, audit rows naming the token, and bad input as JSO
 from sqlalchemy import select
 
 from marketplace.models import AuditEvent, OrderEvent, OrderStatus, ShippingMethod, Variant
+from marketplace.services.catalog.inventory import reserve_stock
 from tests.fixtures.api import bearer
 
 
@@ -32,6 +33,43 @@ def test_bulk_price_and_stock_is_all_or_nothing(client, make_product, make_token
     db.session.expire_all()
     assert (db.session.get(Variant, variant_id).price, db.session.get(Variant, variant_id)
             .stock) == (20000, 7)
+
+
+def test_bulk_edit_with_a_stale_seen_stock_changes_nothing(client, make_product, make_token,
+                                                          db):
+    """A sale between the read and the write: the row typed from the old stock is refused,
+    naming the variant, and the other rows of the request are not applied either."""
+    product, auth = _vendor(make_product, make_token)
+    other = make_product(store=product.store, variants=[{"sku": "KT-PEDAS", "price": 9000,
+                                                         "stock": 4}])
+    variant, untouched = product.variants[0], other.variants[0]
+    reserve_stock({variant.id: 2}, {variant.id: product.title})
+    db.session.commit()
+    url = "/api/v1/vendor/variants/prices-stock"
+    stale = client.post(url, headers=auth, json={"rows": [
+        {"variant_id": untouched.id, "price": 9500, "stock": 6, "seen_stock": 4},
+        {"variant_id": variant.id, "price": 16000, "stock": 5, "seen_stock": 5}]})
+    assert stale.status_code == 422
+    assert stale.get_json()["errors"] == {"rows.1.seen_stock": (
+        f"Varian {variant.sku}: Stok berubah menjadi 3 setelah halaman ini Anda buka "
+        "(ada penjualan). Periksa lalu simpan lagi.")}
+    db.session.expire_all()
+    assert (variant.price, variant.stock, untouched.price, untouched.stock) == (15000, 3, 9000, 4)
+
+    fresh = client.post(url, headers=auth, json={"rows": [
+        {"variant_id": untouched.id, "price": 9500, "stock": 6, "seen_stock": 4},
+        {"variant_id": variant.id, "price": 16000, "stock": 5, "seen_stock": 3}]})
+    assert fresh.status_code == 200 and fresh.get_json() == {"updated": 2}
+    db.session.expire_all()
+    assert (variant.price, variant.stock, untouched.price, untouched.stock) == (16000, 5, 9500, 6)
+
+    reserve_stock({variant.id: 1}, {variant.id: product.title})
+    db.session.commit()
+    blind = client.post(url, headers=auth, json={"rows": [
+        {"variant_id": variant.id, "price": 17000, "stock": 8}]})
+    assert blind.status_code == 200
+    db.session.expire_all()
+    assert (variant.price, variant.stock) == (17000, 8)
 
 
 def test_idempotency_key_replays_the_first_answer(client, make_product, make_token, db):

@@ -89,3 +89,15 @@ def test_healthz_names_object_storage(app, client, db, object_storage):
     app.config["MEDIA_S3_BUCKET"] = "no-such-bucket"
     down = client.get("/healthz")
     assert down.status_code == 503 and down.get_json()["storage"] == "unreachable"
+
+
+def test_an_accepted_upload_waits_privately_as_the_type_its_bytes_are(db, object_storage):
+    """The original kept for the renditions job is stored with the type read from its bytes,
+    and only in the private area."""
+    s3 = boto3.client("s3", endpoint_url=object_storage.url, region_name="us-east-1",
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    for fmt, mime in (("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")):
+        image = images.accept_upload(photo_bytes(color=(7, 70, 140), fmt=fmt))
+        key = images.original_key(image.sha256)
+        assert s3.head_object(Bucket="pasar-media", Key=f"private/{key}")["ContentType"] == mime
+        assert not s3.list_objects_v2(Bucket="pasar-media", Prefix=f"public/{key}").get("KeyCount")

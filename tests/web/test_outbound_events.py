@@ -187,6 +187,27 @@ def test_daily_counts_catch_up_missed_nights_with_zeros(client, db, app, staff, 
     assert len(ministry.received) == 4
 
 
+def test_a_catch_up_counts_each_day_by_its_jakarta_midnights(client, db, app, staff, login,
+                                                            order_in, receiver, night,
+                                                            background):
+    ministry = receiver()
+    login(staff)
+    subscribe(client, ministry.url, "order.completed")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["events", "daily-counts", "--date", "2026-11-01"]).exit_code == 0
+    for day, clock in [("2026-10-31", "12:00"), ("2026-11-02", "00:00"), ("2026-11-02", "23:59"),
+                       ("2026-11-03", "00:00"), ("2026-11-04", "00:01"),
+                       ("2026-11-04", "23:59"), ("2026-11-05", "00:00")]:
+        complete_at(order_in, db, jakarta(date.fromisoformat(day), clock))
+    night(date(2026, 11, 5))  # two nights missed: 2 and 3 November, and now the 4th ended
+    result = runner.invoke(args=["events", "daily-counts"])
+    assert result.exit_code == 0 and "3 day(s)" in result.output, result.output
+    assert jobs.drain_local(background)
+    assert sorted((e["data"]["date"], e["data"]["completed_orders"]) for e in ministry.received
+                  ) == [("2026-11-01", 0), ("2026-11-02", 2), ("2026-11-03", 1),
+                        ("2026-11-04", 2)]
+
+
 def test_daily_counts_go_only_to_subscribers(client, db, app, staff, login, order_in, receiver,
                                              night):
     runner = app.test_cli_runner()

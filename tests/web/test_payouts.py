@@ -76,6 +76,7 @@ def test_staff_decides_a_dispute(db, client, login, order_in, staff):
     login(staff)
     page = client.get("/staff/disputes").get_data(as_text=True)
     assert order.reference in page and "Warna beda" in page
+    assert 'value="accept" required> Kembalikan dana pembeli</label>' in page
     assert client.post(f"/staff/disputes/{request.id}", data={"decision": "accept"}
                        ).status_code == 422
     response = client.post(f"/staff/disputes/{request.id}",

@@ -250,6 +250,16 @@ def test_orders_pages_and_invoice_are_the_buyers_own(client, db, make_order, mak
     assert order.reference not in client.get("/account/orders").get_data(as_text=True)
 
 
+def test_an_order_over_the_card_limit_is_pointed_to_bank_transfer(client, db, make_product,
+                                                                   buyer, login, stripe_on):
+    login(buyer)
+    product = make_product(price=600_000, stock=5)
+    client.post("/cart/add", data={"variant_id": product.variants[0].id, "quantity": 2})
+    page = client.get("/checkout").get_data(as_text=True)
+    assert 'value="stripe"' in page
+    assert "Pembayaran kartu paling banyak Rp999.999" in page
+
+
 def test_card_is_not_offered_without_stripe_keys(client, db, make_product, buyer, login):
     login(buyer)
     product = make_product(stock=5)

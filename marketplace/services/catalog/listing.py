@@ -229,7 +229,7 @@ def set_price_and_stock(actor: User, variant: Variant, price: int, stock: int,
         if variant.stock != seen_stock:
             raise ValidationError(_("The stock changed to %(stock)d after you opened this "
                                     "page (a sale). Check it and save again.",
-                                    stock=variant.stock))
+                                    stock=variant.stock), field="seen_stock")
     variant.price = check_price(price)
     variant.stock = check_stock(stock)
     refresh_listing(variant.product)
@@ -555,21 +555,31 @@ def products_of_store(store: Store, status: str | None, before_id: int | None,
 
 
 def set_prices_and_stock(actor: User, rows: list[dict]) -> int:
-    """Price and stock of many variants (dicts of variant_id, price, stock): every row is
-    checked by the quick edit's own rules, and all are applied or none. Returns the count.
+    """Price and stock of many variants (dicts of variant_id, price, stock and optionally
+    seen_stock): every row is checked by the quick edit's own rules, a stale `seen_stock`
+    included, and all are applied or none. Returns the count.
 
-    :raises ValidationError: per row ("rows.3.price": message); nothing is changed.
+    :raises ValidationError: per row ("rows.3.price": message naming the variant); nothing
+        is changed.
     """
-    errors = {}
-    for number, row in enumerate(rows):
+    problems: dict[int, dict] = {}
+    # In variant order, so two bulk edits sharing variants lock their rows in the same order
+    # on PostgreSQL instead of deadlocking.
+    for number, row in sorted(enumerate(rows), key=lambda item: item[1]["variant_id"]):
         try:
-            set_price_and_stock(actor, own_variant(actor, row["variant_id"]), row["price"],
-                                row["stock"])
+            variant = own_variant(actor, row["variant_id"])
         except NotFound:
-            errors[f"rows.{number}.variant_id"] = _("No such variant in your store.")
+            problems[number] = {"variant_id": _("No such variant in your store.")}
+            continue
+        try:
+            set_price_and_stock(actor, variant, row["price"], row["stock"],
+                                row.get("seen_stock"))
         except ValidationError as exc:
-            errors.update({f"rows.{number}.{field}": message
-                           for field, message in exc.errors.items()})
-    if errors:
-        raise ValidationError(_("Nothing was changed: fix the rows listed."), errors=errors)
+            problems[number] = {field: _("Variant %(sku)s: %(problem)s", sku=variant.sku,
+                                         problem=message)
+                                for field, message in exc.errors.items()}
+    if problems:
+        raise ValidationError(_("Nothing was changed: fix the rows listed."), errors={
+            f"rows.{number}.{field}": message
+            for number in sorted(problems) for field, message in problems[number].items()})
     return len(rows)
