@@ -177,17 +177,15 @@ class OutcomeRow:
 
 @dataclass
 class _Tally:
-    """Store-months with a sales row: their net sales, how many sold, how many had reached
-    the UMP for DEFAULT_MONTHS in a row."""
+    """Store-months with a sales row: their net sales (sorted once all are in) and how many
+    had reached the UMP for DEFAULT_MONTHS in a row."""
 
     nets: list[int] = field(default_factory=list)
-    selling: int = 0
     graduated: int = 0
 
-    def add(self, net: int, streak: int) -> None:
-        self.nets.append(net)
-        self.selling += net > 0
-        self.graduated += streak >= DEFAULT_MONTHS
+    @property
+    def selling(self) -> int:
+        return len(self.nets) - bisect_right(self.nets, 0)
 
 
 def _median(ordered: list[int], zeros: int) -> int:
@@ -253,7 +251,10 @@ def _outcomes(province_code: str) -> list[OutcomeRow]:
             if trained_at.get(store_id, month + 1) <= month:
                 trained_months[store_id, month] = (net, streak)
             else:
-                others[month].add(net, streak)
+                tally = others[month]
+                tally.nets.append(net)
+                if streak >= DEFAULT_MONTHS:
+                    tally.graduated += 1
         for tally in others.values():
             tally.nets.sort()
     starts = sorted(trained_at.values())
@@ -261,7 +262,9 @@ def _outcomes(province_code: str) -> list[OutcomeRow]:
     for k in range(MONTHS_AFTER):
         trained = _Tally()
         for store_id, start in trained_at.items():
-            trained.add(*trained_months.get((store_id, start + k), (0, 0)))
+            net, streak = trained_months.get((store_id, start + k), (0, 0))
+            trained.nets.append(net)
+            trained.graduated += streak >= DEFAULT_MONTHS
         trained.nets.sort()
         looked_at = {t + k for t in starts}
         not_yet = sum(stores - bisect_right(starts, m) for m in looked_at)
