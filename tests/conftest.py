@@ -3,10 +3,12 @@
 import os
 import socket
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
@@ -261,6 +263,51 @@ class Snapshot:
                 conn.exec_driver_sql("SELECT " + ", ".join(
                     f"setval('{name}', {value})" for name, value in self.sequences))
         forget_cached_words()
+
+
+class _Row(NamedTuple):
+    model: type
+    id: int
+
+
+def _reference(value):
+    if isinstance(value, list):
+        return [_reference(item) for item in value]
+    return _Row(type(value), value.id) if isinstance(value, _db.Model) else value
+
+
+def _load(reference):
+    if isinstance(reference, list):
+        return [_load(item) for item in reference]
+    return _db.session.get(*reference) if isinstance(reference, _Row) else reference
+
+
+def _row_counts() -> tuple[int, ...]:
+    return tuple(_db.session.execute(select(*(
+        select(func.count()).select_from(table).scalar_subquery()
+        for table in _db.metadata.sorted_tables))).one())
+
+
+def built_once(request, db_kind: str, build: Callable[[], dict]) -> dict:
+    """For a fixture whose data every test of its module shares: `build()` (a dict of rows,
+    lists of rows and plain values) runs for the first test that asks; the next ones get the
+    database put back as it was then (Snapshot), ids included, and the rows loaded afresh.
+
+    What fixtures had added before it (e.g. the categories a factory needs) must be the same
+    in every test: a test that adds rows first would lose them to the restore, so it fails.
+    """
+    kept = request.module.__dict__.setdefault("_built_once", {})
+    before = _row_counts()
+    if request.fixturename in kept:
+        references, snapshot, first = kept[request.fixturename]
+        if before != first:
+            pytest.fail(f"`{request.fixturename}` puts the whole database back: ask for it "
+                        "before fixtures that add rows")
+        snapshot.restore()
+    else:
+        references = {name: _reference(value) for name, value in build().items()}
+        kept[request.fixturename] = references, Snapshot(db_kind), before
+    return {name: _load(reference) for name, reference in references.items()}
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from marketplace.models import OrderLine, OutboxMessage, Product, Variant
 from marketplace.services.orders.cart import add_to_cart, cart_for_user
 from tests.cluster.stack import SECRET_KEY, Stack, wait_for
 from tests.fixtures.accounts import PASSWORD, new_user
-from tests.fixtures.catalog import _seeded_categories, new_product, photo_bytes
+from tests.fixtures.catalog import new_product, photo_bytes, seeded_categories
 from tests.fixtures.orders import ADDRESS
 from tests.fixtures.stores import new_store
 from tests.support.smtp import SMTPServer
@@ -103,7 +103,7 @@ def stack(smtp):
 def shop(stack):
     """A verified store with 50 units of one product, a second product, staff, 200 buyers."""
     with stack.app.app_context():
-        _seeded_categories()
+        seeded_categories()
         staff = new_user("staff")
         target = new_user("buyer")  # logs in nowhere else: the limit counts only our tries
         store = new_store()

@@ -11,31 +11,36 @@ from marketplace.extensions import db as _db
 from marketplace.models import OrderStatus
 from marketplace.services.reviews import ratings
 from marketplace.services.reviews.moderation import hide_review
+from tests.conftest import built_once
 from tests.fixtures.catalog import photo_bytes
 from tests.support.html import Page
 
 
 @pytest.fixture
-def reviewed(db, order_in, make_product, shipping_store):
+def reviewed(request, db, db_kind, order_in, make_product, shipping_store):
     """A product with seven reviews (the fifth with a photo, the first answered) and a second
-    product of the same store with one review."""
-    store = shipping_store()
-    product = make_product(store=store, title="Keripik Tempe", price=20000, stock=80)
-    other = make_product(store=store, title="Sambal Roa", price=30000, stock=80)
-    written = []
-    for number in range(7):
-        order = order_in(OrderStatus.DELIVERED, items=[(product, 1)])
-        photo = photo_bytes(320, 240) if number == 4 else None
-        rating = 5 if number % 2 else 4
-        written.append(ratings.create_review(order.buyer, order.lines[0], rating,
-                                             f"Ulasan nomor {number}" + " enak" * number,
-                                             photo=photo))
+    product of the same store with one review (built once for the module)."""
+
+    def build() -> dict:
+        store = shipping_store()
+        product = make_product(store=store, title="Keripik Tempe", price=20000, stock=80)
+        other = make_product(store=store, title="Sambal Roa", price=30000, stock=80)
+        written = []
+        for number in range(7):
+            order = order_in(OrderStatus.DELIVERED, items=[(product, 1)])
+            photo = photo_bytes(320, 240) if number == 4 else None
+            rating = 5 if number % 2 else 4
+            written.append(ratings.create_review(order.buyer, order.lines[0], rating,
+                                                 f"Ulasan nomor {number}" + " enak" * number,
+                                                 photo=photo))
+            db.session.commit()
+        ratings.reply_to_review(store.owner, written[0], "Terima kasih sudah membeli")
+        order = order_in(OrderStatus.DELIVERED, items=[(other, 1)])
+        ratings.create_review(order.buyer, order.lines[0], 3, "Kurang pedas")
         db.session.commit()
-    ratings.reply_to_review(store.owner, written[0], "Terima kasih sudah membeli")
-    order = order_in(OrderStatus.DELIVERED, items=[(other, 1)])
-    ratings.create_review(order.buyer, order.lines[0], 3, "Kurang pedas")
-    db.session.commit()
-    return {"product": product, "store": store, "reviews": written}
+        return {"product": product, "store": store, "reviews": written}
+
+    return built_once(request, db_kind, build)
 
 
 def _texts(html: str) -> list[str]:

@@ -127,7 +127,7 @@ def report_cases():
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("actor", ["anonymous", "vendor", "admin"])
 @pytest.mark.parametrize(("rule", "method"), _rules())
-def test_no_route_answers_5xx_to_extreme_input(fuzz_client, actor, rule, method):
+def test_no_route_answers_5xx_to_extreme_input(fuzz_client, db_kind, actor, rule, method):
     def send(path: str, params: dict) -> None:
         RUN["cases"] += 1
         if method == "GET":
@@ -140,6 +140,11 @@ def test_no_route_answers_5xx_to_extreme_input(fuzz_client, actor, rule, method)
 
     for path, params in _sweep(rule):
         send(path, params)
+    if db_kind == "postgres":
+        # The sweep's extremes are what PostgreSQL treats differently (int4 and int8
+        # overflow, NUL, long text): they run on both databases. The random cases look for
+        # mistakes in the code and run once, on SQLite.
+        return
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,

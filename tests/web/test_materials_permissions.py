@@ -22,8 +22,10 @@ from marketplace.models.people import (
     TrainingAttendance,
 )
 from marketplace.services.programme import facilitation, materials
+from tests.conftest import built_once
 from tests.fixtures.accounts import new_user
-from tests.web.test_people_permissions import _actor, build_world, kept, restored
+from tests.fixtures.catalog import seeded_categories
+from tests.web.test_people_permissions import _actor, build_world
 
 SOON = date.today() + timedelta(days=30)
 ACTORS = ["owner", "facilitator", "other_region", "no_consent", "withdrawn",
@@ -73,34 +75,27 @@ def expected(actor: str, key: str):
     return 200 if actor in FACILITATORS else 403
 
 
-@pytest.fixture(scope="module")
-def built_market(shared_categories, db_kind):
+@pytest.fixture
+def market(request, db, db_kind):
     """The world plus a verified supplier, a pending applicant, the owner's need and a group
-    purchase of her province, built once."""
-    world = build_world(shared_categories)
-    staff = world["staff"]
-    profile = materials.apply_as_supplier(world["supplier"], business_name="Tepung Makmur",
-                                          province_code="33", whatsapp="081234560055")
-    materials.decide_supplier(staff, profile.id, True)
-    applicant = materials.apply_as_supplier(new_user("buyer"), business_name="Benang Jaya",
-                                            province_code="33", whatsapp="081234560066")
-    need = materials.post_need(world["owner"], material="gula aren", quantity=5, unit="kg",
-                               needed_by=SOON)
-    purchase = materials.open_group_purchase(staff, material="gula aren", unit="kg",
-                                             province_code="33")
-    _db.session.commit()
-    return kept({**world, "need": need.id, "purchase": purchase.id,
-                 "applicant": applicant.id}, db_kind)
+    purchase of her province (built once for the module)."""
 
+    def build() -> dict:
+        world = build_world(seeded_categories())
+        staff = world["staff"]
+        profile = materials.apply_as_supplier(world["supplier"], business_name="Tepung Makmur",
+                                              province_code="33", whatsapp="081234560055")
+        materials.decide_supplier(staff, profile.id, True)
+        applicant = materials.apply_as_supplier(new_user("buyer"), business_name="Benang Jaya",
+                                                province_code="33", whatsapp="081234560066")
+        need = materials.post_need(world["owner"], material="gula aren", quantity=5,
+                                   unit="kg", needed_by=SOON)
+        purchase = materials.open_group_purchase(staff, material="gula aren", unit="kg",
+                                                 province_code="33")
+        _db.session.commit()
+        return {**world, "need": need.id, "purchase": purchase.id, "applicant": applicant.id}
 
-@pytest.fixture
-def market(app, built_market):
-    yield from restored(app, built_market)
-
-
-@pytest.fixture
-def client(app, market):
-    return app.test_client()
+    return built_once(request, db_kind, build)
 
 
 def _snapshot() -> dict:

@@ -25,9 +25,9 @@ from marketplace.models.people import (
 from marketplace.permissions import can
 from marketplace.services.programme import facilitation, onboarding, training
 from marketplace.services.stores import groups
-from tests.conftest import Snapshot
+from tests.conftest import built_once
 from tests.fixtures.accounts import PASSWORD, new_user
-from tests.fixtures.catalog import photo_bytes
+from tests.fixtures.catalog import photo_bytes, seeded_categories
 from tests.fixtures.people import new_facilitator
 from tests.fixtures.stores import new_store
 
@@ -146,35 +146,9 @@ def build_world(categories) -> dict:
             "category": categories["keripik-camilan"].id}
 
 
-def kept(world: dict, db_kind: str) -> tuple[dict, Snapshot]:
-    """The world by (model, id), and the Snapshot of the database with it, for `restored`."""
-    return ({name: (type(value), value.id) if hasattr(value, "id") else value
-             for name, value in world.items()}, Snapshot(db_kind))
-
-
-def restored(app, kept_world: tuple[dict, Snapshot]):
-    """Each test on the world as it was built (whatever the test before changed), its rows
-    loaded afresh; the app context is the test's."""
-    ids, snapshot = kept_world
-    with app.app_context():
-        snapshot.restore()
-        yield {name: _db.session.get(*value) if isinstance(value, tuple) else value
-               for name, value in ids.items()}
-
-
-@pytest.fixture(scope="module")
-def built_world(shared_categories, db_kind):
-    return kept(build_world(shared_categories), db_kind)
-
-
 @pytest.fixture
-def world(app, built_world):
-    yield from restored(app, built_world)
-
-
-@pytest.fixture
-def client(app, world):
-    return app.test_client()
+def world(request, db, db_kind):
+    return built_once(request, db_kind, lambda: build_world(seeded_categories()))
 
 
 def _actor(w, name):

@@ -5,13 +5,21 @@ from sqlalchemy import func, select
 
 from marketplace.models import AuditEvent, SynonymGroup
 from marketplace.search.synonyms import install_defaults
+from tests.conftest import built_once
+from tests.fixtures.catalog import build_search_corpus, seeded_categories
 
 
 @pytest.fixture
-def shop(db, search_corpus):
-    install_defaults()
-    db.session.commit()
-    return search_corpus
+def shop(request, db, db_kind):
+    """The search corpus with the default synonym groups (built once for the module)."""
+
+    def build() -> dict:
+        seeded_categories()
+        install_defaults()
+        db.session.commit()
+        return build_search_corpus()
+
+    return built_once(request, db_kind, build)
 
 
 def test_a_misspelt_word_offers_the_corrected_search(client, shop):
