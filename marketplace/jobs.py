@@ -169,14 +169,24 @@ def _enqueue_rq(app: Flask, path: str, key: str, kwargs: dict) -> None:
               job_timeout=app.config.get("JOB_TIMEOUT", 600))
 
 
-def run_worker(app: Flask, burst: bool = False) -> None:
-    """Work the queue until stopped (or until empty with `burst`), with RQ's scheduler."""
+def run_worker(app: Flask, burst: bool = False, in_process: bool = False) -> None:
+    """Work the queue until stopped (or until empty with `burst`), with RQ's scheduler.
+
+    Each job runs in a forked child, as RQ does, unless `in_process`: a process with other
+    threads (a test run) must not fork, as the child may wait forever for a lock that one of
+    those threads held at the fork. There, job timeouts use a timer, not SIGALRM.
+    """
     global _worker_app
-    from rq import Worker
+    from rq import SimpleWorker, Worker
+    from rq.timeouts import TimerDeathPenalty
+
+    class InProcessWorker(SimpleWorker):
+        death_penalty_class = TimerDeathPenalty
 
     _worker_app = app
-    worker = Worker([rq_queue(app)], connection=redis_connection(app),
-                    maintenance_interval=app.config.get("JOBS_MAINTENANCE_INTERVAL", 60))
+    worker = (InProcessWorker if in_process else Worker)(
+        [rq_queue(app)], connection=redis_connection(app),
+        maintenance_interval=app.config.get("JOBS_MAINTENANCE_INTERVAL", 60))
     worker.work(burst=burst, with_scheduler=True)
 
 

@@ -127,9 +127,9 @@ def test_rq_worker_imports_an_upload_once(client, login, make_store, categories,
         key = f"product-import-{task.id}"
         jobs.enqueue(product_import.IMPORT_JOB, key=key, task_id=task.id)  # same key: one job
         assert jobs.rq_queue().job_ids.count(key) == 1 and _count(db, Product) == 0
-        jobs.run_worker(app, burst=True)
+        jobs.run_worker(app, burst=True, in_process=True)
         jobs.enqueue(product_import.IMPORT_JOB, key=key, task_id=task.id)  # run again: no-op
-        jobs.run_worker(app, burst=True)
+        jobs.run_worker(app, burst=True, in_process=True)
         assert _count(db, Product) == 2 and _count(db, Variant) == 3
         with app.app_context():  # a request of its own, as on another node
             assert "2 produk dengan 3 varian" in client.get(location).get_data(as_text=True)

@@ -95,10 +95,10 @@ def test_rq_worker_sends_queued_email_once(client, db, buyer, background, smtp_s
                  message_id=message_id)  # the same key again: still one job
     assert len(jobs.rq_queue()) == 1
     assert smtp_server.messages == []  # nothing was sent inside the request
-    jobs.run_worker(background, burst=True)
+    jobs.run_worker(background, burst=True, in_process=True)
     jobs.enqueue("marketplace.mail.deliver", key=f"mail-{message_id}",
                  message_id=message_id)  # after it ran: runs again and finds it sent
-    jobs.run_worker(background, burst=True)
+    jobs.run_worker(background, burst=True, in_process=True)
     assert [m["To"] for m in smtp_server.messages] == [buyer.email]
     assert db.session.get(OutboxMessage, message_id).sent_at is not None
     db.session.rollback()

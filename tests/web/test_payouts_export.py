@@ -237,7 +237,7 @@ def test_an_rq_worker_prepares_the_list_once(app, db, browser, owed, staff, redi
         [task] = _tasks(db)
         assert jobs.rq_queue().job_ids.count(f"payouts-export-{task.id}") == 1
         assert "Menunggu giliran" in client.get(location).get_data(as_text=True)
-        jobs.run_worker(app, burst=True)
+        jobs.run_worker(app, burst=True, in_process=True)
         assert client.get(location + "/payouts.csv").get_data(as_text=True) == EXPECTED
     finally:
         app.config.update(JOBS_INLINE=True, REDIS_URL=None)

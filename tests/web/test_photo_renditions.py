@@ -176,7 +176,7 @@ def test_an_rq_worker_makes_the_renditions_once(client, login, make_product, db,
         assert status == ImageStatus.PENDING
         assert jobs.rq_queue().job_ids == [f"renditions-{sha}"]
         db.session.remove()  # the test shares the requests' session: let the worker write
-        jobs.run_worker(app, burst=True)
+        jobs.run_worker(app, burst=True, in_process=True)
         assert _image(db, product_id)[1:] == (ImageStatus.READY, 1)
         assert client.get(f"/media/{sha}-1280.webp").status_code == 200
     finally:
