@@ -38,8 +38,7 @@ _FIGURES_READ = (SummaryRefresh, MonthlyStoreSales, TrainingAttendance, Training
 
 def _figures_changes(thing) -> tuple[str, ...]:
     if isinstance(thing, Store):  # only a change of status moves a store in or out
-        state = inspect(thing)
-        return (FIGURES,) if state.deleted or state.attrs.status.history.has_changes() else ()
+        return (FIGURES,) if inspect(thing).attrs.status.history.has_changes() else ()
     kind = thing if isinstance(thing, type) else type(thing)
     return (FIGURES,) if kind in _FIGURES_READ else ()
 
