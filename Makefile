@@ -9,7 +9,8 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 
 .PHONY: run install install-test translations extract-messages lint test test-sqlite \
-        test-postgres test-browser test-cluster browser postgres production-parts clean
+        test-postgres test-browser test-cluster browser postgres production-parts \
+        system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,20 +46,32 @@ run: translations
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-# Debian's Chromium for the browser tests (Playwright's own download does not work offline),
-# and PostgreSQL 15's server binaries with the unprivileged user the test cluster runs as.
+# Debian's packages, each installed when missing: Chromium for the browser tests (Playwright's
+# own download does not work offline), PostgreSQL 15's server binaries with the unprivileged user
+# the test cluster runs as, and redis-server, nginx and wrk for the production path (jobs,
+# limits, cluster). `system-packages` installs all of them in one apt-get run.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null \
+		| grep -qx installed || echo $$p; done); \
+	test -z "$$missing" || { apt-get update -q && apt-get install -y -q $$missing; }
+endef
+CHROMIUM_PACKAGES := chromium
+POSTGRES_PACKAGES := postgresql-15
+PRODUCTION_PACKAGES := redis-server nginx wrk
+
 browser:
-	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	$(call apt_install,$(CHROMIUM_PACKAGES))
 
 postgres:
-	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update -q && \
-		apt-get install -y -q postgresql-15; }
+	$(call apt_install,$(POSTGRES_PACKAGES))
 	@id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
 
-# Debian's redis-server and nginx for the tests of the production path (jobs, limits, cluster).
 production-parts:
-	@{ command -v redis-server && command -v nginx && command -v wrk; } >/dev/null || { apt-get update -q && \
-		apt-get install -y -q redis-server nginx wrk; }
+	$(call apt_install,$(PRODUCTION_PACKAGES))
+
+system-packages:
+	$(call apt_install,$(CHROMIUM_PACKAGES) $(POSTGRES_PACKAGES) $(PRODUCTION_PACKAGES))
+	@id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
 
 # `make test` runs each test once where the database makes no difference and on both
 # databases where it does: unit and web tests on SQLite (with the tests that touch no
@@ -74,10 +87,12 @@ test-postgres: install-test translations postgres production-parts
 test-browser: install-test translations browser
 	$(BIN)/pytest --db sqlite --part browser $(PYTEST_ARGS)
 
-# Installs first, one step at a time (two pip or apt-get runs must not overlap), then the
-# runs two at a time, in this order: the two database runs first, then the browser journeys
-# and the cluster test, each as soon as a run before it ends.
-test: lint translations browser postgres production-parts
+# Installs first: pip and apt-get side by side (never two of one kind at once), then the runs
+# two at a time, in this order: the two database runs first, then the browser journeys and the
+# cluster test, each as soon as a run before it ends.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target install-test system-packages
+	$(MAKE) --no-print-directory lint translations
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres test-browser \
 		test-cluster
 
