@@ -8,8 +8,10 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from marketplace import create_app
+from marketplace.extensions import db
 from tests.conftest import Snapshot, settings_for_tests
 from tests.fixtures.accounts import PASSWORD, new_user
 from tests.fixtures.catalog import new_product
@@ -28,6 +30,15 @@ ODD_TEXT = [
     "2026-00", "2026-13", "0000-00", "-0001-01", "2026-02-30", "ｐｅｍｂｅｌｉ@contoh.id",
     "𝟗𝟗", "\u202e", "\ufeff", "..", "../etc/passwd", "a" * 3000, " ", "",
 ]
+#: The extremes PostgreSQL takes differently from SQLite (int4 and int8 overflow, negative
+#: offsets, NUL, the ends of the date range, VARCHAR limits, Unicode case folding): swept on
+#: both databases. The others only meet the code's own parsing: swept once, on SQLite.
+POSTGRES_DIFFERS = frozenset({
+    "0", "1", "-1", "2147483647", "2147483648", "4294967296", "9223372036854775807",
+    "9223372036854775808", "18446744073709551616", "9" * 40, "9" * 5000,
+    "\x00", "a\x00b", "%00", "0001-01", "0001-01-01", "9999-12", "9999-12-31", "10000-01",
+    "-0001-01", "ｐｅｍｂｅｌｉ@contoh.id", "𝟗𝟗", "a" * 3000,
+})
 #: Query and form names the views read, plus a few that views might read one day.
 PARAMS = [
     "page", "q", "subject_id", "threshold", "store_id", "variant_id", "quantity", "period",
@@ -76,9 +87,12 @@ def _path_strategy(rule: str):
     return st.tuples(*parts).map("".join)
 
 
-def _sweep(rule: str):
+def _sweep(rule: str, db_kind: str):
     """Deterministic cases first: every extreme value in every parameter at once."""
-    for value in EXTREME_INTS + ODD_TEXT:
+    for value, encoded in SWEEP:
+        if db_kind == "postgres" and value not in POSTGRES_DIFFERS:
+            continue
+
         def fill(match, value=value):
             converter, arguments = match.group(1), match.group(2)
             if converter == "any":
@@ -87,29 +101,62 @@ def _sweep(rule: str):
                 return "1"
             return quote(value, "") or "x"
 
-        yield _PARAM.sub(fill, rule), dict.fromkeys(PARAMS, value)
+        yield _PARAM.sub(fill, rule), encoded
+
+
+#: Each sweep value in every parameter, encoded once (the same for every route and actor).
+SWEEP = [(value, urlencode(dict.fromkeys(PARAMS, value))) for value in EXTREME_INTS + ODD_TEXT]
+
+
+class Writes:
+    """Whether a statement that may change data ran since `forget()`: a test after one that
+    only read needs no restore."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        event.listen(db.engine, "before_cursor_execute", self._look)
+
+    def _look(self, _conn, _cursor, statement, *_args) -> None:
+        # SELECT ... FOR UPDATE counts as a write too: a restore too many, never one too few.
+        sql = statement.lstrip().upper()
+        self.seen = self.seen or not sql.startswith("SELECT") or "FOR UPDATE" in sql
+
+    def forget(self) -> None:
+        self.seen = False
+
+    def close(self) -> None:
+        event.remove(db.engine, "before_cursor_execute", self._look)
 
 
 @pytest.fixture(scope="module")
 def built(shared_categories, db_kind):
-    """A vendor with a product and an order, and a staff admin, built once for the module."""
+    """A vendor with a product and an order, and a staff admin, built once for the module;
+    the session cookie of each actor's first login, kept for the module's later tests."""
     product = new_product()
     new_order(items=[(product, 1)])
     emails = {"vendor": product.store.owner.email, "admin": new_user("admin").email}
-    return emails, Snapshot(db_kind)
+    snapshot, writes = Snapshot(db_kind), Writes()
+    yield emails, snapshot, writes, {}
+    writes.close()
 
 
 @pytest.fixture
 def fuzz_client(app, built, actor):
     """A test client for the actor (the anonymous visitor, the vendor or the admin, logged
     in), each test on the data as it was built (whatever the test before posted)."""
-    emails, snapshot = built
+    emails, snapshot, writes, cookies = built
     with app.app_context():
-        snapshot.restore()
+        if writes.seen:
+            snapshot.restore()
+            writes.forget()
         client = app.test_client()
         client.email = emails.get(actor)
-        if client.email:
+        if client.email in cookies:
+            # The restored rows hold the same session version, so the cookie still logs in.
+            client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookies[client.email])
+        elif client.email:
             _log_in(client)
+            cookies[client.email] = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
         yield client
 
 
@@ -128,22 +175,21 @@ def report_cases():
 @pytest.mark.parametrize("actor", ["anonymous", "vendor", "admin"])
 @pytest.mark.parametrize(("rule", "method"), _rules())
 def test_no_route_answers_5xx_to_extreme_input(fuzz_client, db_kind, actor, rule, method):
-    def send(path: str, params: dict) -> None:
+    def send(path: str, params: str) -> None:
         RUN["cases"] += 1
         if method == "GET":
-            response = fuzz_client.get(path, query_string=urlencode(params))
+            response = fuzz_client.get(path, query_string=params)
         else:
-            response = fuzz_client.post(path, data=params)
+            response = fuzz_client.post(path, data=params,
+                                        content_type="application/x-www-form-urlencoded")
         assert response.status_code < 500, (method, path, params, response.status_code)
         if actor != "anonymous" and rule == "/logout":
             _log_in(fuzz_client)
 
-    for path, params in _sweep(rule):
+    for path, params in _sweep(rule, db_kind):
         send(path, params)
     if db_kind == "postgres":
-        # The sweep's extremes are what PostgreSQL treats differently (int4 and int8
-        # overflow, NUL, long text): they run on both databases. The random cases look for
-        # mistakes in the code and run once, on SQLite.
+        # The random cases look for mistakes in the code: they run once, on SQLite.
         return
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -151,6 +197,6 @@ def test_no_route_answers_5xx_to_extreme_input(fuzz_client, db_kind, actor, rule
                                      HealthCheck.too_slow])
     @given(path=_path_strategy(rule), params=query)
     def probe(path, params):
-        send(path, params)
+        send(path, urlencode(params))
 
     probe()
