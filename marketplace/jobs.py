@@ -210,11 +210,11 @@ class _LocalRunner:
         self.jobs: queue.Queue = queue.Queue()
         self.pending: set[str] = set()
         self.dead: deque[FailedJob] = deque(maxlen=200)
-        self.lock = threading.Lock()
+        self.idle = threading.Condition()  # guards `pending`; notified when it empties
         threading.Thread(target=self._loop, name="jobs", daemon=True).start()
 
     def submit(self, path: str, key: str, kwargs: dict, attempt: int = 0) -> None:
-        with self.lock:
+        with self.idle:
             if attempt == 0 and key in self.pending:
                 return
             self.pending.add(key)
@@ -236,18 +236,15 @@ class _LocalRunner:
                     continue
                 log.exception("Job %s failed for good", key)
                 self.dead.append(FailedJob(key, path, str(exc)))
-            with self.lock:
+            with self.idle:
                 self.pending.discard(key)
+                if not self.pending:
+                    self.idle.notify_all()
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until nothing is pending (tests, shutdown); False on timeout."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if not self.pending:
-                    return True
-            time.sleep(0.02)
-        return False
+        with self.idle:
+            return self.idle.wait_for(lambda: not self.pending, timeout)
 
 
 _runners: dict[int, _LocalRunner] = {}

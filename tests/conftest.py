@@ -153,7 +153,7 @@ def settings_for_tests(database_url: str, media_dir: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MEDIA_DIR": media_dir,
         "MEDIA_PRIVATE_DIR": f"{media_dir}-private",
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "PASSWORD_HASH_METHOD": "scrypt:128:8:1",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": None,

@@ -79,7 +79,7 @@ def stack(smtp):
             "SQLALCHEMY_DATABASE_URI": primary, "SECRET_KEY": SECRET_KEY, "REDIS_URL": redis,
             "MEDIA_S3_BUCKET": "pasar-media", "MEDIA_S3_ENDPOINT": s3,
             "MEDIA_S3_ACCESS_KEY": "test", "MEDIA_S3_SECRET_KEY": "test",
-            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "MAIL_SERVER": "127.0.0.1",
+            "PASSWORD_HASH_METHOD": "scrypt:128:8:1", "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp.port})
         stack.s3 = s3
         stack.node_a, stack.node_b = stack.start_node("node-a"), stack.start_node("node-b")
