@@ -17,13 +17,13 @@ Rupiah = Field(ge=0, le=MAX_INT, description="Whole rupiah")
 class Shape(BaseModel):
     """A response: built from our own dicts, so an undeclared field is a bug, not a leak."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Input(BaseModel):
     """A request: unknown fields are refused and listed."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 # --- public catalogue -------------------------------------------------------------------------
