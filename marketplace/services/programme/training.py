@@ -247,7 +247,7 @@ def _outcomes(province_code: str) -> list[OutcomeRow]:
                 select(MonthlyStoreSales.store_id, MonthlyStoreSales.month_index,
                        MonthlyStoreSales.net_sales, MonthlyStoreSales.streak_ump)
                 .join(Store, Store.id == MonthlyStoreSales.store_id)
-                .where(*in_scope, MonthlyStoreSales.month_index.in_(sorted(calendar)))).all():
+                .where(*in_scope, MonthlyStoreSales.month_index.in_(sorted(calendar)))):
             if trained_at.get(store_id, month + 1) <= month:
                 trained_months[store_id, month] = (net, streak)
             else:

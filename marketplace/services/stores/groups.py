@@ -177,7 +177,7 @@ def household_incomes(month_index: int, province_code: str = "") -> dict[int, tu
     sales = db.session.execute(
         select(MonthlyStoreSales.store_id, MonthlyStoreSales.month, MonthlyStoreSales.net_sales,
                MonthlyStoreSales.line_ump, Store.owner_id)
-        .join(Store, Store.id == MonthlyStoreSales.store_id).where(*in_month)).all()
+        .join(Store, Store.id == MonthlyStoreSales.store_id).where(*in_month))
     # The same stores as a subquery: thousands of ids as parameters cost more than the query.
     held = _held_at_end_of(month_of_index(month_index),
                            select(MonthlyStoreSales.store_id).where(*in_month))
@@ -188,10 +188,11 @@ def household_incomes(month_index: int, province_code: str = "") -> dict[int, tu
         result[user_id] = (income + amount, max(best, line or 0))
 
     for store_id, _month, net, line, owner_id in sales:
-        shares = _split(held.get(store_id, []), net)
-        if not shares:
+        members = held.get(store_id)
+        if not members:  # most stores: one owner, no member rows
             add(owner_id, net, line)
-        for share in shares:
+            continue
+        for share in _split(members, net):
             add(share.member.user_id, share.amount, line)
     return result
 
