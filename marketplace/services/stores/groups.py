@@ -174,13 +174,14 @@ def household_incomes(month_index: int, province_code: str = "") -> dict[int, tu
     in_month = [MonthlyStoreSales.month_index == month_index]
     if province_code:
         in_month.append(MonthlyStoreSales.province_code == province_code)
+    # The month's stores as a subquery: thousands of ids as parameters cost more than the query.
+    held = _held_at_end_of(month_of_index(month_index),
+                           select(MonthlyStoreSales.store_id).where(*in_month))
+    # Iterated, not .all(), as in the training outcomes: no list of every row is built.
     sales = db.session.execute(
         select(MonthlyStoreSales.store_id, MonthlyStoreSales.month, MonthlyStoreSales.net_sales,
                MonthlyStoreSales.line_ump, Store.owner_id)
         .join(Store, Store.id == MonthlyStoreSales.store_id).where(*in_month))
-    # The same stores as a subquery: thousands of ids as parameters cost more than the query.
-    held = _held_at_end_of(month_of_index(month_index),
-                           select(MonthlyStoreSales.store_id).where(*in_month))
     result: dict[int, tuple[int, int]] = {}
 
     def add(user_id: int, amount: int, line: int | None) -> None:
