@@ -34,11 +34,14 @@ def caching_on() -> bool:
 T = TypeVar("T")
 
 
-def cached(key: str, compute: Callable[[], T], timeout: int = 24 * 3600) -> T:
-    """`compute()`, kept under `key` (which names the versions it was computed from, so a
-    change makes a new key); computed every time when caching is off."""
+def cached(key: str, compute: Callable[[], T], *, of: Iterable[str],
+           timeout: int = 24 * 3600) -> T:
+    """`compute()`, kept under `key` and the current versions of the names `of` (what it
+    reads), so that a change ending one of them makes a new key; computed every time when
+    caching is off (no version is read then)."""
     if not caching_on():
         return compute()
+    key = ":".join((key, *(current(name) for name in of)))
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -236,11 +236,10 @@ def _order_figures(store: Store, period: int, grain: str, previous_start: dateti
         return (*_summarise(store, previous_start, start, end, grain),
                 top_products(store, start, end), *buyer_counts(store, start, end))
 
-    if not live or not versions.caching_on():
+    if not live:
         return compute()
-    return versions.cached(
-        f"sales:{store.id}:{period}:{grain}:{start:%Y%m%d}:{versions.current('sales')}:"
-        f"{versions.current(f'sales:{store.id}')}", compute)
+    return versions.cached(f"sales:{store.id}:{period}:{grain}:{start:%Y%m%d}", compute,
+                           of=("sales", f"sales:{store.id}"))
 
 
 def dashboard(user: User, store: Store, period: int = 30, grain: str | None = None,

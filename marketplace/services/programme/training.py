@@ -49,8 +49,7 @@ versions.watch(_figures_changes)
 def cached_figures(name: str, province_code: str, compute: Callable[[], T]) -> T:
     """One of the people figures of a province ("" for all), kept until what it reads
     changes."""
-    return versions.cached(f"{FIGURES}:{name}:{province_code}:{versions.current(FIGURES)}",
-                           compute)
+    return versions.cached(f"{FIGURES}:{name}:{province_code}", compute, of=(FIGURES,))
 
 
 def region_of(actor: User) -> str | None:
