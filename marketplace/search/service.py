@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
@@ -293,13 +293,16 @@ _CARD_COLUMNS = (
 )
 
 
+@cache
 def _card_select() -> Select:
+    """Built once: building and keying it anew cost about as much as running a page of cards."""
     return (select(*_CARD_COLUMNS).join(Store, Store.id == Product.store_id)
             .outerjoin(StoredImage, (StoredImage.id == Product.cover_image_id)
                        & (StoredImage.status == ImageStatus.READY)))
 
 
-def _card(row) -> ProductCard:
+def card(row) -> ProductCard:
+    """A card from a row of `_card_select`."""
     (product_id, slug, title, price_min, price_max, stock_total, sold_count, rating_sum,
      rating_count, created_at, updated_at, store_id, store_slug, store_name, province_code,
      regency, image_id, sha256, width, height) = row
@@ -310,14 +313,18 @@ def _card(row) -> ProductCard:
         CardImage(image_id, sha256, width, height) if image_id is not None else None)
 
 
-def cards(ids: Select, order: tuple) -> list[ProductCard]:
-    """The cards of one page of `ids` (already ordered and limited).
+def card_statement(ids: Select, order: tuple) -> Select:
+    """The rows of the cards of one page of `ids` (already ordered and limited), for `card`.
 
     `order` is applied again outside, on the page's few rows.
     """
     page = ids.subquery("page")
-    stmt = _card_select().join(page, page.c.id == Product.id).order_by(*order)
-    return [_card(row) for row in db.session.execute(stmt)]
+    return _card_select().join(page, page.c.id == Product.id).order_by(*order)
+
+
+def cards(ids: Select, order: tuple) -> list[ProductCard]:
+    """The cards of one page of `ids` (already ordered and limited)."""
+    return [card(row) for row in db.session.execute(card_statement(ids, order))]
 
 
 def _facets(query: SearchQuery) -> list[list[str]]:
@@ -555,7 +562,7 @@ def _products(ids: list[int]) -> list[ProductCard]:
     """The cards of these products, in this order."""
     if not ids:
         return []
-    found = {card.id: card for card in map(_card, db.session.connection().execute(
+    found = {item.id: item for item in map(card, db.session.connection().execute(
         _CARDS_BY_ID, {"ids": ids}))}
     return [found[i] for i in ids if i in found]
 

@@ -36,7 +36,13 @@ from marketplace.models import (
     Variant,
 )
 from marketplace.regions import province_name
-from marketplace.search.service import ProductCard, cards, public_products, visible_ids
+from marketplace.search.service import (
+    ProductCard,
+    card,
+    card_statement,
+    public_products,
+    visible_ids,
+)
 from marketplace.services.stores.featured import active_slots
 
 NEW_PRODUCTS = 12
@@ -116,10 +122,17 @@ def _catalog_changes(thing) -> tuple[str, ...]:
 versions.watch(_catalog_changes)
 
 
-def new_products(limit: int = NEW_PRODUCTS) -> list[ProductCard]:
+def new_products() -> list[ProductCard]:
     """The most recently listed public products."""
+    return [card(row) for row in db.session.connection().execute(_new_products_statement())]
+
+
+@cache
+def _new_products_statement() -> Select:
+    """new_products' query, built once and run on the session's connection: building it and
+    passing it through the ORM cost more than running it."""
     newest = (Product.created_at.desc(), Product.id.desc())
-    return cards(visible_ids().order_by(*newest).limit(limit), newest)
+    return card_statement(visible_ids().order_by(*newest).limit(NEW_PRODUCTS), newest)
 
 
 def popular_categories(limit: int = POPULAR_CATEGORIES) -> list[CategoryCount]:
@@ -208,12 +221,21 @@ def public_product(product_id: int) -> Product:
     return product
 
 
-def more_from_store(product: Product, limit: int = 6) -> list[ProductCard]:
+def more_from_store(product: Product) -> list[ProductCard]:
     """Other public products of the same store, best selling first."""
+    params = {"store_id": product.store_id, "product_id": product.id}
+    connection = db.session.connection()
+    return [card(row) for row in connection.execute(_more_from_store_statement(), params)]
+
+
+@cache
+def _more_from_store_statement() -> Select:
+    """more_from_store's query, built once (bound by :store_id and :product_id)."""
     order = (Product.sold_count.desc(), Product.id.desc())
-    return cards(visible_ids().where(Product.store_id == product.store_id,
-                                     Product.id != product.id).order_by(*order).limit(limit),
-                 order)
+    return card_statement(
+        visible_ids().where(Product.store_id == bindparam("store_id"),
+                            Product.id != bindparam("product_id")).order_by(*order).limit(6),
+        order)
 
 
 def public_store(slug: str) -> Store:
