@@ -54,7 +54,7 @@ def main() -> None:
     pages = sample_pages(url)
     chosen = {"home": pages["home"], "search": pages["search common"],
               "product": pages["product"]}
-    server = Server("marketplace:create_app()", PORT,
+    server = Server("marketplace.wsgi:app", PORT,
                     {"DATABASE_URL": url, "SECRET_KEY": "lighthouse"})
     try:
         server.wait_ready("/healthz")

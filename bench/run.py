@@ -288,7 +288,7 @@ def main() -> None:
         for cache in caches:
             seconds = "60" if cache == "on" else "0"
             with tempfile.TemporaryDirectory(prefix="pm-bench-cache-") as cache_dir:
-                app = Server("marketplace:create_app()",
+                app = Server("marketplace.wsgi:app",
                              {"DATABASE_URL": url, "SECRET_KEY": "bench-secret",
                               "PAGE_CACHE_SECONDS": seconds, "CACHE_DIR": cache_dir})
                 servers.append(app)

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from marketplace import create_app
+from marketplace.app import ready_to_serve
 from marketplace.extensions import db
 from marketplace.models import (
     Category,
@@ -255,7 +256,7 @@ def main() -> None:
         print(f"Incremental refresh after {args.new_orders} new orders and {args.cancels} "
               f"cancellations: {refreshed.rows} summary rows in "
               f"{time.perf_counter() - started:.2f} s (CPU {time.process_time() - cpu:.2f} s)")
-    client = app.test_client()
+    client = ready_to_serve(app).test_client()  # as a gunicorn worker serves it
     response = client.post("/login", data={"email": "staf@bench.id", "password": STAFF_PASSWORD})
     assert response.status_code == 302, response.status_code
     timings = {}

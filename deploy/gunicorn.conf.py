@@ -18,7 +18,7 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
-wsgi_app = "marketplace:create_app()"
+wsgi_app = "marketplace.wsgi:app"
 
 
 def child_exit(server, worker):

@@ -1,5 +1,6 @@
 """The application factory: a short list of wiring steps."""
 
+import gc
 import importlib
 import ipaddress
 import logging
@@ -18,6 +19,7 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import FileSystemBytecodeCache
 from prometheus_client import CollectorRegistry
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
@@ -71,6 +73,19 @@ def create_app(config: object | dict | None = None) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
+    return app
+
+
+def ready_to_serve(app: Flask) -> Flask:
+    """Put the objects made while building the app out of the garbage collector's reach.
+
+    They live as long as the worker, yet every full collection would scan all of them again
+    (~170,000): a request that makes many objects, such as a dashboard reading 10,000 rows,
+    sets one off and spent 80 ms there on its first run. Garbage left by the start-up is
+    collected first, so none of it is kept for good.
+    """
+    gc.collect()
+    gc.freeze()
     return app
 
 
@@ -275,6 +290,10 @@ def _translations():
 
 
 def register_template_helpers(app: Flask) -> None:
+    if app.config["TEMPLATE_CACHE_DIR"]:
+        os.makedirs(app.config["TEMPLATE_CACHE_DIR"], exist_ok=True)
+        # Keyed by each template's source, so an edited template is compiled again.
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(app.config["TEMPLATE_CACHE_DIR"])
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
