@@ -42,8 +42,7 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=50_000)
 def words_in(text: str) -> frozenset[str]:
-    """The words of a text as the indexes split it (cached: the same names and descriptions
-    come back in every search)."""
+    """The words of a text as the indexes split it."""
     return frozenset(_WORD.findall(normalise(text)))
 
 
