@@ -6,145 +6,26 @@ from datetime import date, datetime
 
 from flask import g
 from flask_babel import gettext as _
-from pydantic import Field
 
 from blueprints.api.auth import acting_user
 from blueprints.api.openapi import RequestRejected, operation
-from blueprints.api.schemas import Input, Shape
+from blueprints.api.schemas import (
+    FiguresQuery,
+    MinistryStorePage,
+    ProgrammeFigures,
+    RosterResult,
+    RosterUpload,
+    SalesList,
+    SalesQuery,
+    StoreSyncQuery,
+    TrainingFigures,
+)
 from marketplace.clock import as_utc
 from marketplace.errors import ValidationError
 from marketplace.services import programme
 from marketplace.validation import db_int, is_sane_date
 
 PERSONAL_SCOPE = "personal:read"
-ProvinceCode = Field("", pattern=r"^(\d{2})?$", description="Two-digit province code; empty: all")
-
-
-# --- shapes -----------------------------------------------------------------------------------
-
-class FiguresQuery(Input):
-    province: str = ProvinceCode
-
-
-class MonthFigures(Shape):
-    month: str = Field(description="YYYY-MM (Asia/Jakarta)")
-    new_stores: int
-    gmv: int
-    orders: int
-    buyers: int
-    stores_above_line: int
-    graduated_stores: int = Field(description="Cumulative")
-
-
-class ProvinceFigures(Shape):
-    province_code: str
-    verified_stores: int
-    gmv: int
-    orders: int
-    buyers: int
-    graduated_stores: int
-
-
-class CategoryFigures(Shape):
-    category: str = Field(description="Category slug")
-    units: int
-    gmv: int
-
-
-class ProgrammeFigures(Shape):
-    province_code: str
-    stores: dict[str, int] = Field(description="Stores by status, and `active` (sold in the "
-                                               "last three months)")
-    totals: dict[str, int]
-    graduated_stores: int
-    by_month: list[MonthFigures]
-    by_province: list[ProvinceFigures]
-    by_category: list[CategoryFigures]
-
-
-class StoreSyncQuery(Input):
-    updated_since: datetime | None = Field(None, description="ISO 8601; stores changed since")
-    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page")
-    limit: int = Field(100, ge=1, le=500)
-
-
-class PersonalData(Shape):
-    owner_name: str
-    owner_email: str | None
-    whatsapp: str
-    household_name: str | None
-
-
-class MinistryStore(Shape):
-    id: int
-    slug: str
-    name: str
-    province_code: str
-    regency: str
-    status: str
-    participant_code: str | None
-    verified_at: str | None
-    pkh_graduate_verified: bool = Field(description="The owner's NIK matched the PKH roster")
-    pkh_graduated_on: str | None
-    graduated_in: str | None = Field(description="YYYY-MM the store reached the income line "
-                                                 "for 3 months (UMP), or null")
-    updated_at: str
-    personal: PersonalData | None = Field(None, description="Only with scope personal:read")
-
-
-class MinistryStorePage(Shape):
-    items: list[MinistryStore]
-    next_cursor: str | None = Field(description="Pass back as cursor; null: up to date")
-
-
-class SalesQuery(Input):
-    province: str = ProvinceCode
-    since_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                                    description="YYYY-MM")
-
-
-class MonthlySales(Shape):
-    month: str
-    province_code: str
-    stores_selling: int
-    orders: int
-    gmv: int
-    net_sales: int
-
-
-class SalesList(Shape):
-    items: list[MonthlySales]
-
-
-class TrainingMonth(Shape):
-    month: str
-    province_code: str
-    trainings: int
-    attendances: int
-
-
-class TrainingFigures(Shape):
-    by_month: list[TrainingMonth]
-    outcomes: list[programme.OutcomeRow]  # the staff page's table, one definition
-
-
-class RosterRow(Input):
-    nik: str = Field(max_length=40, description="NIK of the head of household (16 digits)")
-    name: str = Field(max_length=200)
-    province_code: str = Field(max_length=2)
-    regency: str = Field(max_length=200)
-    graduated_on: str = Field(max_length=10, description="YYYY-MM-DD")
-
-
-class RosterUpload(Input):
-    households: list[RosterRow] = Field(min_length=1, max_length=programme.MAX_ROWS)
-
-
-class RosterResult(Shape):
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
 
 
 # --- cursor over (updated_at, id) -------------------------------------------------------------
