@@ -9,17 +9,6 @@ from flask_babel import gettext as _
 
 from blueprints.api.auth import acting_user
 from blueprints.api.openapi import RequestRejected, operation
-from blueprints.api.schemas import (
-    FiguresQuery,
-    MinistryStorePage,
-    ProgrammeFigures,
-    RosterResult,
-    RosterUpload,
-    SalesList,
-    SalesQuery,
-    StoreSyncQuery,
-    TrainingFigures,
-)
 from marketplace.clock import as_utc
 from marketplace.errors import ValidationError
 from marketplace.services import programme
@@ -66,8 +55,8 @@ def _decode(cursor: str | None) -> tuple[datetime, int] | None:
 
 @operation("GET", "/programme/figures", summary="Programme figures by month, province and "
            "category (the dashboard's numbers)", tag="ministry", scope="programme:read",
-           response=ProgrammeFigures, query=FiguresQuery, errors=(422,))
-def programme_figures(query: FiguresQuery):
+           response="ProgrammeFigures", query="FiguresQuery", errors=(422,))
+def programme_figures(query):
     """The programme dashboard's figures for the last twelve months."""
     board = programme.figures(acting_user(), query.province)
     return {
@@ -87,8 +76,8 @@ def programme_figures(query: FiguresQuery):
 
 @operation("GET", "/programme/stores", summary="Stores with verification and graduation "
            "status, changed since a time (incremental sync)", tag="ministry",
-           scope="programme:read", response=MinistryStorePage, query=StoreSyncQuery)
-def programme_stores(query: StoreSyncQuery):
+           scope="programme:read", response="MinistryStorePage", query="StoreSyncQuery")
+def programme_stores(query):
     """Stores oldest change first; follow next_cursor until null, keep the last updated_at."""
     personal = PERSONAL_SCOPE in g.api_token.scope_list
     since = _instant(query.updated_since, "updated_since") if query.updated_since else None
@@ -103,25 +92,25 @@ def programme_stores(query: StoreSyncQuery):
 
 
 @operation("GET", "/programme/sales", summary="Sales per month and province", tag="ministry",
-           scope="programme:read", response=SalesList, query=SalesQuery, errors=(422,))
-def programme_sales(query: SalesQuery):
+           scope="programme:read", response="SalesList", query="SalesQuery", errors=(422,))
+def programme_sales(query):
     """Orders, GMV and net sales per month and province (the programme summary)."""
     since = date.fromisoformat(query.since_month + "-01") if query.since_month else None
     return {"items": programme.monthly_sales(acting_user(), query.province, since)}
 
 
 @operation("GET", "/programme/training", summary="Training attendance per month and province, "
-           "and outcomes", tag="ministry", scope="programme:read", response=TrainingFigures,
-           query=FiguresQuery, errors=(422,))
-def programme_training(query: FiguresQuery):
+           "and outcomes", tag="ministry", scope="programme:read", response="TrainingFigures",
+           query="FiguresQuery", errors=(422,))
+def programme_training(query):
     """Trainings and attendances; trained vs not-yet-trained stores by months since."""
     return programme.training_attendance(acting_user(), query.province)
 
 
 @operation("POST", "/roster", summary="Upload the PKH graduate roster (all rows or none)",
-           tag="ministry", scope="roster:write", response=RosterResult, body=RosterUpload,
+           tag="ministry", scope="roster:write", response="RosterResult", body="RosterUpload",
            errors=(409, 503))
-def upload_roster(body: RosterUpload):
+def upload_roster(body):
     """Upsert graduate households by NIK (kept only as a keyed hash); a bad row rejects all."""
     try:
         result = programme.import_roster(acting_user(), [r.model_dump() for r in body.households],

@@ -1,5 +1,8 @@
 """The API's shapes (pydantic): requests are refused on unknown fields, responses carry exactly
-what is declared. Money is integer rupiah; times are ISO 8601 UTC."""
+what is declared. Money is integer rupiah; times are ISO 8601 UTC.
+
+Operations name these models (`operation(..., response="Product")`): this module, and pydantic,
+are imported by the first API request, never by a worker that serves only pages."""
 
 from datetime import date, datetime
 from typing import Literal
