@@ -1,6 +1,5 @@
 """The public catalogue: the same services as the HTML catalogue pages; no token needed."""
 
-from blueprints.api import schemas
 from blueprints.api.openapi import operation
 from blueprints.api.serializers import (
     category_json,
@@ -13,16 +12,16 @@ from marketplace.services.catalog import all_categories, public_product, public_
 
 
 @operation("GET", "/categories", summary="All categories, parents first", tag="catalogue",
-           response=schemas.CategoryList)
+           response="CategoryList")
 def categories():
     """Every category, parents first."""
     return {"items": [category_json(c) for c in all_categories()]}
 
 
 @operation("GET", "/products", summary="Search public products (the parameters of /search)",
-           tag="catalogue", response=schemas.ProductPage, query=schemas.ProductSearch,
+           tag="catalogue", response="ProductPage", query="ProductSearch",
            errors=(404,))
-def products(query: schemas.ProductSearch):
+def products(query):
     """Search public products with the same parameters as /search."""
     # The checked values, spelled as /search receives them (the parser reads query strings).
     args = {name: str(value) for name, value in query.model_dump(exclude_none=True).items()}
@@ -34,14 +33,14 @@ def products(query: schemas.ProductSearch):
 
 
 @operation("GET", "/products/<int:product_id>", summary="One public product with its variants",
-           tag="catalogue", response=schemas.Product)
+           tag="catalogue", response="Product")
 def product(product_id: int):
     """One public product."""
     return product_json(public_product(product_id))
 
 
 @operation("GET", "/stores/<slug>", summary="One verified store", tag="catalogue",
-           response=schemas.Store)
+           response="Store")
 def store(slug: str):
     """One verified store."""
     return store_json(public_store(slug))

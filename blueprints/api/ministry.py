@@ -6,145 +6,15 @@ from datetime import date, datetime
 
 from flask import g
 from flask_babel import gettext as _
-from pydantic import Field
 
 from blueprints.api.auth import acting_user
 from blueprints.api.openapi import RequestRejected, operation
-from blueprints.api.schemas import Input, Shape
 from marketplace.clock import as_utc
 from marketplace.errors import ValidationError
 from marketplace.services import programme
 from marketplace.validation import db_int, is_sane_date
 
 PERSONAL_SCOPE = "personal:read"
-ProvinceCode = Field("", pattern=r"^(\d{2})?$", description="Two-digit province code; empty: all")
-
-
-# --- shapes -----------------------------------------------------------------------------------
-
-class FiguresQuery(Input):
-    province: str = ProvinceCode
-
-
-class MonthFigures(Shape):
-    month: str = Field(description="YYYY-MM (Asia/Jakarta)")
-    new_stores: int
-    gmv: int
-    orders: int
-    buyers: int
-    stores_above_line: int
-    graduated_stores: int = Field(description="Cumulative")
-
-
-class ProvinceFigures(Shape):
-    province_code: str
-    verified_stores: int
-    gmv: int
-    orders: int
-    buyers: int
-    graduated_stores: int
-
-
-class CategoryFigures(Shape):
-    category: str = Field(description="Category slug")
-    units: int
-    gmv: int
-
-
-class ProgrammeFigures(Shape):
-    province_code: str
-    stores: dict[str, int] = Field(description="Stores by status, and `active` (sold in the "
-                                               "last three months)")
-    totals: dict[str, int]
-    graduated_stores: int
-    by_month: list[MonthFigures]
-    by_province: list[ProvinceFigures]
-    by_category: list[CategoryFigures]
-
-
-class StoreSyncQuery(Input):
-    updated_since: datetime | None = Field(None, description="ISO 8601; stores changed since")
-    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page")
-    limit: int = Field(100, ge=1, le=500)
-
-
-class PersonalData(Shape):
-    owner_name: str
-    owner_email: str | None
-    whatsapp: str
-    household_name: str | None
-
-
-class MinistryStore(Shape):
-    id: int
-    slug: str
-    name: str
-    province_code: str
-    regency: str
-    status: str
-    participant_code: str | None
-    verified_at: str | None
-    pkh_graduate_verified: bool = Field(description="The owner's NIK matched the PKH roster")
-    pkh_graduated_on: str | None
-    graduated_in: str | None = Field(description="YYYY-MM the store reached the income line "
-                                                 "for 3 months (UMP), or null")
-    updated_at: str
-    personal: PersonalData | None = Field(None, description="Only with scope personal:read")
-
-
-class MinistryStorePage(Shape):
-    items: list[MinistryStore]
-    next_cursor: str | None = Field(description="Pass back as cursor; null: up to date")
-
-
-class SalesQuery(Input):
-    province: str = ProvinceCode
-    since_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                                    description="YYYY-MM")
-
-
-class MonthlySales(Shape):
-    month: str
-    province_code: str
-    stores_selling: int
-    orders: int
-    gmv: int
-    net_sales: int
-
-
-class SalesList(Shape):
-    items: list[MonthlySales]
-
-
-class TrainingMonth(Shape):
-    month: str
-    province_code: str
-    trainings: int
-    attendances: int
-
-
-class TrainingFigures(Shape):
-    by_month: list[TrainingMonth]
-    outcomes: list[programme.OutcomeRow]  # the staff page's table, one definition
-
-
-class RosterRow(Input):
-    nik: str = Field(max_length=40, description="NIK of the head of household (16 digits)")
-    name: str = Field(max_length=200)
-    province_code: str = Field(max_length=2)
-    regency: str = Field(max_length=200)
-    graduated_on: str = Field(max_length=10, description="YYYY-MM-DD")
-
-
-class RosterUpload(Input):
-    households: list[RosterRow] = Field(min_length=1, max_length=programme.MAX_ROWS)
-
-
-class RosterResult(Shape):
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
 
 
 # --- cursor over (updated_at, id) -------------------------------------------------------------
@@ -185,8 +55,8 @@ def _decode(cursor: str | None) -> tuple[datetime, int] | None:
 
 @operation("GET", "/programme/figures", summary="Programme figures by month, province and "
            "category (the dashboard's numbers)", tag="ministry", scope="programme:read",
-           response=ProgrammeFigures, query=FiguresQuery, errors=(422,))
-def programme_figures(query: FiguresQuery):
+           response="ProgrammeFigures", query="FiguresQuery", errors=(422,))
+def programme_figures(query):
     """The programme dashboard's figures for the last twelve months."""
     board = programme.figures(acting_user(), query.province)
     return {
@@ -206,8 +76,8 @@ def programme_figures(query: FiguresQuery):
 
 @operation("GET", "/programme/stores", summary="Stores with verification and graduation "
            "status, changed since a time (incremental sync)", tag="ministry",
-           scope="programme:read", response=MinistryStorePage, query=StoreSyncQuery)
-def programme_stores(query: StoreSyncQuery):
+           scope="programme:read", response="MinistryStorePage", query="StoreSyncQuery")
+def programme_stores(query):
     """Stores oldest change first; follow next_cursor until null, keep the last updated_at."""
     personal = PERSONAL_SCOPE in g.api_token.scope_list
     since = _instant(query.updated_since, "updated_since") if query.updated_since else None
@@ -222,25 +92,25 @@ def programme_stores(query: StoreSyncQuery):
 
 
 @operation("GET", "/programme/sales", summary="Sales per month and province", tag="ministry",
-           scope="programme:read", response=SalesList, query=SalesQuery, errors=(422,))
-def programme_sales(query: SalesQuery):
+           scope="programme:read", response="SalesList", query="SalesQuery", errors=(422,))
+def programme_sales(query):
     """Orders, GMV and net sales per month and province (the programme summary)."""
     since = date.fromisoformat(query.since_month + "-01") if query.since_month else None
     return {"items": programme.monthly_sales(acting_user(), query.province, since)}
 
 
 @operation("GET", "/programme/training", summary="Training attendance per month and province, "
-           "and outcomes", tag="ministry", scope="programme:read", response=TrainingFigures,
-           query=FiguresQuery, errors=(422,))
-def programme_training(query: FiguresQuery):
+           "and outcomes", tag="ministry", scope="programme:read", response="TrainingFigures",
+           query="FiguresQuery", errors=(422,))
+def programme_training(query):
     """Trainings and attendances; trained vs not-yet-trained stores by months since."""
     return programme.training_attendance(acting_user(), query.province)
 
 
 @operation("POST", "/roster", summary="Upload the PKH graduate roster (all rows or none)",
-           tag="ministry", scope="roster:write", response=RosterResult, body=RosterUpload,
+           tag="ministry", scope="roster:write", response="RosterResult", body="RosterUpload",
            errors=(409, 503))
-def upload_roster(body: RosterUpload):
+def upload_roster(body):
     """Upsert graduate households by NIK (kept only as a keyed hash); a bad row rejects all."""
     try:
         result = programme.import_roster(acting_user(), [r.model_dump() for r in body.households],

@@ -1,22 +1,27 @@
 """Operations declared once: their pydantic schemas validate the request, shape the response
 and are the OpenAPI 3.1 document (pydantic writes JSON Schema 2020-12, OpenAPI 3.1's dialect).
 
-A view is declared with `operation(...)`; it receives the parsed `query` and `body` models and
-returns a response model (or `(model, status, headers)`). Write operations are committed here,
-once, after the view returned, with an audit row naming the token.
+A view is declared with `operation(...)`, naming its models in blueprints.api.schemas; it
+receives the parsed `query` and `body` models and returns a response model (or `(model,
+status, headers)`). Write operations are committed here, once, after the view returned, with
+an audit row naming the token.
+
+The schemas and pydantic (~8 MB) are imported by the first request that needs a model, not
+when the routes are declared: a worker that serves only pages never loads them.
 """
+
+from __future__ import annotations
 
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cache, wraps
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from flask import Response, current_app, g, request
 from flask_babel import gettext as _
-from pydantic import BaseModel
-from pydantic import ValidationError as SchemaError
-from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.api import bp
@@ -26,6 +31,10 @@ from marketplace.extensions import db
 from marketplace.images import MAX_BYTES as MAX_PHOTO_BYTES
 from marketplace.services import programme, staff, users
 from marketplace.validation import MAX_INT
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from pydantic import ValidationError as SchemaError
 
 #: Query parameters every page understands (the language switch), never "unknown".
 GLOBAL_QUERY = frozenset({"lang"})
@@ -55,6 +64,12 @@ class RequestRejected(DomainError):
         self.headers = headers or {}
 
 
+@cache
+def model_named(name: str) -> type[BaseModel]:
+    """The model `name` of blueprints.api.schemas (importing them, and pydantic, once)."""
+    return getattr(import_module("blueprints.api.schemas"), name)
+
+
 @dataclass
 class Operation:
     method: str
@@ -62,10 +77,11 @@ class Operation:
     endpoint: str
     summary: str
     tag: str
-    response: type[BaseModel] | None
+    #: Names of models in blueprints.api.schemas (see `model_named`).
+    response: str | None
     status: int
-    query: type[BaseModel] | None = None
-    body: type[BaseModel] | None = None
+    query: str | None = None
+    body: str | None = None
     scope: str | None = None
     errors: tuple[int, ...] = ()
     upload: bool = False
@@ -101,12 +117,12 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def operation(method: str, rule: str, *, summary: str, response: type[BaseModel] | None,
-              tag: str, status: int = 200, query: type[BaseModel] | None = None,
-              body: type[BaseModel] | None = None, scope: str | None = None,
-              errors: tuple[int, ...] = (), upload: bool = False, headers: dict | None = None,
-              store: bool = False, notes: str = ""):
-    """Declare and route one API operation (rule relative to /api/v1)."""
+def operation(method: str, rule: str, *, summary: str, response: str | None, tag: str,
+              status: int = 200, query: str | None = None, body: str | None = None,
+              scope: str | None = None, errors: tuple[int, ...] = (), upload: bool = False,
+              headers: dict | None = None, store: bool = False, notes: str = ""):
+    """Declare and route one API operation (rule relative to /api/v1); `response`, `query`
+    and `body` name models of blueprints.api.schemas."""
 
     def decorate(view):
         op = Operation(method, rule, view.__name__, summary, tag, response, status, query,
@@ -125,9 +141,10 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
                     return replay
             kwargs = dict(path)
             if query is not None:
-                kwargs["query"] = _parse(query, _query_args(query))
+                model = model_named(query)
+                kwargs["query"] = _parse(model, _query_args(model))
             if body is not None:
-                kwargs["body"] = _parse(body, _json_body())
+                kwargs["body"] = _parse(model_named(body), _json_body())
             result = view(**kwargs)
             answer = _render(op, result)
             if method != "GET":
@@ -254,6 +271,8 @@ def require_if_match(current: str) -> None:
 
 
 def _parse(model: type[BaseModel], data: object) -> BaseModel:
+    from pydantic import ValidationError as SchemaError
+
     try:
         return model.model_validate(data)
     except SchemaError as exc:
@@ -301,8 +320,8 @@ def _render(op: Operation, result) -> Response:
         result, status, headers = result
     if result is None:
         return Response(status=status, headers=headers)
-    model = result if isinstance(result, BaseModel) else op.response.model_validate(result)
-    body = model.model_dump_json(by_alias=True)
+    # A dict is checked against the model; the model itself is taken as it is.
+    body = model_named(op.response).model_validate(result).model_dump_json(by_alias=True)
     return Response(body, status=status, headers=headers, mimetype="application/json")
 
 
@@ -380,11 +399,15 @@ def _query_parameters(model: type[BaseModel]) -> list[dict]:
 
 
 def openapi_document(server_url: str) -> dict:
-    """The whole OpenAPI 3.1 document, built from OPERATIONS."""
-    models = {(op.response, "serialization") for op in OPERATIONS if op.response}
-    models |= {(op.body, "validation") for op in OPERATIONS if op.body}
-    refs, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])),
-                                   ref_template="#/components/schemas/{model}")
+    """The whole OpenAPI 3.1 document, built from OPERATIONS (a misspelt model name fails
+    here, where every operation's models are looked up)."""
+    from pydantic.json_schema import models_json_schema
+
+    models = sorted({(op.response, "serialization") for op in OPERATIONS if op.response}
+                    | {(op.body, "validation") for op in OPERATIONS if op.body})
+    by_model, top = models_json_schema([(model_named(name), mode) for name, mode in models],
+                                       ref_template="#/components/schemas/{model}")
+    refs = {(name, mode): by_model[model_named(name), mode] for name, mode in models}
     schemas = top.get("$defs", {})
     schemas["Error"] = {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string", "description": "What went wrong, in the reader's language"},
@@ -393,7 +416,8 @@ def openapi_document(server_url: str) -> dict:
     paths: dict = {}
     for op in OPERATIONS:
         item = paths.setdefault(op.path, {})
-        params = _path_parameters(op.rule) + (_query_parameters(op.query) if op.query else [])
+        params = _path_parameters(op.rule) + (_query_parameters(model_named(op.query))
+                                              if op.query else [])
         if op.method == "POST" and op.scope:
             params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "description": "Repeat a POST safely: the first answer (status and "

@@ -1,13 +1,17 @@
 """The API's shapes (pydantic): requests are refused on unknown fields, responses carry exactly
-what is declared. Money is integer rupiah; times are ISO 8601 UTC."""
+what is declared. Money is integer rupiah; times are ISO 8601 UTC.
 
-from datetime import date
+Operations name these models (`operation(..., response="Product")`): this module, and pydantic,
+are imported by the first API request, never by a worker that serves only pages."""
+
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace.search.service import MAX_PAGE
 from marketplace.search.words import MAX_QUERY_CHARS
+from marketplace.services import programme
 from marketplace.services.catalog import MAX_VARIANTS
 from marketplace.validation import MAX_INT
 
@@ -326,3 +330,133 @@ class Shipment(Input):
 
 class Cancellation(Input):
     reason: str = Field(min_length=1, max_length=500)
+
+
+# --- the ministry (programme:read, roster:write) ----------------------------------------------
+
+ProvinceCode = Field("", pattern=r"^(\d{2})?$", description="Two-digit province code; empty: all")
+
+
+class FiguresQuery(Input):
+    province: str = ProvinceCode
+
+
+class MonthFigures(Shape):
+    month: str = Field(description="YYYY-MM (Asia/Jakarta)")
+    new_stores: int
+    gmv: int
+    orders: int
+    buyers: int
+    stores_above_line: int
+    graduated_stores: int = Field(description="Cumulative")
+
+
+class ProvinceFigures(Shape):
+    province_code: str
+    verified_stores: int
+    gmv: int
+    orders: int
+    buyers: int
+    graduated_stores: int
+
+
+class CategoryFigures(Shape):
+    category: str = Field(description="Category slug")
+    units: int
+    gmv: int
+
+
+class ProgrammeFigures(Shape):
+    province_code: str
+    stores: dict[str, int] = Field(description="Stores by status, and `active` (sold in the "
+                                               "last three months)")
+    totals: dict[str, int]
+    graduated_stores: int
+    by_month: list[MonthFigures]
+    by_province: list[ProvinceFigures]
+    by_category: list[CategoryFigures]
+
+
+class StoreSyncQuery(Input):
+    updated_since: datetime | None = Field(None, description="ISO 8601; stores changed since")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page")
+    limit: int = Field(100, ge=1, le=500)
+
+
+class PersonalData(Shape):
+    owner_name: str
+    owner_email: str | None
+    whatsapp: str
+    household_name: str | None
+
+
+class MinistryStore(Shape):
+    id: int
+    slug: str
+    name: str
+    province_code: str
+    regency: str
+    status: str
+    participant_code: str | None
+    verified_at: str | None
+    pkh_graduate_verified: bool = Field(description="The owner's NIK matched the PKH roster")
+    pkh_graduated_on: str | None
+    graduated_in: str | None = Field(description="YYYY-MM the store reached the income line "
+                                                 "for 3 months (UMP), or null")
+    updated_at: str
+    personal: PersonalData | None = Field(None, description="Only with scope personal:read")
+
+
+class MinistryStorePage(Shape):
+    items: list[MinistryStore]
+    next_cursor: str | None = Field(description="Pass back as cursor; null: up to date")
+
+
+class SalesQuery(Input):
+    province: str = ProvinceCode
+    since_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                    description="YYYY-MM")
+
+
+class MonthlySales(Shape):
+    month: str
+    province_code: str
+    stores_selling: int
+    orders: int
+    gmv: int
+    net_sales: int
+
+
+class SalesList(Shape):
+    items: list[MonthlySales]
+
+
+class TrainingMonth(Shape):
+    month: str
+    province_code: str
+    trainings: int
+    attendances: int
+
+
+class TrainingFigures(Shape):
+    by_month: list[TrainingMonth]
+    outcomes: list[programme.OutcomeRow]  # the staff page's table, one definition
+
+
+class RosterRow(Input):
+    nik: str = Field(max_length=40, description="NIK of the head of household (16 digits)")
+    name: str = Field(max_length=200)
+    province_code: str = Field(max_length=2)
+    regency: str = Field(max_length=200)
+    graduated_on: str = Field(max_length=10, description="YYYY-MM-DD")
+
+
+class RosterUpload(Input):
+    households: list[RosterRow] = Field(min_length=1, max_length=programme.MAX_ROWS)
+
+
+class RosterResult(Shape):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int

@@ -4,7 +4,6 @@ A facilitator names the store she acts for in the Acting-Store header (see auth.
 
 from flask import url_for
 
-from blueprints.api import schemas
 from blueprints.api.auth import acting_store, acting_user
 from blueprints.api.openapi import entity_tag, operation, photo_upload, require_if_match
 from blueprints.api.paging import page_of
@@ -64,7 +63,7 @@ def _editable(product: Product) -> dict:
 
 @operation("GET", "/vendor/stores", summary="The stores this token may work on: her own, and "
            "those whose owners consent to her acting for them", tag="vendor",
-           scope="store:write", response=schemas.StoreChoices)
+           scope="store:write", response="StoreChoices")
 def vendor_stores():
     """Where a facilitator finds the Acting-Store values."""
     user = acting_user()
@@ -75,9 +74,9 @@ def vendor_stores():
 
 
 @operation("GET", "/vendor/products", summary="The store's products, newest first",
-           tag="vendor", scope="store:write", response=schemas.VendorProductPage,
-           query=schemas.VendorProductQuery, store=True)
-def vendor_products(query: schemas.VendorProductQuery):
+           tag="vendor", scope="store:write", response="VendorProductPage",
+           query="VendorProductQuery", store=True)
+def vendor_products(query):
     """One page of the store's own products (every status)."""
     rows, next_cursor = page_of(catalog.products_of_store(acting_store(), query.status,
                                                           query.cursor, query.limit + 1),
@@ -86,9 +85,9 @@ def vendor_products(query: schemas.VendorProductQuery):
 
 
 @operation("POST", "/vendor/products", summary="Add a product with its variants", tag="vendor",
-           scope="store:write", response=schemas.VendorProduct, body=schemas.NewProduct,
+           scope="store:write", response="VendorProduct", body="NewProduct",
            status=201, store=True, headers={**ETAG, "Location": "The product's URL"})
-def create_product(body: schemas.NewProduct):
+def create_product(body):
     """The vendor's new-product form: same service, same rules."""
     product = catalog.create_product(acting_user(), acting_store(), **body.model_dump())
     return _tagged(product, 201, {"Location": url_for("api.vendor_product",
@@ -96,7 +95,7 @@ def create_product(body: schemas.NewProduct):
 
 
 @operation("GET", "/vendor/products/<int:product_id>", summary="One of the store's products, "
-           "with its ETag", tag="vendor", scope="store:write", response=schemas.VendorProduct,
+           "with its ETag", tag="vendor", scope="store:write", response="VendorProduct",
            store=True, headers=ETAG)
 def vendor_product(product_id: int):
     """One product of a store the token's person runs (any status)."""
@@ -105,12 +104,12 @@ def vendor_product(product_id: int):
 
 @operation("PATCH", "/vendor/products/<int:product_id>", summary="Change a product and its "
            "variants (If-Match required)", tag="vendor", scope="store:write",
-           response=schemas.VendorProduct, body=schemas.ProductChange, errors=(412, 422, 428),
+           response="VendorProduct", body="ProductChange", errors=(412, 422, 428),
            store=True, headers=ETAG,
            notes="Send the ETag of your last read in If-Match: if the product changed since "
                  "(an edit elsewhere, a sale taking stock), the answer is 412 and nothing "
                  "changes; without If-Match it is 428.")
-def change_product(product_id: int, body: schemas.ProductChange):
+def change_product(product_id: int, body):
     """The vendor's product form: fields not sent keep their values."""
     user = acting_user()
     product = catalog.own_product(user, product_id, lock=True)
@@ -122,7 +121,7 @@ def change_product(product_id: int, body: schemas.ProductChange):
 
 @operation("POST", "/vendor/products/<int:product_id>/photos", summary="Add a photo (the "
            "first is the cover)", tag="vendor", scope="store:write",
-           response=schemas.VendorImage, status=201, upload=True, store=True,
+           response="VendorImage", status=201, upload=True, store=True,
            notes="Multipart: `photo` (JPEG, PNG or WebP, up to 10 MB; 413 above, 415 for a "
                  "part declared as another type) and optional `alt`. The photo goes through "
                  "the same pipeline as on the web: a file that is not really such a photo is "
@@ -137,12 +136,12 @@ def add_photo(product_id: int):
 
 @operation("POST", "/vendor/variants/prices-stock",
            summary="Set price and stock of many variants: all rows or none", tag="vendor",
-           scope="store:write", response=schemas.PriceStockResult,
-           body=schemas.PriceStockUpdate, errors=(422,), store=True,
+           scope="store:write", response="PriceStockResult",
+           body="PriceStockUpdate", errors=(422,), store=True,
            notes="With `seen_stock` on a row, a stock that moved since you read it (a sale) "
                  "refuses the request with 422 and nothing changes, as with If-Match on a "
                  "product.")
-def set_prices_and_stock(body: schemas.PriceStockUpdate):
+def set_prices_and_stock(body):
     """The product list's quick edit, for many variants at once."""
     return {"updated": catalog.set_prices_and_stock(
         acting_user(), [row.model_dump() for row in body.rows])}
@@ -150,7 +149,7 @@ def set_prices_and_stock(body: schemas.PriceStockUpdate):
 
 @operation("POST", "/vendor/products/<int:product_id>/archive",
            summary="Archive a product (kept for past orders)", tag="vendor",
-           scope="store:write", response=schemas.VendorProduct, store=True)
+           scope="store:write", response="VendorProduct", store=True)
 def archive_product(product_id: int):
     """Take a product off the shop for good."""
     user = acting_user()
@@ -170,9 +169,9 @@ def order_out(order: Order) -> dict:
 
 
 @operation("GET", "/vendor/orders", summary="The store's orders, newest first", tag="vendor",
-           scope="orders:write", response=schemas.VendorOrderPage,
-           query=schemas.VendorOrderQuery, store=True)
-def vendor_orders(query: schemas.VendorOrderQuery):
+           scope="orders:write", response="VendorOrderPage",
+           query="VendorOrderQuery", store=True)
+def vendor_orders(query):
     """One page of the store's orders, optionally of one status."""
     rows = orders.orders_of_store(acting_store(), query.status, query.cursor,
                                   query.limit + 1)
@@ -181,7 +180,7 @@ def vendor_orders(query: schemas.VendorOrderQuery):
 
 
 @operation("POST", "/vendor/orders/<reference>/accept", summary="Accept a new order",
-           tag="vendor", scope="orders:write", response=schemas.VendorOrder, errors=(409,),
+           tag="vendor", scope="orders:write", response="VendorOrder", errors=(409,),
            store=True)
 def accept_order(reference: str):
     """Pesanan Baru -> Diproses."""
@@ -190,9 +189,9 @@ def accept_order(reference: str):
 
 
 @operation("POST", "/vendor/orders/<reference>/ship", summary="Ship with courier and resi",
-           tag="vendor", scope="orders:write", response=schemas.VendorOrder,
-           body=schemas.Shipment, errors=(409,), store=True)
-def ship_order(reference: str, body: schemas.Shipment):
+           tag="vendor", scope="orders:write", response="VendorOrder",
+           body="Shipment", errors=(409,), store=True)
+def ship_order(reference: str, body):
     """Diproses -> Dikirim, with the tracking number (resi)."""
     user = acting_user()
     order = orders.order_for_vendor(user, reference)
@@ -200,9 +199,9 @@ def ship_order(reference: str, body: schemas.Shipment):
 
 
 @operation("POST", "/vendor/orders/<reference>/cancel", summary="Cancel with a reason",
-           tag="vendor", scope="orders:write", response=schemas.VendorOrder,
-           body=schemas.Cancellation, errors=(402, 409), store=True)
-def cancel_order(reference: str, body: schemas.Cancellation):
+           tag="vendor", scope="orders:write", response="VendorOrder",
+           body="Cancellation", errors=(402, 409), store=True)
+def cancel_order(reference: str, body):
     """Cancel (stock goes back, a paid order is refunded) with a reason for the buyer."""
     user = acting_user()
     order = orders.order_for_vendor(user, reference)

@@ -3,7 +3,8 @@
 The card gateway's library (stripe, with aiohttp and requests), the schema migration tools
 (Flask-Migrate, Alembic, Mako), the demo seed and Pillow together cost each worker ~27 MB;
 they are imported where a card is charged, a `flask db` command runs, the demo is seeded or
-an image is decoded.
+an image is decoded. The API's schemas and pydantic (~8 MB) are imported by the first API
+request.
 """
 
 import json
@@ -14,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFERRED = ("stripe", "aiohttp", "requests", "alembic", "flask_migrate", "mako",
-            "marketplace.seed", "PIL")
+            "marketplace.seed", "PIL", "pydantic", "pydantic_core", "blueprints.api.schemas")
 
 # A fresh interpreter building the app as gunicorn does (the test process has imported
 # everything the other tests use).
@@ -22,8 +23,14 @@ WORKER = """
 import json, sys
 from marketplace import create_app
 app = create_app()
-assert app.test_client().get("/robots.txt").status_code == 200
-print(json.dumps(sorted(sys.modules)))
+client = app.test_client()
+assert client.get("/robots.txt").status_code == 200
+loaded = sorted(sys.modules)
+# The first API requests load the schemas: a refused query and the document still answer.
+refused = client.get("/api/v1/products?page=0")
+assert refused.status_code == 400 and "page" in refused.get_json()["errors"], refused.data
+assert client.get("/api/v1/openapi.json").get_json()["paths"]
+print(json.dumps(loaded))
 """
 
 
