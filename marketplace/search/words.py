@@ -42,7 +42,8 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=50_000)
 def words_in(text: str) -> frozenset[str]:
-    """The words of a text as the indexes split it."""
+    """The words of a text as the indexes split it (cached: the same names and descriptions
+    come back in every search)."""
     return frozenset(_WORD.findall(normalise(text)))
 
 
