@@ -472,12 +472,14 @@ class _Wanted:
             self.prefixes and any(w.startswith(self.prefixes) for w in words))
 
 
-@lru_cache(maxsize=4096)
-def _document_words(texts: tuple) -> frozenset[str]:
-    """The words of a product's title, description, store and category names (cached: the
-    same products come back in every search of a common word; a few thousand, so that the
-    cache stays a few MB of a worker's memory)."""
-    return frozenset().union(*(words_in(t) for t in texts if t))
+@lru_cache(maxsize=512)
+def _document_words(texts: tuple) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of a product's title, and of its title, description, store and category
+    names. Cached, as the same products come back in every search of a common word; a
+    product with a long description costs ~10 KB, so 512 of them (two ranked windows)
+    keep the cache near 5 MB of a worker."""
+    title = words_in(texts[0])
+    return title, title.union(*(words_in(t) for t in texts[1:] if t))
 
 
 def _relevance(readings: list[Reading], every: bool):
@@ -493,8 +495,7 @@ def _relevance(readings: list[Reading], every: bool):
         # Unpacked by position: attribute access on a Row costs more than the rest of a key.
         (product_id, title_text, *texts, stock_total, sold_count, rating_sum,
          rating_count) = row
-        title = words_in(title_text)
-        found = _document_words((title_text, *texts))
+        title, found = _document_words((title_text, *texts))
         rating = rating_sum * 100 // rating_count if rating_count else 0
         return (
             0 if every else sum(not w.found_in(found) for w in wanted),

@@ -7,6 +7,7 @@ decided here, once, and handed to the backend as plain lists of words.
 """
 
 import re
+import sys
 import time
 import unicodedata
 from collections.abc import Iterable
@@ -40,11 +41,10 @@ def normalise(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=50_000)
 def words_in(text: str) -> frozenset[str]:
-    """The words of a text as the indexes split it (cached: the same names and descriptions
-    come back in every search)."""
-    return frozenset(_WORD.findall(normalise(text)))
+    """The words of a text as the indexes split it, each word interned: the same words recur
+    in thousands of products, and the search's cache of their words keeps one copy of each."""
+    return frozenset(map(sys.intern, _WORD.findall(normalise(text))))
 
 
 def tokens(text: str) -> list[str]:

@@ -102,3 +102,29 @@ def test_typos_follow_words_another_process_saved_and_not_sales(db, search_corpu
     db.session.commit()
     assert versions.current(WORDS_VERSION) != before
     assert titles(search(SearchQuery(text="kalimantn"))) == ["Tas Purun Kalimantan"]
+
+
+def test_ranking_many_different_products_keeps_a_worker_small():
+    """The words kept for ranking stay a few MB however many different products a worker
+    ranks (a catalogue of real, all different descriptions once grew it by ~6 KB each)."""
+    import random
+    import string
+    import tracemalloc
+
+    from marketplace.search.service import _document_words
+
+    picks = random.Random(7)
+    vocabulary = ["".join(picks.choices(string.ascii_lowercase, k=picks.randint(3, 10)))
+                  for _ in range(20_000)]
+    texts = [(" ".join(picks.choices(vocabulary, k=6)), " ".join(picks.choices(vocabulary, k=60)),
+              f"Toko {n}", "Batik", "Kain", None, None) for n in range(3_000)]
+    _document_words.cache_clear()
+    tracemalloc.start()
+    try:
+        for text_of_product in texts:
+            _document_words(text_of_product)
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+        _document_words.cache_clear()
+    assert kept < 8_000_000
