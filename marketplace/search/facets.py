@@ -8,8 +8,10 @@ province, whether it is in stock, and its price at several widths (1,000 rupiah 
 
 The tokens live in their own column (SQLite) or tsvector (PostgreSQL), so a buyer's words
 never match them, and start with `PREFIX`, so the vocabulary typos are corrected to leaves
-them out. The SQL conditions on products and stores stay: the tokens only narrow what is
-tested, the tables remain the authority, and a price range is covered at 1,000 rupiah.
+them out. The SQL conditions on products stay: the tokens only narrow what is tested, and a
+price range is covered at 1,000 rupiah. The province is the exception: its token is exact
+(the triggers change it in the same statement as the store's row), and a search with words
+tests it only in the index (see `service.search`).
 """
 
 from marketplace.money import MAX_PRICE

@@ -332,8 +332,10 @@ def _facets(query: SearchQuery) -> list[list[str]]:
     return facets.groups(query.province, query.min_price, query.max_price, query.in_stock)
 
 
-def _filtered(query: SearchQuery) -> Select:
-    stmt = visible_ids(query.province)
+def _filtered(query: SearchQuery, *, province: bool = True) -> Select:
+    """The public products passing the query's filters; `province=False` leaves the province
+    to the index's token (see `search`)."""
+    stmt = visible_ids(query.province if province else None)
     if query.category_ids is not None:
         stmt = stmt.where(Product.category_id.in_(query.category_ids))
     if query.store_id is not None:
@@ -577,13 +579,17 @@ def search(query: SearchQuery) -> SearchResult:
     only some of the words are listed. Exact matches come before corrected ones.
     """
     backend = backends.for_dialect(db.engine.dialect.name)
-    stmt = _filtered(query)
     words = query.terms
     if not words:
         if query.text and not any(c.isalnum() for c in query.text):
             return SearchResult([], 0, query, notices=[_("Type a word to search for.")])
-        page = _page_of(stmt, query, SORT[_no_text_sort(query.sort)], words=False)
+        page = _page_of(_filtered(query), query, SORT[_no_text_sort(query.sort)], words=False)
         return _result(page, query)
+    # With words, the index's province token alone picks the province: the triggers change
+    # it with the store's row, so it is exact. Tested in SQL as well, PostgreSQL's planner
+    # counted the province twice, expected 86 matches where there were 7,000, and walked
+    # the province's stores (280 ms at 1M products) instead of the index (30 ms).
+    stmt = _filtered(query, province=False)
     vocabulary, variants = _vocabulary(backend), synonym_map()
     readings = read(words, vocabulary, variants)
     page = _find(backend, stmt, readings, query)
