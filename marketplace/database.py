@@ -1,4 +1,4 @@
-"""SQLite made safe for concurrent writers; PostgreSQL needs nothing extra.
+"""SQLite made safe for concurrent writers; PostgreSQL planning each statement for its values.
 
 SQLite's driver starts transactions lazily and a reader that later writes can be refused with
 "database is locked" without waiting. So transactions that intend to write begin with
@@ -32,8 +32,13 @@ def write_intent(value: bool = True) -> Iterator[None]:
 
 
 @event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record) -> None:
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def _configure_connection(dbapi_connection, _record) -> None:
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        # psycopg prepares a statement on its sixth run, and PostgreSQL may then keep one
+        # generic plan for all values: for a filtered search at 1M products that plan walked
+        # a province's stores (0.3-2.8 s) where the plan for the values read the index (20 ms).
+        dbapi_connection.prepare_threshold = None
+    elif type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")

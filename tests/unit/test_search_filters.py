@@ -4,6 +4,7 @@ same products as the tables say, and the index following price, stock and provin
 import random
 
 import pytest
+from sqlalchemy import text
 
 from marketplace.search import SearchQuery, search
 from marketplace.search.facets import PRICE_LEVELS, price_cover
@@ -88,3 +89,14 @@ def test_price_stock_and_province_changes_reach_the_next_filtered_search(db, sea
 @pytest.mark.parametrize("typed", ["0fpv33", "0fstok", "0fp4x1", "0f"])
 def test_filter_tokens_are_not_words_a_buyer_can_find(search_corpus, typed):
     assert search(SearchQuery(text=typed)).total == 0
+
+
+@pytest.mark.postgres
+def test_a_search_run_again_and_again_is_planned_for_its_own_values(db, search_corpus):
+    """No statement is prepared on the server, however often a search repeats: a prepared one
+    may get one generic plan for all values, which took a filtered search at 1M products
+    from 20 ms to 0.3-2.8 s."""
+    query = SearchQuery(text="tenun", province="53", min_price=10_000, max_price=200_000)
+    for _ in range(8):
+        assert "Kain Tenun Ikat Sumba" in titles(search(query))
+    assert db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")) == 0
