@@ -190,6 +190,17 @@ class Server:
             total += int(fields[11]) + int(fields[12])
         return total / CLOCK_TICKS
 
+    def settle(self, quiet: float = 0.5, limit: float = 60) -> None:
+        """Wait until the workers' CPU time stands still twice running: the requests a wrk run
+        left queued when it stopped (seconds of them on a slow page) would otherwise be
+        served during, and counted in, the next page's run."""
+        deadline, last, still = time.monotonic() + limit, self.cpu_seconds(), 0
+        while still < 2 and time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = self.cpu_seconds()
+            still = still + 1 if now == last else 0
+            last = now
+
     def workers(self) -> list[int]:
         try:
             out = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
@@ -235,8 +246,10 @@ def free_port() -> int:
 def drive(server: Server, path: str, duration: int) -> dict:
     """wrk on one page: req/s, latency percentiles, errors, and worker CPU ms per request."""
     url = f"http://127.0.0.1:{server.port}{path}"
+    server.settle()
     # Warm up both workers (first requests fill per-process caches and SQLite's page cache).
     subprocess.run([WRK, "-t2", "-c4", "-d2s", "--timeout", "30s", url], capture_output=True)
+    server.settle()
     cpu_before = server.cpu_seconds()
     out = subprocess.run([WRK, "-t2", "-c20", f"-d{duration}s", "--timeout", "10s", "-s",
                           str(ROOT / "bench" / "wrk_report.lua"), url],
