@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from marketplace.database import write_intent
 from marketplace.extensions import db
-from marketplace.services.programme import REFRESH_STEPS, refresh_summaries
+from marketplace.services.programme import REFRESH_STEPS, refresh_summaries, warm_figures
 
 programme = AppGroup("programme", help="The ministries' programme figures.")
 
@@ -17,6 +17,7 @@ def refresh() -> None:
                                            label="Refreshing summaries") as bar:
         result = refresh_summaries(on_step=lambda: bar.update(1))
         db.session.commit()
+    warm_figures()
     click.echo(f"{result.rows} summary rows written in {result.duration_ms} ms.")
 
 

@@ -527,6 +527,9 @@ def run_refresh(task_id: int) -> None:
         task.state, task.finished_at = "done", utcnow()
         task.result = {"rows": refresh.rows, "duration_ms": refresh.duration_ms}
         db.session.commit()
+    # Imported here: the people figures read these summaries (people imports this module).
+    from marketplace.services.programme.people import warm_figures
+    warm_figures()
 
 
 def _announce_graduations() -> None:

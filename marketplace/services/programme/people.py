@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from marketplace import versions
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.models import LedgerEntry, LedgerKind, Store, User
@@ -91,12 +92,24 @@ def _region(actor: User, province_code: str) -> str:
 def households(actor: User, province_code: str = "") -> dict:
     """Households at or above the income line in the last full month, counting a group
     store's income per member household by its shares."""
-    province_code = _region(actor, province_code)
+    return _households(_region(actor, province_code))
+
+
+def _households(province_code: str) -> dict:
     last = indicators.month_index(indicators.current_month()) - 1
     above, earning = training.cached_figures(
         f"households:{last}", province_code,
         lambda: groups.households_above_line(last, province_code))
     return {"month": indicators.month_of_index(last), "above": above, "earning": earning}
+
+
+def warm_figures() -> None:
+    """Compute the nationwide people figures into the cache after a summary refresh committed,
+    so that the refresh pays for them and not the dashboard's next viewer (the training
+    outcomes take 0.4-0.7 s at 10,000 stores on SQLite)."""
+    if versions.caching_on():
+        training.outcomes_of("")
+        _households("")
 
 
 def facilitators_csv(actor: User, province_code: str = "",
