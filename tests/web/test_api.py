@@ -81,3 +81,13 @@ def test_reference_page_is_served_from_the_document(client):
         for method in item:
             assert f"{method.upper()} {path}" in page
     assert "<script" not in page  # nothing to fetch: readable offline
+
+
+def test_the_document_is_built_once_but_speaks_the_readers_language(client):
+    english = client.get("/api/v1/openapi.json?lang=en").get_json()
+    indonesian = client.get("/api/v1/openapi.json?lang=id").get_json()
+    scopes = [doc["components"]["securitySchemes"]["bearer"]["description"]
+              for doc in (english, indonesian)]
+    assert "Read the public catalogue" in scopes[0]
+    assert "Membaca katalog publik" in scopes[1]
+    assert english["paths"] == indonesian["paths"] and english["paths"]
