@@ -77,6 +77,20 @@ def _in_part(item, part: str) -> bool:
     return True
 
 
+_E2E = Path(__file__).parent / "e2e"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The browser run does not import the other test modules (it collected ~2,000 tests,
+    building the route fuzz's app too, to keep 14); the other parts keep no browser test."""
+    if collection_path.suffix != ".py" or collection_path.name == "conftest.py":
+        return None
+    part, in_e2e = config.getoption("--part"), _E2E in collection_path.parents
+    if (part == "browser" and not in_e2e) or (part in ("unit-web", "db") and in_e2e):
+        return True
+    return None
+
+
 def pytest_itemcollected(item):
     """Mark the tests that touch no database (`nodb`; `-m nodb` selects them too)."""
     if not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
