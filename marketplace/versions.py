@@ -23,6 +23,8 @@ _CHANGED = "changed_versions"
 #: Functions mapping a changed ORM object, or a mapped class touched by a bulk statement, to
 #: the names of the versions it ends.
 _watchers: list[Callable[[object], Iterable[str]]] = []
+#: What to do once a commit has ended a name's version (see `when_changed`).
+_followers: dict[str, list[Callable[[], None]]] = {}
 
 
 def caching_on() -> bool:
@@ -52,6 +54,12 @@ def cached(key: str, compute: Callable[[], T], *, of: Iterable[str],
 def watch(names_for: Callable[[object], Iterable[str]]) -> None:
     """Register `names_for(obj_or_class)`: the version names a change to it ends."""
     _watchers.append(names_for)
+
+
+def when_changed(name: str, then: Callable[[], None]) -> None:
+    """Call `then()` after each commit that ended the version of `name`, while caching is on
+    (e.g. to queue the job that computes a slow result again before anyone asks for it)."""
+    _followers.setdefault(name, []).append(then)
 
 
 def current(name: str) -> str:
@@ -97,6 +105,9 @@ def _bump_after_commit(session: Session) -> None:
     if names and has_app_context():
         for name in names:
             bump(name)
+        if caching_on():
+            for then in chain.from_iterable(_followers.get(name, ()) for name in names):
+                then()
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -17,6 +17,8 @@ def refresh() -> None:
                                            label="Refreshing summaries") as bar:
         result = refresh_summaries(on_step=lambda: bar.update(1))
         db.session.commit()
+    # The commit queued this as a job, but without Redis that job's thread dies with the
+    # command: computed here, into the cache the web processes share.
     warm_figures()
     click.echo(f"{result.rows} summary rows written in {result.duration_ms} ms.")
 

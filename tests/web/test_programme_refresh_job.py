@@ -69,3 +69,46 @@ def test_the_refresh_pays_for_the_people_figures_not_the_next_viewer(client, db,
     assert page.status_code == 200
     assert "Trained vs not-yet-trained stores" in page.get_data(as_text=True)
     assert training.outcomes_of("") == expected
+
+
+def test_a_store_verified_pays_for_the_people_figures_not_the_next_viewer(
+        client, db, staff, login, app, monkeypatch, make_store):
+    from marketplace.extensions import cache
+    from marketplace.services.programme import training
+
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    cache.clear()
+    login(staff)
+    assert client.get("/staff/programme").status_code == 200  # the figures, computed once
+    make_store()  # opened and verified: one more store in the figures
+    expected = training._outcomes("")
+
+    def computed_again(*_args):
+        raise AssertionError("computed for the viewer; the change should have queued it")
+
+    monkeypatch.setattr(training, "_outcomes", computed_again)
+    assert client.get("/staff/programme").status_code == 200
+    assert training.outcomes_of("") == expected
+
+
+def test_a_change_committed_during_the_warm_up_is_computed_too(db, app, monkeypatch):
+    from marketplace import versions
+    from marketplace.extensions import cache
+    from marketplace.services.programme import people, training
+
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    cache.clear()
+    computed = []
+    real = training._outcomes
+
+    def outcomes(province_code):
+        computed.append(province_code)
+        if len(computed) == 1:  # another request commits a change meanwhile
+            versions.bump(training.FIGURES)
+        return real(province_code)
+
+    monkeypatch.setattr(training, "_outcomes", outcomes)
+    people.warm_figures()
+    assert computed == ["", ""]
+    training.outcomes_of("")  # the version now current was filled by the second pass
+    assert computed == ["", ""]

@@ -526,10 +526,7 @@ def run_refresh(task_id: int) -> None:
         refresh = refresh_summaries(db.session.get(User, task.user_id))
         task.state, task.finished_at = "done", utcnow()
         task.result = {"rows": refresh.rows, "duration_ms": refresh.duration_ms}
-        db.session.commit()
-    # Imported here: the people figures read these summaries (people imports this module).
-    from marketplace.services.programme.people import warm_figures
-    warm_figures()
+        db.session.commit()  # which queues the people figures' warm-up (people.warm_figures)
 
 
 def _announce_graduations() -> None:
