@@ -12,6 +12,7 @@ we use as idempotency keys; its jobs are plain functions, which keeps the domain
 framework decorators.
 """
 
+import atexit
 import importlib
 import logging
 import queue
@@ -247,6 +248,8 @@ class _LocalRunner:
             return self.idle.wait_for(lambda: not self.pending, timeout)
 
 
+#: How long an ending process waits for its in-process jobs.
+EXIT_WAIT_SECONDS = 30.0
 _runners: dict[int, _LocalRunner] = {}
 _runners_lock = threading.Lock()
 
@@ -256,6 +259,9 @@ def _local_runner(app: Flask) -> _LocalRunner:
         runner = _runners.get(id(app))
         if runner is None:
             runner = _runners[id(app)] = _LocalRunner(app)
+            # Without Redis the queue lives in this process: one that ends (a CLI command, a
+            # server shutting down) first lets the jobs it queued finish, for a while.
+            atexit.register(runner.drain, EXIT_WAIT_SECONDS)
         return runner
 
 

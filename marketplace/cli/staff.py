@@ -5,7 +5,7 @@ from flask.cli import AppGroup
 
 from marketplace.database import write_intent
 from marketplace.extensions import db
-from marketplace.services.programme import REFRESH_STEPS, refresh_summaries, warm_figures
+from marketplace.services.programme import REFRESH_STEPS, refresh_summaries
 
 programme = AppGroup("programme", help="The ministries' programme figures.")
 
@@ -16,10 +16,7 @@ def refresh() -> None:
     with write_intent(), click.progressbar(length=REFRESH_STEPS,
                                            label="Refreshing summaries") as bar:
         result = refresh_summaries(on_step=lambda: bar.update(1))
-        db.session.commit()
-    # The commit queued this as a job, but without Redis that job's thread dies with the
-    # command: computed here, into the cache the web processes share.
-    warm_figures()
+        db.session.commit()  # which queues the people figures' warm-up (people.warm_figures)
     click.echo(f"{result.rows} summary rows written in {result.duration_ms} ms.")
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -123,3 +124,24 @@ def test_exhausted_pool_answers_503_before_writing(database_url, media_dir, db):
         _db.session.remove()
         assert _db.session.scalar(select(func.count()).select_from(User)) == 0
         _db.engine.dispose()
+
+
+def test_a_process_that_ends_lets_the_jobs_it_queued_finish(tmp_path):
+    """A CLI command without Redis (e.g. `flask programme refresh`, whose commit queues the
+    people figures' job) ends only once its job thread has done what it queued."""
+    import subprocess
+    import sys
+
+    done = tmp_path / "done"
+    script = (
+        "from marketplace import create_app, jobs\n"
+        "from tests.conftest import settings_for_tests\n"
+        f"settings = settings_for_tests('sqlite://', {str(tmp_path)!r})\n"
+        "app = create_app({**settings, 'JOBS_INLINE': False})\n"
+        "with app.app_context():\n"
+        "    jobs.enqueue('tests.support.jobs.write_later', "
+        f"file={str(done)!r}, seconds=0.5)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60,
+                   cwd=str(Path(__file__).parents[2]))
+    assert done.read_text() == "done"

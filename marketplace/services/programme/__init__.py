@@ -88,7 +88,6 @@ from marketplace.services.programme.people import (
     facilitator_figures,
     facilitators_csv,
     households,
-    warm_figures,
 )
 from marketplace.services.programme.roster import (
     MAX_ROWS,
@@ -127,5 +126,5 @@ __all__ = [
     "roster_figures", "send_daily_counts", "set_active", "set_consent", "start_payouts_export",
     "store_activity", "store_for_case", "store_to_act_for", "store_to_work_on", "stores_changed",
     "stores_to_act_for", "subscriptions", "supplier_of", "supplier_queue", "thresholds",
-    "training_attendance", "trainings_of", "warm_figures", "whatsapp_link",
+    "training_attendance", "trainings_of", "whatsapp_link",
 ]

@@ -109,8 +109,7 @@ WARM_JOB = "marketplace.services.programme.people.warm_figures"
 def warm_figures() -> None:
     """Compute the nationwide people figures into the cache, so that the change that made them
     stale pays for them and not the dashboard's next viewer (the training outcomes take
-    0.4-0.7 s at 10,000 stores on SQLite). The job after each such commit, and `flask
-    programme refresh`, call it."""
+    0.4-0.7 s at 10,000 stores on SQLite): the job queued after each such commit."""
     if not versions.caching_on():
         return
     # A change committed while these are computed ends their version again, and its own job
