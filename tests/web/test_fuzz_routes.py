@@ -1,8 +1,11 @@
 """Every route, fuzzed: extreme integers, odd dates, NUL bytes and unicode in path and query
 parameters (and form values on POST routes), anonymous and logged in, never answer 5xx."""
 
+import inspect
 import os
 import re
+import sys
+from contextlib import contextmanager
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -18,7 +21,7 @@ from tests.fixtures.catalog import new_product
 from tests.fixtures.orders import new_order
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
-RUN = {"cases": 0}
+RUN = {"cases": 0, "doors": 0}
 
 EXTREME_INTS = [
     "0", "1", "-1", "2147483647", "2147483648", "4294967296", "9223372036854775807",
@@ -168,10 +171,45 @@ def _log_in(client) -> None:
     assert response.status_code == 302
 
 
+#: Answers of a door that turned the actor away: to log in or open a store first (302), no
+#: token (401), not allowed (403).
+_DENIED = frozenset({302, 401, 403})
+#: (actor, method, answer) of the doors already swept with every value once: the first route
+#: behind each door is (the login redirect carries the whole URL in ?next=, for instance).
+DOORS_SWEPT: set[tuple[str, str, int]] = set()
+
+
+@contextmanager
+def _views_entered(app, rule: str, method: str):
+    """Which of the route's view and its decorators ran: {"door"} when a decorator (log in
+    first, staff only, a store first, an API token) answered and the view itself never ran.
+    Such a door looks at who asks (session, token), not at the query or form values: after
+    one route behind it was swept whole, the sweep of the others sends only the first value
+    (the random cases still try every route).
+    """
+    entered: set[str] = set()
+    endpoint = next(r.endpoint for r in app.url_map.iter_rules()
+                    if r.rule == rule and method in (r.methods or ()))
+    door = app.view_functions[endpoint]
+    view = inspect.unwrap(door)
+    codes = {door.__code__: "door", view.__code__: "view"}
+
+    def look(frame, event, _arg):
+        if event == "call" and frame.f_code in codes:
+            entered.add(codes[frame.f_code])
+
+    sys.setprofile(look)
+    try:
+        yield entered
+    finally:
+        sys.setprofile(None)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def report_cases():
     yield
-    print(f"\nroute fuzz: {RUN['cases']} requests")
+    print(f"\nroute fuzz: {RUN['cases']} requests; {RUN['doors']} cases turned away at the "
+          "door, swept with one value")
 
 
 @pytest.mark.timeout(600)
@@ -188,9 +226,20 @@ def test_no_route_answers_5xx_to_extreme_input(fuzz_client, db_kind, actor, rule
         assert response.status_code < 500, (method, path, params, response.status_code)
         if actor != "anonymous" and rule == "/logout":
             _log_in(fuzz_client)
+        return response.status_code
 
-    for path, params in _sweep(rule, db_kind):
-        send(path, params)
+    sweep = _sweep(rule, db_kind)
+    path, params = next(sweep)
+    with _views_entered(fuzz_client.application, rule, method) as entered:
+        status = send(path, params)
+    door = (actor, method, status)
+    if entered == {"door"} and status in _DENIED and door in DOORS_SWEPT:
+        RUN["doors"] += 1
+    else:
+        if entered == {"door"}:
+            DOORS_SWEPT.add(door)
+        for path, params in sweep:
+            send(path, params)
     if db_kind == "postgres":
         # The random cases look for mistakes in the code: they run once, on SQLite.
         return
@@ -212,3 +261,19 @@ def test_the_sweep_reaches_the_views(fuzz_client):
     for value, params in SWEEP:
         response = fuzz_client.get("/search", query_string=params)
         assert response.status_code != 400 or "\x00" in value, value
+
+
+@pytest.mark.parametrize(("actor", "rule", "door", "view"), [
+    ("anonymous", "/account/orders", {302}, False),  # log in first
+    ("vendor", "/staff/", {403}, False),  # staff only
+    ("admin", "/vendor/", {302}, False),  # open a store first
+    ("vendor", "/account/orders", {200}, True),
+    ("anonymous", "/search", {200}, True),
+])
+def test_only_a_door_that_turns_the_actor_away_is_swept_once(fuzz_client, rule, door, view):
+    """A request the route's decorators answer without running its view is told apart from
+    one the view answered, so that the sweep stops only where no value can reach the view."""
+    with _views_entered(fuzz_client.application, rule, "GET") as entered:
+        status = fuzz_client.get(rule, query_string=SWEEP[0][1]).status_code
+    assert status in door
+    assert ("view" in entered) is view and "door" in entered
