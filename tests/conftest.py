@@ -1,6 +1,7 @@
 """Test harness: one app per run on SQLite or PostgreSQL (`--db`), clean tables per test."""
 
 import os
+import re
 import socket
 import tempfile
 from collections.abc import Callable
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from marketplace import create_app
 from marketplace.extensions import db as _db
@@ -192,12 +193,31 @@ def media_dir(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("media"))
 
 
+class Writes:
+    """How many statements that may change data the run's app has sent (one listener)."""
+
+    count = 0
+
+    @classmethod
+    def look(cls, _conn, _cursor, statement: str, *_args) -> None:
+        verb = statement.lstrip()[:6].upper().rstrip()
+        if verb == "BEGIN":
+            return
+        # SELECT ... FOR UPDATE counts as a write too: a restore too many, never one too few.
+        if verb not in ("SELECT", "WITH") or _WRITE_WORDS.search(statement):
+            cls.count += 1
+
+
+_WRITE_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, media_dir):
     app = create_app(settings_for_tests(database_url, media_dir))
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+        event.listen(_db.engine, "before_cursor_execute", Writes.look)
     yield app
     with app.app_context():
         _db.session.remove()
@@ -251,7 +271,8 @@ def module_db(app, db_kind, request):
 class Snapshot:
     """Every row of every table as it is now (and PostgreSQL's sequences): `restore()` puts
     them back, so each test of a module starts from the data a module fixture built once
-    (ids included) without building it again."""
+    (ids included) without building it again. Nothing is done when no statement that may
+    change data ran since the snapshot or the last restore (a test that only read)."""
 
     def __init__(self, db_kind: str) -> None:
         self.db_kind = db_kind
@@ -266,8 +287,11 @@ class Snapshot:
                 "SELECT sequencename, last_value FROM pg_sequences "
                 "WHERE schemaname = current_schema() AND last_value IS NOT NULL",
             )).all() if db_kind == "postgres" else []
+        self.writes = Writes.count
 
     def restore(self) -> None:
+        if Writes.count == self.writes:
+            return
         _clear_tables(self.db_kind)
         with _db.engine.begin() as conn:
             for table, rows in self.rows.items():  # parents first: sorted_tables
@@ -277,6 +301,7 @@ class Snapshot:
                 conn.exec_driver_sql("SELECT " + ", ".join(
                     f"setval('{name}', {value})" for name, value in self.sequences))
         forget_cached_words()
+        self.writes = Writes.count
 
 
 class _Row(NamedTuple):

@@ -10,13 +10,21 @@ from marketplace.errors import NotFound, PermissionDenied, ValidationError
 from marketplace.models import PaymentMethod
 from marketplace.services.orders import fulfilment
 from marketplace.services.payouts import ledger, sales
+from tests.conftest import built_once
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # Friday 27 November, 19:00 WIB
 
 
 @pytest.fixture
-def shop(db, make_store, make_product, make_user, make_order, paid_order):
-    """One store and six orders at fixed times (see the comments for what counts)."""
+def shop(request, db, db_kind, make_store, make_product, make_user, make_order, paid_order):
+    """One store and six orders at fixed times (see the comments for what counts), built once
+    for the module and put back for each test."""
+    built = built_once(request, db_kind, lambda: _build_shop(
+        db, make_store, make_product, make_user, make_order, paid_order))
+    return built["store"], tuple(built["orders"])
+
+
+def _build_shop(db, make_store, make_product, make_user, make_order, paid_order) -> dict:
     store = make_store()
     a = make_product(store=store, title="Keripik Tempe", price=20_000, stock=100)
     b = make_product(store=store, title="=HYPERLINK(\"http://evil\")", price=15_000, stock=100)
@@ -43,7 +51,7 @@ def shop(db, make_store, make_product, make_user, make_order, paid_order):
     fulfilment.decide_refund_request(store.owner, request, True)
     o6 = at(make_order(buyer=eka, items=[(b, 2)]), datetime(2026, 10, 20, 5, 0, tzinfo=UTC))
     db.session.commit()
-    return store, (o1, o2, o3, o5, o6)
+    return {"store": store, "orders": [o1, o2, o3, o5, o6]}
 
 
 def test_thirty_days_vs_previous(db, shop):

@@ -11,10 +11,8 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 
 from marketplace import create_app
-from marketplace.extensions import db
 from tests.conftest import Snapshot, settings_for_tests
 from tests.fixtures.accounts import PASSWORD, new_user
 from tests.fixtures.catalog import new_product
@@ -114,26 +112,6 @@ SWEEP = [(value, urlencode(dict.fromkeys([p for p in PARAMS if p != "lang"], val
          for value in EXTREME_INTS + ODD_TEXT]
 
 
-class Writes:
-    """Whether a statement that may change data ran since `forget()`: a test after one that
-    only read needs no restore."""
-
-    def __init__(self) -> None:
-        self.seen = False
-        event.listen(db.engine, "before_cursor_execute", self._look)
-
-    def _look(self, _conn, _cursor, statement, *_args) -> None:
-        # SELECT ... FOR UPDATE counts as a write too: a restore too many, never one too few.
-        sql = statement.lstrip().upper()
-        self.seen = self.seen or not sql.startswith("SELECT") or "FOR UPDATE" in sql
-
-    def forget(self) -> None:
-        self.seen = False
-
-    def close(self) -> None:
-        event.remove(db.engine, "before_cursor_execute", self._look)
-
-
 @pytest.fixture(scope="module")
 def built(shared_categories, db_kind):
     """A vendor with a product and an order, and a staff admin, built once for the module;
@@ -141,20 +119,16 @@ def built(shared_categories, db_kind):
     product = new_product()
     new_order(items=[(product, 1)])
     emails = {"vendor": product.store.owner.email, "admin": new_user("admin").email}
-    snapshot, writes = Snapshot(db_kind), Writes()
-    yield emails, snapshot, writes, {}
-    writes.close()
+    return emails, Snapshot(db_kind), {}
 
 
 @pytest.fixture
 def fuzz_client(app, built, actor):
     """A test client for the actor (the anonymous visitor, the vendor or the admin, logged
     in), each test on the data as it was built (whatever the test before posted)."""
-    emails, snapshot, writes, cookies = built
+    emails, snapshot, cookies = built
     with app.app_context():
-        if writes.seen:
-            snapshot.restore()
-            writes.forget()
+        snapshot.restore()  # if the test before wrote
         client = app.test_client()
         client.email = emails.get(actor)
         if client.email in cookies:

@@ -4,16 +4,22 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.models import OrderEvent, OrderStatus, ShippingMethod
+from tests.conftest import built_once
 
 S = OrderStatus
 
 
 @pytest.fixture
-def desk(db, order_in, make_store, make_user, login, client):
-    """A processing courier order, the owner, another vendor and staff."""
-    order = order_in(S.PROCESSING, shipping=ShippingMethod.COURIER)
-    return {"order": order, "owner": order.store.owner, "other": make_store().owner,
-            "staff": make_user("staff"), "buyer": order.buyer}
+def desk(request, db, db_kind, order_in, make_store, make_user):
+    """A processing courier order, the owner, another vendor and staff (built once for the
+    module, put back for each test)."""
+
+    def build() -> dict:
+        order = order_in(S.PROCESSING, shipping=ShippingMethod.COURIER)
+        return {"order": order, "owner": order.store.owner, "other": make_store().owner,
+                "staff": make_user("staff"), "buyer": order.buyer}
+
+    return built_once(request, db_kind, build)
 
 
 def _events(db, order):

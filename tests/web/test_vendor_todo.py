@@ -10,13 +10,19 @@ from marketplace.models import OrderStatus as S
 from marketplace.services.orders import fulfilment
 from marketplace.services.reviews import ratings
 from marketplace.services.stores.todo import vendor_todo
+from tests.conftest import built_once
 from tests.support.html import Page
 
 
 @pytest.fixture
-def busy_store(db, order_in, shipping_store, make_product):
+def busy_store(request, db, db_kind, order_in, shipping_store, make_product):
     """A store with one order in each waiting state, a refund request, an unanswered review,
-    a nearly sold-out product and a P-IRT expiring in ten days."""
+    a nearly sold-out product and a P-IRT expiring in ten days (built once for the module)."""
+    return built_once(request, db_kind, lambda: _build_busy_store(
+        db, order_in, shipping_store, make_product))
+
+
+def _build_busy_store(db, order_in, shipping_store, make_product) -> dict:
     store = shipping_store()
     product = make_product(store=store, title="Keripik Tempe", price=20000, stock=50)
 
