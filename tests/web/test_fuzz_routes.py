@@ -172,11 +172,12 @@ def _views_entered(app, rule: str, method: str):
         if event == "call" and frame.f_code in codes:
             entered.add(codes[frame.f_code])
 
+    outer = sys.getprofile()  # e.g. a profiler the run is under: put back afterwards
     sys.setprofile(look)
     try:
         yield entered
     finally:
-        sys.setprofile(None)
+        sys.setprofile(outer)
 
 
 @pytest.fixture(scope="module", autouse=True)
