@@ -44,6 +44,9 @@ PARTS = {
     "db": "the tests that use the database, without the browser tests",
     "browser": "only the browser tests",
 }
+#: Whether a part keeps the browser tests: only them (True), none of them (False), or both
+#: kinds (None). The one place both the collection and the selection read it.
+BROWSER_TESTS = {"all": None, "unit-web": False, "db": False, "browser": True}
 
 
 def pytest_addoption(parser):
@@ -68,14 +71,10 @@ def _in_part(item, part: str) -> bool:
     if item.get_closest_marker("postgres") is not None \
             and item.config.getoption("--db") != "postgres":
         return False
-    browser = item.get_closest_marker("e2e") is not None
-    if part == "browser":
-        return browser
-    if part == "unit-web":
-        return not browser
-    if part == "db":
-        return not browser and item.get_closest_marker("nodb") is None
-    return True
+    kept = BROWSER_TESTS[part]
+    if kept is not None and (item.get_closest_marker("e2e") is not None) != kept:
+        return False
+    return part != "db" or item.get_closest_marker("nodb") is None
 
 
 _E2E = Path(__file__).parent / "e2e"
@@ -86,10 +85,8 @@ def pytest_ignore_collect(collection_path, config):
     building the route fuzz's app too, to keep 14); the other parts keep no browser test."""
     if collection_path.suffix != ".py" or collection_path.name == "conftest.py":
         return None
-    part, in_e2e = config.getoption("--part"), _E2E in collection_path.parents
-    if (part == "browser" and not in_e2e) or (part in ("unit-web", "db") and in_e2e):
-        return True
-    return None
+    kept = BROWSER_TESTS[config.getoption("--part")]
+    return True if kept is not None and (_E2E in collection_path.parents) != kept else None
 
 
 def pytest_itemcollected(item):
@@ -193,6 +190,9 @@ def media_dir(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("media"))
 
 
+_WRITE_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
 class Writes:
     """How many statements that may change data the run's app has sent (one listener)."""
 
@@ -206,9 +206,6 @@ class Writes:
         # SELECT ... FOR UPDATE counts as a write too: a restore too many, never one too few.
         if verb not in ("SELECT", "WITH") or _WRITE_WORDS.search(statement):
             cls.count += 1
-
-
-_WRITE_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
 @pytest.fixture(scope="session")
