@@ -8,6 +8,8 @@ Filters arrive the same way, as groups of tokens every one of which must match (
 `facets.py`); they are looked up apart from the words, which never match them.
 """
 
+from collections.abc import Iterable
+
 from sqlalchemy import Select, bindparam, cast, column, literal_column, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 
@@ -40,11 +42,11 @@ class SQLiteBackend:
         return stmt.join(self.index, self.index.c.rowid == Product.id).where(
             self.fts.op("MATCH")(bindparam("fts_query", expression)))
 
-    def vocabulary(self, connection) -> list[tuple[str, int]]:
+    def vocabulary(self, connection) -> Iterable[tuple[str, int]]:
         # Filter tokens are not words a buyer's typo could mean.
-        return list(connection.execute(text(
+        return connection.execute(text(
             "SELECT term, doc FROM product_search_vocab WHERE term < :start OR term >= :end"),
-            {"start": PREFIX, "end": PREFIX[:-1] + chr(ord(PREFIX[-1]) + 1)}))
+            {"start": PREFIX, "end": PREFIX[:-1] + chr(ord(PREFIX[-1]) + 1)})
 
 
 class PostgresBackend:
@@ -71,11 +73,11 @@ class PostgresBackend:
     #: Documents read to estimate how common each word is (a sample of a large index).
     SAMPLE_DOCUMENTS = 20_000
 
-    def vocabulary(self, connection) -> list[tuple[str, int]]:
+    def vocabulary(self, connection) -> Iterable[tuple[str, int]]:
         """Every indexed word, with its number of products in a sample of the index: exact
         counts would mean a counter row that every product change of a common word locks.
         Read whole (a small index), it also leaves out the words of deleted products."""
-        return list(connection.execute(text("""
+        return connection.execute(text("""
             WITH sample AS (
               SELECT CASE WHEN reltuples > :documents THEN 100.0 * :documents / reltuples
                           ELSE 100 END AS percent
@@ -85,7 +87,7 @@ class PostgresBackend:
               'SELECT document FROM product_search TABLESAMPLE SYSTEM (%s)',
               (SELECT percent FROM sample))) s ON s.word = t.term
             WHERE s.ndoc IS NOT NULL OR (SELECT percent FROM sample) < 100"""),
-            {"documents": self.SAMPLE_DOCUMENTS}))
+            {"documents": self.SAMPLE_DOCUMENTS})
 
 
 _BACKENDS = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from marketplace.errors import NotFound
 from marketplace.models import Category
 from marketplace.search import SearchQuery, parse_query, search, tokens
+from marketplace.search.words import Vocabulary
 from marketplace.services.catalog.listing import set_price_and_stock
 
 
@@ -128,3 +129,17 @@ def test_ranking_many_different_products_keeps_a_worker_small():
         tracemalloc.stop()
         _document_words.cache_clear()
     assert kept < 8_000_000
+
+
+def test_the_vocabulary_knows_and_completes_numbers_and_words_alike():
+    """Terms with digits are kept apart from the words (most of a large index is numbers),
+    and are still found, counted and completed."""
+    vocabulary = Vocabulary([("batik", 40), ("500g", 3), ("250", 9), ("2024", 2), ("25", 30),
+                             ("batu", 5), ("250", 1), ("a4", 4)])
+    for term in ("batik", "500g", "250", "a4"):
+        assert term in vocabulary
+    assert "251" not in vocabulary and "bat" not in vocabulary
+    assert vocabulary.completions("25", 5) == ["25", "250"]
+    assert vocabulary.completions("2", 2) == ["25", "250"]
+    assert vocabulary.completions("ba", 5) == ["batik", "batu"]
+    assert vocabulary.typos("batk", 1, prefix=False) == [(1, "batik"), (1, "batu")]
