@@ -69,9 +69,13 @@ def typo_budget(word: str, relaxed: bool = False) -> int:
 
 @lru_cache(maxsize=1)
 def _stemmer():
+    """Sastrawi's stemmer without the factory's cache of every word it ever stemmed, which
+    grew without end with the words buyers type (`stem` keeps a bounded one)."""
+    from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+    from Sastrawi.Stemmer.Stemmer import Stemmer
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-    return StemmerFactory().create_stemmer()
+    return Stemmer(ArrayDictionary(StemmerFactory().get_words()))
 
 
 @lru_cache(maxsize=50_000)

@@ -143,3 +143,35 @@ def test_the_vocabulary_knows_and_completes_numbers_and_words_alike():
     assert vocabulary.completions("2", 2) == ["25", "250"]
     assert vocabulary.completions("ba", 5) == ["batik", "batu"]
     assert vocabulary.typos("batk", 1, prefix=False) == [(1, "batik"), (1, "batu")]
+
+
+def test_stemming_what_buyers_type_keeps_no_more_than_the_bounded_cache():
+    """Every distinct word a buyer types is stemmed: only `stem`'s own bounded cache may keep
+    them (Sastrawi's factory kept each one for the life of the worker). Python's own cache of
+    regular expressions, which Sastrawi builds from the word, is bounded too: emptied here."""
+    import gc
+    import random
+    import re
+    import string
+    import tracemalloc
+
+    from marketplace.search.words import stem
+
+    rng = random.Random(7)
+    words = ["me" + "".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(3000)]
+    stem("membatik")  # the dictionary is loaded before measuring
+    stem.cache_clear()
+    re.purge()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for word in words:
+            stem(word)
+        stem.cache_clear()
+        re.purge()
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 50_000, f"{kept} bytes kept after stemming {len(words)} words"
