@@ -10,8 +10,10 @@ the cached copy and filled in for each answer. `PAGE_CACHE_SECONDS = 0` switches
 """
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from typing import TypeVar
 
 from flask import current_app, g, make_response, request, session
 from flask_babel import get_locale
@@ -19,8 +21,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from blueprints.catalog import bp
+from marketplace import versions
 from marketplace.extensions import cache
-from marketplace.services.catalog import catalog_version
+from marketplace.services.catalog import CATALOG, catalog_version
 from marketplace.versions import caching_on
 
 #: Anonymous pages may be kept by browsers and shared caches this long (seconds).
@@ -29,6 +32,8 @@ PUBLIC_MAX_AGE = 60
 CSRF_MARK = "\x00csrf-token\x00"
 #: Session keys that make a page personal: a signed-in user, or messages to show once.
 _PERSONAL_KEYS = ("_user_id", "_flashes")
+
+T = TypeVar("T")
 
 
 def page_cache_seconds() -> int:
@@ -48,6 +53,14 @@ def _page_key() -> str | None:
         return None
     path = hashlib.blake2b(request.full_path.encode(), digest_size=16).hexdigest()
     return f"page:{get_locale()}:{catalog_version()}:{path}"
+
+
+def shared_answer(key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, kept for every visitor in the language (it must hold nothing personal)
+    under the catalogue version, as long as anonymous pages are; computed each time when the
+    page cache is off."""
+    return versions.cached(f"shared:{get_locale()}:{key}", compute, of=(CATALOG,),
+                           timeout=page_cache_seconds())
 
 
 def page_cache(view):

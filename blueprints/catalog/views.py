@@ -4,9 +4,9 @@ from flask import Response, abort, jsonify, redirect, render_template, request, 
 from flask_babel import get_locale
 
 from blueprints.catalog import bp
-from blueprints.catalog.caching import cached_page, newest, page_cache
+from blueprints.catalog.caching import cached_page, newest, page_cache, shared_answer
 from blueprints.common import int_arg
-from marketplace.search import parse_query, search, suggest
+from marketplace.search import parse_query, search, suggest, tokens
 from marketplace.search.service import subtree_ids
 from marketplace.services import catalog, reviews
 
@@ -79,15 +79,22 @@ def search_page():
 
 @bp.get("/search/suggest")
 def search_suggest():
-    """Autocomplete for the search box (JSON): completions of the words typed, categories."""
-    found = suggest(request.args.get("q", type=str) or "", catalog.all_categories(),
-                    str(get_locale() or "id"))
-    for category in found["categories"]:
-        category["url"] = url_for("catalog.category", slug=category.pop("slug"))
+    """Autocomplete for the search box (JSON): completions of the words typed, categories.
+    The same for every visitor, so kept under the catalogue version: the box asks at every
+    keystroke, and buyers type the same beginnings."""
+    text = request.args.get("q", type=str) or ""
+    found = shared_answer(f"suggest:{' '.join(tokens(text))}", lambda: _suggestions(text))
     response = jsonify(found)
     response.cache_control.public = True
     response.cache_control.max_age = 60
     return response
+
+
+def _suggestions(text: str) -> dict:
+    found = suggest(text, catalog.all_categories(), str(get_locale() or "id"))
+    for category in found["categories"]:
+        category["url"] = url_for("catalog.category", slug=category.pop("slug"))
+    return found
 
 
 @bp.get("/sitemap.xml")

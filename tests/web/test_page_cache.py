@@ -160,3 +160,21 @@ def test_one_setting_switches_the_cache_off(app, make_product, page_cache_on, mo
         visitor.get(url)
         again, statements = statements_of(lambda url=url: visitor.get(url))
         assert again.status_code == 200 and statements, url
+
+
+def test_search_box_suggestions_are_shared_until_the_catalogue_changes(app, make_product,
+                                                                       page_cache_on):
+    make_product(title="Keripik Cache")
+    visitor, other = app.test_client(), app.test_client()
+    url = "/search/suggest?q=kerip"
+    first = visitor.get(url).json
+    assert first["completions"][0] == "keripik"
+    again, statements = statements_of(lambda: other.get(url))
+    assert again.json == first and statements == []
+    make_product(title="Kain Keriput")
+    assert "keriput" in visitor.get(url).json["completions"]
+    # Kept per language: the English answer is not the Indonesian one.
+    assert {"name": "Anyaman", "url": "/c/anyaman"} in other.get(
+        "/search/suggest?q=woven").json["categories"]
+    assert {"name": "Woven Crafts", "url": "/c/anyaman"} in visitor.get(
+        "/search/suggest?q=woven&lang=en").json["categories"]

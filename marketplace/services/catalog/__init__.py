@@ -4,6 +4,7 @@ The web layer and the CLI use only what is exported here (tests/unit/test_layers
 """
 
 from marketplace.services.catalog.discovery import (
+    CATALOG,
     all_categories,
     catalog_version,
     home_content,
@@ -42,7 +43,7 @@ from marketplace.services.catalog.product_import import (
 )
 
 __all__ = [
-    "FOOD_FIELDS", "ImportErrors", "MAX_VARIANTS", "add_product_image", "all_categories",
+    "CATALOG", "FOOD_FIELDS", "ImportErrors", "MAX_VARIANTS", "add_product_image", "all_categories",
     "archive_product", "catalog_version", "check_rows", "create_product", "edit_version",
     "home_content", "import_products", "import_task", "more_from_store", "move_product_image",
     "own_product", "own_product_image", "own_variant", "products_of", "products_of_store",

@@ -108,15 +108,19 @@ PUBLIC_MODELS = (Product, Variant, ProductImage, StoredImage, Store, Category, F
                  Review)
 
 
+#: The name of the catalogue's version (see `versions`).
+CATALOG = "catalog"
+
+
 def catalog_version() -> str:
     """The current catalogue version."""
-    return versions.current("catalog")
+    return versions.current(CATALOG)
 
 
 def _catalog_changes(thing) -> tuple[str, ...]:
     public = thing in PUBLIC_MODELS if isinstance(thing, type) else isinstance(thing,
                                                                                PUBLIC_MODELS)
-    return ("catalog",) if public else ()
+    return (CATALOG,) if public else ()
 
 
 versions.watch(_catalog_changes)
