@@ -43,11 +43,11 @@ from marketplace.services.catalog.product_import import (
 )
 
 __all__ = [
-    "CATALOG", "FOOD_FIELDS", "ImportErrors", "MAX_VARIANTS", "add_product_image", "all_categories",
-    "archive_product", "catalog_version", "check_rows", "create_product", "edit_version",
-    "home_content", "import_products", "import_task", "more_from_store", "move_product_image",
-    "own_product", "own_product_image", "own_variant", "products_of", "products_of_store",
-    "public_product", "public_store", "remove_product", "remove_product_image",
-    "set_image_alt", "set_price_and_stock", "set_prices_and_stock", "sitemap_entries",
-    "start_import", "template_csv", "update_product",
+    "CATALOG", "FOOD_FIELDS", "ImportErrors", "MAX_VARIANTS", "add_product_image",
+    "all_categories", "archive_product", "catalog_version", "check_rows", "create_product",
+    "edit_version", "home_content", "import_products", "import_task", "more_from_store",
+    "move_product_image", "own_product", "own_product_image", "own_variant", "products_of",
+    "products_of_store", "public_product", "public_store", "remove_product",
+    "remove_product_image", "set_image_alt", "set_price_and_stock", "set_prices_and_stock",
+    "sitemap_entries", "start_import", "template_csv", "update_product",
 ]
