@@ -153,11 +153,10 @@ class Vocabulary:
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """Indexed words starting with `prefix`, the most common first."""
-        if prefix.isdigit():
-            span = self._span(self.numbers, prefix)
-            docs = dict(zip(self.numbers[span], self._number_docs[span], strict=True))
-        else:
-            docs = {t: self.docs[t] for t in self._from(prefix)}
+        if not prefix.isdigit():
+            return sorted(self._from(prefix), key=lambda t: (-self.docs[t], t))[:limit]
+        span = self._span(self.numbers, prefix)
+        docs = dict(zip(self.numbers[span], self._number_docs[span], strict=True))
         return sorted(docs, key=lambda t: (-docs[t], t))[:limit]
 
     def same_root(self, word: str) -> tuple[str, ...]:
