@@ -130,7 +130,7 @@ def _linked(path: str, args: dict, url: str) -> str:
     from bench.search_queries import linked_page
     from marketplace import create_app
     from marketplace.extensions import db
-    from marketplace.services.catalog.discovery import all_categories
+    from marketplace.services.catalog import all_categories
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.test_request_context():

@@ -72,7 +72,7 @@ def main() -> None:
     from marketplace import create_app
     from marketplace.extensions import db
     from marketplace.search import parse_query, search
-    from marketplace.services.catalog.discovery import all_categories
+    from marketplace.services.catalog import all_categories
 
     url, stop = (args.url, None) if args.url else database_url(args.db, args.size)
     try:

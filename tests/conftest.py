@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select, text
 from marketplace import create_app
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
-from marketplace.search.service import forget_cached_words
+from marketplace.search.service import forget_cached_catalog
 from tests.support.moto import MotoServer
 from tests.support.postgres import Cluster
 from tests.support.redis import RedisServer
@@ -241,7 +241,7 @@ def _clear_tables(db_kind: str) -> None:
         else:
             for delete in deletes:  # sqlite3 runs one statement per call
                 conn.exec_driver_sql(delete)
-    forget_cached_words()  # emptied behind the ORM's back: the search's caches would not know
+    forget_cached_catalog()  # emptied behind the ORM's back: the search's caches would not know
 
 
 @pytest.fixture
@@ -297,7 +297,7 @@ class Snapshot:
             if self.sequences:
                 conn.exec_driver_sql("SELECT " + ", ".join(
                     f"setval('{name}', {value})" for name, value in self.sequences))
-        forget_cached_words()
+        forget_cached_catalog()
         self.writes = Writes.count
 
 

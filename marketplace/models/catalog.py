@@ -17,7 +17,14 @@ class ProductStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-class Category(db.Model):
+class NamedInTwoLanguages:
+    """A thing with an Indonesian (`name_id`) and an English (`name_en`) name."""
+
+    def name_for(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_id
+
+
+class Category(NamedInTwoLanguages, db.Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,9 +38,6 @@ class Category(db.Model):
     children: Mapped[list["Category"]] = relationship(
         back_populates="parent", order_by="Category.position"
     )
-
-    def name_for(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_id
 
 
 class Product(db.Model):

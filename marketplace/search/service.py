@@ -6,7 +6,7 @@ not hidden by moderation, store verified.
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -31,6 +31,7 @@ from marketplace.models import (
     StoreStatus,
     SynonymGroup,
 )
+from marketplace.models.catalog import NamedInTwoLanguages
 from marketplace.money import MAX_PRICE
 from marketplace.regions import PROVINCES
 from marketplace.search import backends, facets
@@ -63,6 +64,12 @@ SORTS = ("relevance", "newest", "price_asc", "price_desc", "best_selling")
 #: `_word_changes`), at once when this process changed them (`_forget_words`), and after
 #: 10 minutes for changes made outside the application.
 VOCABULARY = Cached(ttl=600)
+#: The category tree of each database, per process: category and search pages, the search
+#: box and the API read it on every request, and it changes only with a category. Reloaded
+#: when the "categories" version changes (a committed change to a category, in any process)
+#: and after 10 minutes for changes made outside the application.
+CATEGORY_TREE = Cached(ttl=600)
+CATEGORIES_VERSION = "categories"
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,45 @@ def _int_or_none(raw, notices: list[str], message: str) -> int | None:
     return min(int(value), MAX_PRICE)
 
 
-def parse_query(args: Mapping, categories: list[Category] | None = None, **fixed) -> (
+@dataclass(frozen=True, eq=False)
+class CategoryNode(NamedInTwoLanguages):
+    """A category as pages show it, read once per process (see `all_categories`)."""
+
+    id: int
+    parent_id: int | None
+    slug: str
+    name_id: str
+    name_en: str
+    position: int
+    parent: "CategoryNode | None"
+
+
+def all_categories() -> tuple[CategoryNode, ...]:
+    """Every category, parents first then by position."""
+    return CATEGORY_TREE.get(str(db.engine.url), _read_category_tree,
+                             versions.current(CATEGORIES_VERSION))
+
+
+def _read_category_tree() -> tuple[CategoryNode, ...]:
+    rows = db.session.execute(
+        select(Category.id, Category.parent_id, Category.slug, Category.name_id,
+               Category.name_en, Category.position)
+        .order_by(Category.parent_id.is_not(None), Category.position, Category.id))
+    nodes: dict[int, CategoryNode] = {}
+    for row in rows:  # a parent comes before its children
+        nodes[row.id] = CategoryNode(*row, parent=nodes.get(row.parent_id))
+    return tuple(nodes.values())
+
+
+def _category_changes(thing) -> tuple[str, ...]:
+    changed = thing is Category if isinstance(thing, type) else isinstance(thing, Category)
+    return (CATEGORIES_VERSION,) if changed else ()
+
+
+versions.watch(_category_changes)
+
+
+def parse_query(args: Mapping, categories: Sequence[CategoryNode] | None = None, **fixed) -> (
         tuple[SearchQuery, list[str]]):
     """Turn raw parameters into a SearchQuery; bad values are dropped with a notice.
 
@@ -201,7 +246,7 @@ def parse_query(args: Mapping, categories: list[Category] | None = None, **fixed
     return SearchQuery(**values), notices
 
 
-def subtree_ids(categories: list[Category], slug: str) -> tuple[int, ...]:
+def subtree_ids(categories: Sequence[CategoryNode], slug: str) -> tuple[int, ...]:
     """The ids of the category with this slug and of its descendants (empty if unknown)."""
     by_slug = {c.slug: c for c in categories}
     root = by_slug.get(slug)
@@ -617,7 +662,7 @@ def _result(page: _Page, query: SearchQuery, **found) -> SearchResult:
                         before=page.before, **found)
 
 
-def suggest(text: str, categories: list[Category], locale: str, limit: int = 6) -> dict:
+def suggest(text: str, categories: Sequence[CategoryNode], locale: str, limit: int = 6) -> dict:
     """Completions of what a buyer is typing: the commonest indexed words that start with
     (or, failing that, nearly start with) the last word, after the words before it; and the
     categories whose names have a word starting with it."""
@@ -656,7 +701,8 @@ def _forget_words(session: Session, _context) -> None:
     changed += [obj for obj in session.dirty if type(obj) in _INDEXED and any(
         get_history(obj, name).has_changes() for name in _INDEXED[type(obj)])]
     if changed:
-        forget_cached_words()
+        VOCABULARY.invalidate()
+        SYNONYM_CACHE.invalidate()
 
 
 def _word_changes(thing) -> tuple[str, ...]:
@@ -686,8 +732,9 @@ def _note_product_inserts(state) -> None:
         versions.note(state.session, (WORDS_VERSION,))
 
 
-def forget_cached_words() -> None:
-    """Drop this process's vocabulary and synonyms (after changes made behind the ORM's
-    back, such as bulk loads or emptying tables)."""
+def forget_cached_catalog() -> None:
+    """Drop this process's vocabulary, synonyms and category tree (after changes made behind
+    the ORM's back, such as bulk loads or emptying tables)."""
     VOCABULARY.invalidate()
     SYNONYM_CACHE.invalidate()
+    CATEGORY_TREE.invalidate()

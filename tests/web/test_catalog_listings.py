@@ -7,10 +7,11 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db as _db
+from marketplace.models import Category
 from marketplace.services.stores.featured import schedule_feature
 from tests.conftest import Snapshot
 from tests.fixtures.accounts import new_user
@@ -98,6 +99,26 @@ def test_public_pages_need_at_most_five_queries(client, many_products, count_que
         response, statements = count_queries(lambda url=url: client.get(url))
         assert response.status_code == 200, url
         assert len(statements) <= 5, (url, statements)
+
+
+def test_the_category_tree_is_read_once_until_a_category_changes(client, many_products,
+                                                                   count_queries):
+    client.get("/c/makanan-olahan")
+    for url in ("/c/makanan-olahan", "/search?q=keripik", "/search/suggest?q=kerip"):
+        response, statements = count_queries(lambda url=url: client.get(url))
+        assert response.status_code == 200
+        assert not [s for s in statements if "FROM categories" in s], url
+    food = _db.session.scalar(select(Category).filter_by(slug="makanan-olahan"))
+    food.name_id = "Makanan Rumahan"
+    _db.session.add(Category(slug="sambal-kemasan", name_id="Sambal Kemasan",
+                             name_en="Bottled Sambal", parent_id=food.id, position=9))
+    _db.session.commit()
+    page = client.get("/c/makanan-olahan").get_data(as_text=True)
+    assert "Makanan Rumahan" in page and "/c/sambal-kemasan" in page
+    assert client.get("/c/sambal-kemasan").status_code == 200
+    subcategories = client.get("/api/v1/categories").get_json()["items"]
+    assert {"slug": "sambal-kemasan", "parent": "makanan-olahan"}.items() <= next(
+        c for c in subcategories if c["slug"] == "sambal-kemasan").items()
 
 
 def test_home_shows_featured_new_categories_and_regions(client, many_products):

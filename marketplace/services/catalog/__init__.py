@@ -3,9 +3,9 @@
 The web layer and the CLI use only what is exported here (tests/unit/test_layers.py).
 """
 
+from marketplace.search.service import all_categories
 from marketplace.services.catalog.discovery import (
     CATALOG,
-    all_categories,
     catalog_version,
     home_content,
     more_from_store,

@@ -35,6 +35,7 @@ from marketplace.models import (
     StoreStatus,
     Variant,
 )
+from marketplace.models.catalog import NamedInTwoLanguages
 from marketplace.regions import province_name
 from marketplace.search.service import (
     ProductCard,
@@ -51,14 +52,11 @@ REGIONS = 6
 
 
 @dataclass(frozen=True)
-class CategoryCount:
+class CategoryCount(NamedInTwoLanguages):
     slug: str
     name_id: str
     name_en: str
     products: int
-
-    def name_for(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_id
 
 
 @dataclass(frozen=True)
@@ -94,11 +92,6 @@ def _cached(key: str, compute):
     with _cache_lock:
         _cache[key] = (time.monotonic() + seconds, value)
     return value
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
 
 
 # --- the catalogue version ------------------------------------------------------------------
@@ -180,14 +173,6 @@ def home_content(now: datetime) -> HomeContent:
         popular_categories=_cached("popular_categories", popular_categories),
         regions=_cached("regions", regions),
     )
-
-
-def all_categories() -> list[Category]:
-    """Every category, parents first then by position (the tree is small: one query)."""
-    return list(db.session.scalars(
-        select(Category).order_by(Category.parent_id.is_not(None), Category.position,
-                                  Category.id)
-    ))
 
 
 @cache
