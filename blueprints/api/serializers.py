@@ -5,8 +5,9 @@ from urllib.parse import urljoin
 from flask import request, url_for
 
 from marketplace.images import image_url
-from marketplace.models import Category, Product, Store
+from marketplace.models import Product, Store
 from marketplace.regions import province_name
+from marketplace.search.service import CategoryNode
 
 
 def rendition_link(image, width: int = 640) -> str:
@@ -20,7 +21,7 @@ def image_link(image, width: int = 640) -> str | None:
     return rendition_link(image, width) if image and image.ready else None
 
 
-def category_json(category: Category) -> dict:
+def category_json(category: CategoryNode) -> dict:
     return {"slug": category.slug, "name_id": category.name_id, "name_en": category.name_en,
             "parent": category.parent.slug if category.parent else None,
             "url": url_for("catalog.category", slug=category.slug, _external=True)}
