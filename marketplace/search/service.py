@@ -184,10 +184,16 @@ def _read_category_tree() -> tuple[CategoryNode, ...]:
         select(Category.id, Category.parent_id, Category.slug, Category.name_id,
                Category.name_en, Category.position)
         .order_by(Category.parent_id.is_not(None), Category.position, Category.id))
+    by_id = {row.id: row for row in rows}
     nodes: dict[int, CategoryNode] = {}
-    for row in rows:  # a parent comes before its children
-        nodes[row.id] = CategoryNode(*row, parent=nodes.get(row.parent_id))
-    return tuple(nodes.values())
+
+    def node(row) -> CategoryNode:  # its parent first, at whatever depth
+        if row.id not in nodes:
+            parent = node(by_id[row.parent_id]) if row.parent_id in by_id else None
+            nodes[row.id] = CategoryNode(*row, parent=parent)
+        return nodes[row.id]
+
+    return tuple(node(row) for row in by_id.values())
 
 
 def _category_changes(thing) -> tuple[str, ...]:

@@ -110,15 +110,21 @@ def test_the_category_tree_is_read_once_until_a_category_changes(client, many_pr
         assert not [s for s in statements if "FROM categories" in s], url
     food = _db.session.scalar(select(Category).filter_by(slug="makanan-olahan"))
     food.name_id = "Makanan Rumahan"
-    _db.session.add(Category(slug="sambal-kemasan", name_id="Sambal Kemasan",
-                             name_en="Bottled Sambal", parent_id=food.id, position=9))
+    sambal = Category(slug="sambal-kemasan", name_id="Sambal Kemasan",
+                      name_en="Bottled Sambal", parent_id=food.id, position=9)
+    _db.session.add(sambal)
+    _db.session.flush()
+    # A third level, listed before its parent by position.
+    _db.session.add(Category(slug="sambal-bawang", name_id="Sambal Bawang",
+                             name_en="Shallot Sambal", parent_id=sambal.id, position=0))
     _db.session.commit()
     page = client.get("/c/makanan-olahan").get_data(as_text=True)
     assert "Makanan Rumahan" in page and "/c/sambal-kemasan" in page
-    assert client.get("/c/sambal-kemasan").status_code == 200
-    subcategories = client.get("/api/v1/categories").get_json()["items"]
-    assert {"slug": "sambal-kemasan", "parent": "makanan-olahan"}.items() <= next(
-        c for c in subcategories if c["slug"] == "sambal-kemasan").items()
+    assert client.get("/c/sambal-bawang").status_code == 200
+    parents = {c["slug"]: c["parent"]
+               for c in client.get("/api/v1/categories").get_json()["items"]}
+    assert parents["sambal-kemasan"] == "makanan-olahan"
+    assert parents["sambal-bawang"] == "sambal-kemasan"
 
 
 def test_home_shows_featured_new_categories_and_regions(client, many_products):
