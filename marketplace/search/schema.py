@@ -277,7 +277,7 @@ def _before_drop(metadata, connection, **kw) -> None:
 
 def _forget() -> None:
     # A database created or dropped under the same URL must not answer from the last one's
-    # vocabulary.
+    # vocabulary or category tree.
     from marketplace.search.service import forget_cached_catalog
 
     forget_cached_catalog()
