@@ -56,6 +56,17 @@ def watch(names_for: Callable[[object], Iterable[str]]) -> None:
     _watchers.append(names_for)
 
 
+def watch_models(name: str, models: tuple[type, ...]) -> None:
+    """End the version of `name` on any change to rows of `models` (an object's, or a bulk
+    statement's)."""
+
+    def names_for(thing) -> tuple[str, ...]:
+        kind = thing if isinstance(thing, type) else type(thing)
+        return (name,) if issubclass(kind, models) else ()
+
+    watch(names_for)
+
+
 def when_changed(name: str, then: Callable[[], None]) -> None:
     """Call `then()` after each commit that ended the version of `name`, while caching is on
     (e.g. to queue the job that computes a slow result again before anyone asks for it)."""

@@ -196,12 +196,7 @@ def _read_category_tree() -> tuple[CategoryNode, ...]:
     return tuple(node(row) for row in by_id.values())
 
 
-def _category_changes(thing) -> tuple[str, ...]:
-    changed = thing is Category if isinstance(thing, type) else isinstance(thing, Category)
-    return (CATEGORIES_VERSION,) if changed else ()
-
-
-versions.watch(_category_changes)
+versions.watch_models(CATEGORIES_VERSION, (Category,))
 
 
 def parse_query(args: Mapping, categories: Sequence[CategoryNode] | None = None, **fixed) -> (

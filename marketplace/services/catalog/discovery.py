@@ -110,13 +110,7 @@ def catalog_version() -> str:
     return versions.current(CATALOG)
 
 
-def _catalog_changes(thing) -> tuple[str, ...]:
-    public = thing in PUBLIC_MODELS if isinstance(thing, type) else isinstance(thing,
-                                                                               PUBLIC_MODELS)
-    return (CATALOG,) if public else ()
-
-
-versions.watch(_catalog_changes)
+versions.watch_models(CATALOG, PUBLIC_MODELS)
 
 
 def new_products() -> list[ProductCard]:
