@@ -86,8 +86,9 @@ class PostgresBackend:
             FROM product_search_terms t LEFT JOIN ts_stat(format(
               'SELECT document FROM product_search TABLESAMPLE SYSTEM (%s)',
               (SELECT percent FROM sample))) s ON s.word = t.term
-            WHERE s.ndoc IS NOT NULL OR (SELECT percent FROM sample) < 100"""),
-            {"documents": self.SAMPLE_DOCUMENTS})
+            WHERE s.ndoc IS NOT NULL OR (SELECT percent FROM sample) < 100"""
+            # Read in batches: 100,000 rows at once left a worker 5 MB larger for good.
+            ).execution_options(yield_per=5_000), {"documents": self.SAMPLE_DOCUMENTS})
 
 
 _BACKENDS = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}
