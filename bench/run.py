@@ -28,21 +28,24 @@ BIN = Path(sys.executable).parent
 WRK = os.environ.get("WRK", "/usr/bin/wrk")
 
 
-def schema_fingerprint() -> str:
-    """A digest of every table and column: a seeded database of another schema is seeded again."""
+def schema_fingerprint(kind: str) -> str:
+    """A digest of every table and column, and of the search index's definition on this
+    database: a seeded database of another schema is seeded again."""
     import hashlib
 
     from marketplace.extensions import db
     from marketplace.models import User  # noqa: F401  (fills the metadata)
+    from marketplace.search import schema as search_schema
 
     shape = sorted(f"{t.name}.{c.name}" for t in db.metadata.tables.values() for c in t.columns)
+    shape += search_schema.SQLITE_DDL if kind == "sqlite" else search_schema.POSTGRES_DDL
     return hashlib.sha256("\n".join(shape).encode()).hexdigest()
 
 
 def database_url(kind: str, size: str):
     """The URL of the seeded benchmark database (seeding it first if needed), and a stopper."""
     stopper = None
-    fingerprint = schema_fingerprint()
+    fingerprint = schema_fingerprint(kind)
     if kind == "sqlite":
         path = BENCH / f"sqlite-{size}.db"
         url = f"sqlite:///{path}"

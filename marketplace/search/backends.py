@@ -10,11 +10,22 @@ Filters arrive the same way, as groups of tokens every one of which must match (
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, bindparam, cast, column, literal_column, table, text
+from sqlalchemy import (
+    Row,
+    Select,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.models import Product
-from marketplace.search.facets import PREFIX
+from marketplace.search.facets import PREFIX, ids_from
 from marketplace.search.words import Term
 
 Groups = list[list[Term]]
@@ -41,6 +52,12 @@ class SQLiteBackend:
               for group in facets)])
         return stmt.join(self.index, self.index.c.rowid == Product.id).where(
             self.fts.op("MATCH")(bindparam("fts_query", expression)))
+
+    def newest(self, connection, window: Select, limit: int, *, together: bool) -> list[Row]:
+        """The first `limit` rows of `window`, which lists matches newest first (FTS5 walks
+        them in that order: `together`, whether several words must all match, changes
+        nothing here)."""
+        return connection.execute(window.limit(limit)).all()
 
     def vocabulary(self, connection) -> Iterable[tuple[str, int]]:
         # Filter tokens are not words a buyer's typo could mean.
@@ -69,6 +86,39 @@ class PostgresBackend:
             stmt = stmt.where(
                 self.index.c.facets.op("@@")(cast(bindparam("facet_query", tokens), TSQUERY)))
         return stmt
+
+    #: The ids asked for first: the newest 4,096 hold the window of two common words.
+    NEWEST_IDS = 4_096
+
+    def newest(self, connection, window: Select, limit: int, *, together: bool) -> list[Row]:
+        """The first `limit` rows of `window`, which lists matches newest first.
+
+        When several words must all match (`together`), asked for by ranges of ids, newest
+        first, each named to the index by its id tokens (see facets.ids_from): the newest
+        4,096 ids, then as many more as the matches found so far say the window needs, until
+        it is full; then the rest at once. One word alone is planned well from its own
+        frequency (6-10 ms faster as one query at 1M products)."""
+        if not together:
+            return connection.execute(window.limit(limit)).all()
+        newest_id = connection.scalar(select(func.max(Product.id))) or 0
+        rows: list[Row] = []
+        below, low = newest_id + 1, newest_id - self.NEWEST_IDS
+        while low > 0 and (found := ids_from(low, below - 1)) is not None:
+            tokens, floor = found
+            part = window.where(
+                self.index.c.product_id >= floor, self.index.c.product_id < below,
+                self.index.c.facets.op("@@")(
+                    cast(bindparam("id_query", " | ".join(f"'{t}'" for t in tokens)), TSQUERY)))
+            rows += connection.execute(part.limit(limit - len(rows))).all()
+            if len(rows) >= limit:
+                return rows
+            # Down to where the window fills at the density found so far, and half again:
+            # each query costs a plan (~3 ms), each match it reads ~20 microseconds.
+            below = floor
+            low = newest_id - (newest_id - floor + 1) * limit * 3 // (2 * len(rows)) \
+                if rows else 0
+        rest = window.where(self.index.c.product_id < below)
+        return rows + connection.execute(rest.limit(limit - len(rows))).all()
 
     #: Documents read to estimate how common each word is (a sample of a large index).
     SAMPLE_DOCUMENTS = 20_000

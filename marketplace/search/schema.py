@@ -118,7 +118,9 @@ POSTGRES_DDL = [
       SELECT regexp_replace(lower(unaccent(coalesce(value, ''))), '[^[:alnum:]]+', ' ', 'g')
     $$""",
     # One function builds the documents of a set of products (weights: title A, category B,
-    # store C, description D), so each trigger says only which products changed.
+    # store C, description D), so each trigger says only which products changed. The
+    # filter tokens gain the id range ones here only: FTS5 walks its matches newest first
+    # by itself (see facets.ids_from).
     """CREATE OR REPLACE FUNCTION product_search_refresh(ids integer[]) RETURNS void
     LANGUAGE sql AS $$
       INSERT INTO product_search (product_id, document, facets)
@@ -128,7 +130,8 @@ POSTGRES_DDL = [
                   ' ' || coalesce(pc.name_id || ' ' || pc.name_en, ''))), 'B') ||
         setweight(to_tsvector('simple', product_search_words(s.name)), 'C') ||
         setweight(to_tsvector('simple', product_search_words(p.description)), 'D'),
-        array_to_tsvector(array_remove(ARRAY[""" + ", ".join(_FACETS) + """], NULL))
+        array_to_tsvector(array_remove(ARRAY[""" + ", ".join(
+            [*_FACETS, *facets.sql_id_tokens("p.id")]) + """], NULL))
       FROM products p
       JOIN stores s ON s.id = p.store_id
       JOIN categories c ON c.id = p.category_id

@@ -590,8 +590,9 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
         .join(shop, shop.id == Product.store_id)
         .join(category, category.id == Product.category_id)
         .outerjoin(parent, parent.id == category.parent_id)
-        .order_by(*newest.order).limit(ranked + 1))
-    rows = db.session.connection().execute(window).all()
+        .order_by(*newest.order))
+    rows = backend.newest(db.session.connection(), window, ranked + 1,
+                          together=every and len(readings) > 1)
     # Where the newest-first pages begin: after the window's oldest match.
     boundary = Cursor(rows[ranked - 1].id, rows[ranked - 1].id) if len(rows) > ranked else None
     total = _count(matched, limit) if boundary and limit > ranked else len(rows)

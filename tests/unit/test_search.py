@@ -195,3 +195,33 @@ def test_stemming_what_buyers_type_keeps_no_more_than_the_bounded_cache():
     finally:
         tracemalloc.stop()
     assert kept < 50_000, f"{kept} bytes kept after stemming {len(words)} words"
+
+
+@pytest.mark.postgres
+def test_the_newest_matches_are_the_same_asked_for_by_ranges_of_ids(db, make_store, make_product):
+    """PostgreSQL asks its index for the newest ids first (the newest 4,096, then as many
+    more as the matches so far say the window needs, named by ranges of 4,096 to 262,144
+    ids, then the rest): each window of newest matches is what one query over every product
+    gives, wherever the matches fall."""
+    from marketplace.models import Product
+    from marketplace.search import backends
+    from marketplace.search.service import visible_ids
+    from marketplace.search.words import Term
+
+    store = make_store()
+    made = []
+    for start in (None, 5_000, 40_000, 300_000, 600_000, 690_000, 705_000):
+        if start:
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('products', 'id'), "
+                                    ":start)"), {"start": start})
+        made += [make_product(store, title=f"Kopi Robusta {start} {n}") for n in range(2)]
+        make_product(store, title=f"Teh Melati {start}")
+    backend = backends.for_dialect("postgresql")
+    window = backend.match(visible_ids(), [[Term("kopi")], [Term("robusta")]]).order_by(
+        Product.id.desc())
+    connection = db.session.connection()
+    everything = connection.execute(window).all()
+    assert [row.id for row in everything] == sorted((p.id for p in made), reverse=True)
+    assert everything[0].id > 705_000
+    for limit in range(1, len(made) + 2):
+        assert backend.newest(connection, window, limit, together=True) == everything[:limit]
