@@ -8,6 +8,7 @@ Create Date: 2026-12-03 18:00:00
 """
 from alembic import op
 
+from marketplace.search import facets
 from marketplace.search import schema as search_schema
 
 
@@ -19,12 +20,15 @@ depends_on = None
 
 
 def upgrade():
-    # The documents are built by a new function: rebuilt from the products, as 0012 did.
-    # SQLite's index is unchanged.
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        search_schema.uninstall(bind)
-        search_schema.install(bind)
+    # New and changed documents get the tokens from the function the DDL replaces; the
+    # indexed ones are given them in place, so searches keep answering while this runs (a
+    # rebuild would hold the index's table locked until the end). SQLite's is unchanged.
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in search_schema.POSTGRES_DDL:
+        op.execute(statement)
+    op.execute("UPDATE product_search SET facets = facets || array_to_tsvector(ARRAY["
+               + ", ".join(facets.sql_id_tokens("product_id")) + "])")
 
 
 def downgrade():
