@@ -68,7 +68,7 @@ def groups(province_code: str | None, min_price: int | None, max_price: int | No
 #: Powers of two of the id ranges a product's tokens name (PostgreSQL only; see `ids_from`):
 #: 4,096, 16,384, 65,536 and 262,144 ids.
 ID_LEVELS = (12, 14, 16, 18)
-#: Ranges named in one search at most: a range of ids is covered at the finest level that
+#: Ranges named in one query at most: a range of ids is covered at the finest level that
 #: needs no more of them.
 MAX_ID_RANGES = 8
 
