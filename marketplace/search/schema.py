@@ -26,10 +26,9 @@ _SQLITE_CATEGORY = (
     " FROM categories c LEFT JOIN categories pc ON pc.id = c.parent_id WHERE c.id = {cat})"
 )
 
-# The filter tokens of a product (see facets.py), space-separated: concatenating NULL (out of
-# stock) with a space gives NULL, which coalesce drops.
-_FACETS = facets.sql_tokens("p.price_min", "p.stock_total", "s.province_code")
-_SQLITE_FACETS = " || ".join(f"coalesce({token} || ' ', '')" for token in _FACETS)
+# The filter tokens of a product (see facets.py), space-separated.
+_FACETS = facets.sql_tokens("p.price_min", "s.province_code")
+_SQLITE_FACETS = " || ' ' || ".join(_FACETS)
 
 _SQLITE_INSERT_PRODUCTS = (
     "INSERT INTO product_search(rowid, title, category, store, description, facets) "
@@ -37,10 +36,8 @@ _SQLITE_INSERT_PRODUCTS = (
     "p.description, " + _SQLITE_FACETS + " FROM products p JOIN stores s ON s.id = p.store_id "
     "WHERE {where};"
 )
-#: When a product's filter tokens change: its price, or whether it is in stock (not every
-#: sale: most change the stock and leave it in stock).
-_FACETS_CHANGED = ("old.price_min != new.price_min "
-                   "OR (old.stock_total > 0) != (new.stock_total > 0)")
+#: When a product's filter tokens change: its price (a sale changes none of them).
+_FACETS_CHANGED = "old.price_min != new.price_min"
 
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS product_search USING fts5("
@@ -55,7 +52,7 @@ SQLITE_DDL = [
     "DELETE FROM product_search WHERE rowid = old.id; "
     + _SQLITE_INSERT_PRODUCTS.format(where="p.id = new.id") + " END",
     "CREATE TRIGGER IF NOT EXISTS product_search_facets_au "
-    "AFTER UPDATE OF price_min, stock_total ON products WHEN " + _FACETS_CHANGED + " BEGIN "
+    "AFTER UPDATE OF price_min ON products WHEN " + _FACETS_CHANGED + " BEGIN "
     "DELETE FROM product_search WHERE rowid = old.id; "
     + _SQLITE_INSERT_PRODUCTS.format(where="p.id = new.id") + " END",
     "CREATE TRIGGER IF NOT EXISTS product_search_ad AFTER DELETE ON products BEGIN "
@@ -130,8 +127,8 @@ POSTGRES_DDL = [
                   ' ' || coalesce(pc.name_id || ' ' || pc.name_en, ''))), 'B') ||
         setweight(to_tsvector('simple', product_search_words(s.name)), 'C') ||
         setweight(to_tsvector('simple', product_search_words(p.description)), 'D'),
-        array_to_tsvector(array_remove(ARRAY[""" + ", ".join(
-            [*_FACETS, *facets.sql_id_tokens("p.id")]) + """], NULL))
+        array_to_tsvector(ARRAY[""" + ", ".join(
+            [*_FACETS, *facets.sql_id_tokens("p.id")]) + """])
       FROM products p
       JOIN stores s ON s.id = p.store_id
       JOIN categories c ON c.id = p.category_id
@@ -171,7 +168,7 @@ POSTGRES_DDL = [
     "CREATE TRIGGER product_search_au AFTER UPDATE OF title, description, category_id, store_id "
     "ON products FOR EACH ROW EXECUTE FUNCTION product_search_on_product()",
     "DROP TRIGGER IF EXISTS product_search_facets_au ON products",
-    "CREATE TRIGGER product_search_facets_au AFTER UPDATE OF price_min, stock_total "
+    "CREATE TRIGGER product_search_facets_au AFTER UPDATE OF price_min "
     "ON products FOR EACH ROW WHEN (" + _FACETS_CHANGED.replace("old.", "OLD.").replace(
         "new.", "NEW.") + ") EXECUTE FUNCTION product_search_on_product()",
     "DROP TRIGGER IF EXISTS product_search_store_au ON stores",

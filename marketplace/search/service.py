@@ -375,7 +375,7 @@ def cards(ids: Select, order: tuple) -> list[ProductCard]:
 
 def _facets(query: SearchQuery) -> list[list[str]]:
     """The query's filters as index tokens, so the index narrows the matches by them."""
-    return facets.groups(query.province, query.min_price, query.max_price, query.in_stock)
+    return facets.groups(query.province, query.min_price, query.max_price)
 
 
 def _filtered(query: SearchQuery, *, province: bool = True) -> Select:
