@@ -8,7 +8,7 @@ Filters arrive the same way, as groups of tokens every one of which must match (
 `facets.py`); they are looked up apart from the words, which never match them.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import (
     Row,
@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 
-from marketplace.models import Product
+from marketplace.models import Product, ProductStatus
 from marketplace.search.facets import PREFIX, ids_from
 from marketplace.search.words import Term
 
@@ -58,6 +58,12 @@ class SQLiteBackend:
         them in that order: `together`, whether several words must all match, changes
         nothing here)."""
         return connection.execute(window.limit(limit)).all()
+
+    def in_price_order(self, connection, ids: Select, limit: int, rising: bool, low: int,
+                       high: int, *, priced: Callable[[int, int], Select]) -> list[int]:
+        """The first `limit` of `ids`, matches in price order (`rising` or not) from `low` to
+        `high` (`priced(low, high)` lists those of a narrower range: not needed here)."""
+        return connection.execute(ids.limit(limit)).scalars().all()
 
     def vocabulary(self, connection) -> Iterable[tuple[str, int]]:
         # Filter tokens are not words a buyer's typo could mean.
@@ -119,6 +125,42 @@ class PostgresBackend:
                 if rows else 0
         rest = window.where(self.index.c.product_id < below)
         return rows + connection.execute(rest.limit(limit - len(rows))).all()
+
+    #: The prices asked for first in a price order: a thousand rupiah, one index token.
+    FIRST_PRICES = 1_000
+
+    def in_price_order(self, connection, ids: Select, limit: int, rising: bool, low: int,
+                       high: int, *, priced: Callable[[int, int], Select]) -> list[int]:
+        """The first `limit` of `ids`, matches in price order (`rising` or not) from `low` to
+        `high`: asked for by ranges of price from the first product's, as `priced(low,
+        high)` lists them, each narrowed in the index by its price tokens alone; the first a
+        thousand rupiah wide, the next as wide as the matches so far say the page needs (as
+        `newest` does with ids), or sixteen times wider when there were none.
+
+        As one query, the index intersected the words with the price range's tokens, which
+        hold most products (52 ms for "batik" in Jawa Tengah, Rp50.000-300.000, at 1M
+        products, of a 95 ms search), or the planner walked every product in price order.
+        """
+        first, last = connection.execute(select(
+            func.min(Product.price_min), func.max(Product.price_min)).where(
+            Product.status == ProductStatus.ACTIVE, Product.hidden.is_(False))).one()
+        if first is None:
+            return []
+        low, high = max(low, first), min(high, last)
+        found: list[int] = []
+        width, read = self.FIRST_PRICES, 0
+        while low <= high and len(found) < limit:
+            start, end = ((low, min(high, low + width - 1)) if rising
+                          else (max(low, high - width + 1), high))
+            # The rest at once, without its price tokens: that many narrow little, and cost
+            # the index more than the query without them.
+            part = (priced(start, end) if (start, end) != (low, high) else
+                    ids.where(Product.price_min >= start if rising else Product.price_min <= end))
+            found += connection.execute(part.limit(limit - len(found))).scalars().all()
+            read += end - start + 1
+            low, high = (end + 1, high) if rising else (low, start - 1)
+            width = read * limit * 3 // (2 * len(found)) - read if found else read * 16
+        return found
 
     #: Documents read to estimate how common each word is (a sample of a large index).
     SAMPLE_DOCUMENTS = 20_000

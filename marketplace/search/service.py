@@ -6,8 +6,8 @@ not hidden by moderation, store verified.
 """
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
@@ -457,16 +457,19 @@ class _Page(NamedTuple):
     before: Cursor | None = None
 
 
-def _page_of(stmt: Select, query: SearchQuery, sort: _Sort, *, words: bool,
-             plain: int = 1) -> _Page:
+def _page_of(stmt: Select, query: SearchQuery, sort: _Sort, *, backend=None,
+             priced: Callable[[int, int], Select] | None = None, plain: int = 1) -> _Page:
     """One page of `stmt` in `sort`'s order: after or before a cursor when a link gives one
     (a range of the index, whatever the page number), else by OFFSET (old links, a page
     number typed by hand); counted ten pages ahead. Going forward, one query reads the ids
     of the page and of the ten pages after it, which counts them: a separate count would
     match the words and filters a second time (half the cost of a filtered search). With
-    `words` a count from the first page walks the index's matches as they come: ordering
-    them by date would sort every match (27,000 for "batik") to count 241. Links to pages up
-    to `plain` go by number (they cost no more that way)."""
+    words (matched by `backend`'s index) a count from the first page walks the index's
+    matches as they come: ordering them by date would sort every match (27,000 for "batik")
+    to count 241. In price order, `priced(low, high)` gives the matches priced from `low` to
+    `high`, for the backend to ask for by ranges of price. Links to pages up to `plain` go by
+    number (they cost no more that way)."""
+    words = backend is not None
     offset = (query.page - 1) * query.per_page
     limit = min(COUNT_CAP, offset + query.per_page * COUNT_AHEAD_PAGES)
     if query.before is not None:
@@ -479,11 +482,16 @@ def _page_of(stmt: Select, query: SearchQuery, sort: _Sort, *, words: bool,
                       max(0, limit - offset - len(items)), ordered=not words) if items else 0
         total = offset + len(items) + rest
     else:
-        ids = stmt.where(sort.beyond(query.after)) if query.after is not None else stmt
-        ids = ids.order_by(*sort.order)
-        if query.after is None:
-            ids = ids.offset(offset)
-        ahead = db.session.scalars(ids.limit(max(query.per_page, limit - offset) + 1)).all()
+        ids = _in_order(stmt, query, sort)
+        wanted = max(query.per_page, limit - offset) + 1
+        if query.after is None and offset:
+            ahead = db.session.scalars(ids.offset(offset).limit(wanted)).all()
+        elif priced is not None and sort.field == "price_min":
+            ahead = backend.in_price_order(
+                db.session.connection(), ids, wanted, sort.rising, *_prices_after(query, sort),
+                priced=lambda low, high: _in_order(priced(low, high), query, sort))
+        else:
+            ahead = db.session.scalars(ids.limit(wanted)).all()
         items = _products(ahead[:query.per_page])
         total = offset + len(ahead)
         if not ahead and offset and query.after is None:  # a page number beyond the last
@@ -492,6 +500,23 @@ def _page_of(stmt: Select, query: SearchQuery, sort: _Sort, *, words: bool,
         return _Page(items, total, limit)
     return _Page(items, total, limit, sort.cursor(items[-1]),
                  sort.cursor(items[0]) if query.page - 1 > plain else None)
+
+
+def _in_order(stmt: Select, query: SearchQuery, sort: _Sort) -> Select:
+    """`stmt` from the query's cursor on, in `sort`'s order."""
+    return (stmt.where(sort.beyond(query.after)) if query.after is not None else stmt
+            ).order_by(*sort.order)
+
+
+def _prices_after(query: SearchQuery, sort: _Sort) -> tuple[int, int]:
+    """The prices (lowest, highest) a page in price order may list: the query's range, from
+    the cursor on."""
+    low = query.min_price or 0
+    high = MAX_PRICE if query.max_price is None else min(query.max_price, MAX_PRICE)
+    if query.after is not None:
+        value = max(0, min(query.after.value, MAX_PRICE))
+        low, high = (max(low, value), high) if sort.rising else (low, min(high, value))
+    return low, high
 
 
 def _count(stmt: Select, limit: int, ordered: bool = False) -> int:
@@ -572,15 +597,21 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
     than the rest of the page together; a window that grew with the page number would move
     products from one page to the next.
     """
-    matched = backend.match(stmt, [r.all for r in readings], every=every,
-                            facets=_facets(query))
+    terms = [r.all for r in readings]
+    matched = backend.match(stmt, terms, every=every, facets=_facets(query))
     if query.sort in SORT:
-        return _page_of(matched, query, SORT[query.sort], words=True)
+        def priced(low: int, high: int) -> Select:
+            narrowed = replace(query, min_price=low, max_price=high)
+            return backend.match(_filtered(narrowed, province=False), terms, every=every,
+                                 facets=_facets(narrowed))
+
+        return _page_of(matched, query, SORT[query.sort], backend=backend, priced=priced)
     ranked = query.per_page * COUNT_AHEAD_PAGES
     offset = (query.page - 1) * query.per_page
     newest = _Sort(backend.key, False, "id")
     if offset >= ranked:
-        return _page_of(matched, query, newest, words=True, plain=ranked // query.per_page + 1)
+        return _page_of(matched, query, newest, backend=backend,
+                        plain=ranked // query.per_page + 1)
     limit = min(COUNT_CAP, offset + ranked)
     shop, category, parent = _SHOP, _CATEGORY, _PARENT
     window = (matched.add_columns(
@@ -630,7 +661,7 @@ def search(query: SearchQuery) -> SearchResult:
     if not words:
         if query.text and not any(c.isalnum() for c in query.text):
             return SearchResult([], 0, query, notices=[_("Type a word to search for.")])
-        page = _page_of(_filtered(query), query, SORT[_no_text_sort(query.sort)], words=False)
+        page = _page_of(_filtered(query), query, SORT[_no_text_sort(query.sort)])
         return _result(page, query)
     # With words, the index's province token alone picks the province: the triggers change
     # it with the store's row, so it is exact. Tested in SQL as well, PostgreSQL's planner

@@ -58,6 +58,10 @@ LISTINGS = [
     {"sort": "newest"}, {"sort": "price_asc"}, {"sort": "price_desc"},
     {"sort": "best_selling"}, {"text": "keripik"}, {"text": "keripik", "sort": "price_asc"},
     {"text": "keripik", "sort": "best_selling"}, {"text": "keripik", "min_price": 2000},
+    # Asked for by ranges of price on PostgreSQL (backends' `in_price_order`).
+    {"text": "keripik", "sort": "price_desc"},
+    {"text": "keripik", "sort": "price_asc", "min_price": 2000, "max_price": 4000},
+    {"text": "keripik", "sort": "price_desc", "min_price": 1500, "max_price": 3000},
 ]
 
 
@@ -67,8 +71,8 @@ def test_cursor_pages_list_every_product_once_as_page_numbers_do(listing, fields
     found = [i for page in pages for i in page]
     assert len(found) == len(set(found))  # no product on two pages
     expected = set(listing)
-    if fields.get("min_price"):
-        expected = {i for n, i in enumerate(listing) if n % 5 + 1 >= 2}
+    low, high = fields.get("min_price", 0), fields.get("max_price", 10 ** 9)
+    expected = {i for n, i in enumerate(listing) if low <= 1000 * (n % 5 + 1) <= high}
     if "text" not in fields:
         expected |= set(found) - set(listing)  # the one tenun product too
         assert len(expected) == len(listing) + 1
@@ -113,5 +117,8 @@ def test_a_cursor_that_is_not_one_means_the_page_number(raw):
 def test_a_cursor_beyond_every_value_gives_a_page_not_an_error(listing):
     far = Cursor(10 ** 18 - 1, 1)  # beyond any price, and any date a datetime can hold
     assert _ids(page=2, after=far, sort="price_asc")[0] == []
+    assert _ids(page=2, after=far, sort="price_asc", text="keripik")[0] == []
+    assert _ids(page=2, after=far, sort="price_desc", text="keripik")[0] == _ids(
+        page=1, sort="price_desc", text="keripik")[0]
     assert _ids(page=2, before=far, sort="price_asc")[0] == _walk_forward(sort="price_asc")[-1]
     assert _ids(page=2, after=far, sort="newest")[0] == _ids(page=1, sort="newest")[0]
