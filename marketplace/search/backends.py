@@ -55,8 +55,8 @@ class SQLiteBackend:
 
     def newest(self, connection, window: Select, limit: int, *, together: bool) -> list[Row]:
         """The first `limit` rows of `window`, which lists matches newest first (FTS5 walks
-        them in that order: `together`, whether several words must all match, changes
-        nothing here)."""
+        them in that order: `together`, whether several words must all match with no filter
+        token to narrow them, changes nothing here)."""
         return connection.execute(window.limit(limit)).all()
 
     def in_price_order(self, connection, ids: Select, limit: int, rising: bool, low: int,
@@ -99,11 +99,12 @@ class PostgresBackend:
     def newest(self, connection, window: Select, limit: int, *, together: bool) -> list[Row]:
         """The first `limit` rows of `window`, which lists matches newest first.
 
-        When several words must all match (`together`), asked for by ranges of ids, newest
-        first, each named to the index by its id tokens (see facets.ids_from): the newest
-        4,096 ids, then as many more as the matches found so far say the window needs, until
-        it is full; then the rest at once. One word alone is planned well from its own
-        frequency (6-10 ms faster as one query at 1M products)."""
+        When several words must all match with no filter token to narrow them (`together`),
+        asked for by ranges of ids, newest first, each named to the index by its id tokens
+        (see facets.ids_from): the newest 4,096 ids, then as many more as the matches found
+        so far say the window needs, until it is full; then the rest at once. One word alone
+        is planned well from its own frequency, and a province or price token narrows the
+        index's matches itself: as one query, each is 6-10 ms faster at 1M products."""
         if not together:
             return connection.execute(window.limit(limit)).all()
         newest_id = connection.scalar(select(func.max(Product.id))) or 0

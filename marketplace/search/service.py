@@ -598,7 +598,8 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
     products from one page to the next.
     """
     terms = [r.all for r in readings]
-    matched = backend.match(stmt, terms, every=every, facets=_facets(query))
+    filters = _facets(query)
+    matched = backend.match(stmt, terms, every=every, facets=filters)
     if query.sort in SORT:
         def priced(low: int, high: int) -> Select:
             narrowed = replace(query, min_price=low, max_price=high)
@@ -623,7 +624,7 @@ def _find(backend, stmt: Select, readings: list[Reading], query: SearchQuery,
         .outerjoin(parent, parent.id == category.parent_id)
         .order_by(*newest.order))
     rows = backend.newest(db.session.connection(), window, ranked + 1,
-                          together=every and len(readings) > 1)
+                          together=every and len(readings) > 1 and not filters)
     # Where the newest-first pages begin: after the window's oldest match.
     boundary = Cursor(rows[ranked - 1].id, rows[ranked - 1].id) if len(rows) > ranked else None
     total = _count(matched, limit) if boundary and limit > ranked else len(rows)
