@@ -100,32 +100,25 @@ class PostgresBackend:
         """The first `limit` rows of `window`, which lists matches newest first.
 
         When several words must all match with no filter token to narrow them (`together`),
-        asked for by ranges of ids, newest first, each named to the index by its id tokens
-        (see facets.ids_from): the newest 4,096 ids, then as many more as the matches found
-        so far say the window needs, until it is full; then the rest at once. One word alone
-        is planned well from its own frequency, and a province or price token narrows the
-        index's matches itself: as one query, each is 6-10 ms faster at 1M products."""
+        asked for by ranges of ids (`_by_ranges`), newest first, each named to the index by
+        its id tokens (see facets.ids_from): the newest 4,096 ids, then as many more as the
+        matches found so far say the window needs; none found, the rest at once. One word
+        alone is planned well from its own frequency, and a province or price token narrows
+        the index's matches itself: as one query, each is 6-10 ms faster at 1M products."""
         if not together:
             return connection.execute(window.limit(limit)).all()
-        newest_id = connection.scalar(select(func.max(Product.id))) or 0
-        rows: list[Row] = []
-        below, low = newest_id + 1, newest_id - self.NEWEST_IDS
-        while low > 0 and (found := ids_from(low, below - 1)) is not None:
-            tokens, floor = found
-            part = window.where(
-                self.index.c.product_id >= floor, self.index.c.product_id < below,
-                self.index.c.facets.op("@@")(
+        product_id = self.index.c.product_id
+
+        def narrowed(start: int, end: int) -> Select | None:
+            tokens = ids_from(start, end)
+            return None if tokens is None else window.where(
+                product_id >= start, product_id <= end, self.index.c.facets.op("@@")(
                     cast(bindparam("id_query", " | ".join(f"'{t}'" for t in tokens)), TSQUERY)))
-            rows += connection.execute(part.limit(limit - len(rows))).all()
-            if len(rows) >= limit:
-                return rows
-            # Down to where the window fills at the density found so far, and half again:
-            # each query costs a plan (~3 ms), each match it reads ~20 microseconds.
-            below = floor
-            low = newest_id - (newest_id - floor + 1) * limit * 3 // (2 * len(rows)) \
-                if rows else 0
-        rest = window.where(self.index.c.product_id < below)
-        return rows + connection.execute(rest.limit(limit - len(rows))).all()
+
+        newest_id = connection.scalar(select(func.max(Product.id))) or 0
+        return _by_ranges(connection, limit, 0, newest_id, rising=False,
+                          first=self.NEWEST_IDS, growth=None, narrowed=narrowed,
+                          rest=lambda _start, end: window.where(product_id <= end))
 
     #: The prices asked for first in a price order: a thousand rupiah, one index token.
     FIRST_PRICES = 1_000
@@ -133,10 +126,10 @@ class PostgresBackend:
     def in_price_order(self, connection, ids: Select, limit: int, rising: bool, low: int,
                        high: int, *, priced: Callable[[int, int], Select]) -> list[int]:
         """The first `limit` of `ids`, matches in price order (`rising` or not) from `low` to
-        `high`: asked for by ranges of price from the first product's, as `priced(low,
-        high)` lists them, each narrowed in the index by its price tokens alone; the first a
-        thousand rupiah wide, the next as wide as the matches so far say the page needs (as
-        `newest` does with ids), or sixteen times wider when there were none.
+        `high`: asked for by ranges of price (`_by_ranges`) from the first product's, as
+        `priced(low, high)` lists them, each narrowed in the index by its price tokens
+        alone; the first a thousand rupiah wide, the next as wide as the matches so far say
+        the page needs, or sixteen times wider when there were none.
 
         As one query, the index intersected the words with the price range's tokens, which
         hold most products (52 ms for "batik" in Jawa Tengah, Rp50.000-300.000, at 1M
@@ -147,21 +140,12 @@ class PostgresBackend:
             Product.status == ProductStatus.ACTIVE, Product.hidden.is_(False))).one()
         if first is None:
             return []
-        low, high = max(low, first), min(high, last)
-        found: list[int] = []
-        width, read = self.FIRST_PRICES, 0
-        while low <= high and len(found) < limit:
-            start, end = ((low, min(high, low + width - 1)) if rising
-                          else (max(low, high - width + 1), high))
-            # The rest at once, without its price tokens: that many narrow little, and cost
-            # the index more than the query without them.
-            part = (priced(start, end) if (start, end) != (low, high) else
-                    ids.where(Product.price_min >= start if rising else Product.price_min <= end))
-            found += connection.execute(part.limit(limit - len(found))).scalars().all()
-            read += end - start + 1
-            low, high = (end + 1, high) if rising else (low, start - 1)
-            width = read * limit * 3 // (2 * len(found)) - read if found else read * 16
-        return found
+        rows = _by_ranges(
+            connection, limit, max(low, first), min(high, last), rising=rising,
+            first=self.FIRST_PRICES, growth=16, narrowed=priced,
+            rest=lambda start, end: ids.where(
+                Product.price_min >= start if rising else Product.price_min <= end))
+        return [row[0] for row in rows]
 
     #: Documents read to estimate how common each word is (a sample of a large index).
     SAMPLE_DOCUMENTS = 20_000
@@ -182,6 +166,35 @@ class PostgresBackend:
             WHERE s.ndoc IS NOT NULL OR (SELECT percent FROM sample) < 100"""
             # Read in batches: 100,000 rows at once left a worker 5 MB larger for good.
             ).execution_options(yield_per=5_000), {"documents": self.SAMPLE_DOCUMENTS})
+
+
+def _by_ranges(connection, limit: int, low: int, high: int, *, rising: bool, first: int,
+               growth: int | None, narrowed: Callable[[int, int], Select | None],
+               rest: Callable[[int, int], Select]) -> list[Row]:
+    """The first `limit` rows of a listing in the order of one column (ids, prices) from
+    `low` to `high`, `rising` or not, asked for by ranges of that column from its first end.
+    The first is `first` wide; each next as wide as the rows found so far say the listing
+    needs, and half again (each query costs a plan, ~3 ms; each row it reads ~20
+    microseconds), or `growth` times wider after none (None: the rest at once).
+
+    `narrowed(start, end)` lists a range narrowed in the index by its tokens (None when it
+    cannot be); `rest(start, end)` lists the range left, at once and without them: tokens
+    for most products cost the index more than the rows they leave out.
+    """
+    rows: list[Row] = []
+    width, read = first, 0
+    while low <= high and len(rows) < limit:
+        start, end = ((low, min(high, low + width - 1)) if rising
+                      else (max(low, high - width + 1), high))
+        part = narrowed(start, end) if (start, end) != (low, high) else None
+        if part is None:
+            start, end, part = low, high, rest(low, high)
+        rows += connection.execute(part.limit(limit - len(rows))).all()
+        read += end - start + 1
+        low, high = (end + 1, high) if rising else (low, start - 1)
+        width = (read * limit * 3 // (2 * len(rows)) - read if rows
+                 else read * growth if growth else high - low + 1)
+    return rows
 
 
 _BACKENDS = {"sqlite": SQLiteBackend(), "postgresql": PostgresBackend()}

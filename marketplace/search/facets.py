@@ -79,9 +79,9 @@ def _ids(level: int, bucket: int) -> str:
     return f"{PREFIX}i{level}x{bucket}"
 
 
-def ids_from(low: int, high: int) -> tuple[list[str], int] | None:
-    """Tokens of the products with ids from `low` to `high`, and the lowest id the tokens
-    cover (`low` or a little lower); None when that takes more than `MAX_ID_RANGES`.
+def ids_from(low: int, high: int) -> list[str] | None:
+    """Tokens of the products with ids from `low` to `high` (and a few around them: a range
+    of ids is narrowed in SQL too); None when that takes more than `MAX_ID_RANGES`.
 
     PostgreSQL's index cannot give its matches newest first, and its planner takes words
     that go together ("kopi robusta") as independent: it expected 254 products where 15,595
@@ -91,7 +91,7 @@ def ids_from(low: int, high: int) -> tuple[list[str], int] | None:
     for level in ID_LEVELS:
         first, last = low >> level, high >> level
         if last - first < MAX_ID_RANGES:
-            return [_ids(level, bucket) for bucket in range(first, last + 1)], first << level
+            return [_ids(level, bucket) for bucket in range(first, last + 1)]
     return None
 
 

@@ -216,6 +216,7 @@ def test_the_newest_matches_are_the_same_asked_for_by_ranges_of_ids(db, make_sto
                                     ":start)"), {"start": start})
         made += [make_product(store, title=f"Kopi Robusta {start} {n}") for n in range(2)]
         make_product(store, title=f"Teh Melati {start}")
+    made.append(make_product(store, title="Kopi Robusta terbaru"))  # the newest id of all
     backend = backends.for_dialect("postgresql")
     window = backend.match(visible_ids(), [[Term("kopi")], [Term("robusta")]]).order_by(
         Product.id.desc())
