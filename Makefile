@@ -49,10 +49,12 @@ extract-messages: $(VENV)/.installed
 # NIK_HASH_KEY refuses roster imports and NIK matching).
 DEMO_NIK_HASH_KEY := demo-only-nik-hash-key-for-make-run-not-for-production
 
+# Links in the demo's email (the seed's orders, password resets) point at this run's port.
 run: translations
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
-	NIK_HASH_KEY="$${NIK_HASH_KEY:-$(DEMO_NIK_HASH_KEY)}" $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	LOCAL_SERVER_NAME=127.0.0.1:$(PORT) $(FLASK) seed-demo
+	NIK_HASH_KEY="$${NIK_HASH_KEY:-$(DEMO_NIK_HASH_KEY)}" LOCAL_SERVER_NAME=127.0.0.1:$(PORT) \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

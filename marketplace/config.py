@@ -65,6 +65,9 @@ class Config:
     #: Seconds a signed URL to a private object stays valid.
     MEDIA_SIGNED_URL_SECONDS = _int_env("MEDIA_SIGNED_URL_SECONDS", 300)
     SERVER_NAME = os.environ.get("SERVER_NAME")
+    #: Host and port that links in email point at while SERVER_NAME is unset: the local run
+    #: (`make run PORT=...` passes its own).
+    LOCAL_SERVER_NAME = os.environ.get("LOCAL_SERVER_NAME", "127.0.0.1:5000")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

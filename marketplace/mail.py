@@ -26,15 +26,11 @@ log = logging.getLogger(__name__)
 _PENDING_KEY = "outbox_pending"
 
 
-#: Where links in email point when SERVER_NAME is unset: the local run (`make run`).
-LOCAL_SERVER_NAME = "127.0.0.1:5000"
-
-
 def page_link(endpoint: str, **values) -> str:
     """The absolute address of a page, for an email: from SERVER_NAME and PREFERRED_URL_SCHEME,
     never from the request's Host header, which whoever sends the request chooses."""
     config = current_app.config
-    adapter = current_app.url_map.bind(config.get("SERVER_NAME") or LOCAL_SERVER_NAME,
+    adapter = current_app.url_map.bind(config.get("SERVER_NAME") or config["LOCAL_SERVER_NAME"],
                                        url_scheme=config["PREFERRED_URL_SCHEME"])
     return adapter.build(endpoint, values, force_external=True)
 

@@ -147,6 +147,33 @@ def test_without_server_name_dev_links_point_at_the_local_run(client, db, buyer)
     assert "evil.example" not in body and "http://127.0.0.1:5000/password/reset/" in body
 
 
+def test_links_point_at_the_port_the_local_run_serves_on(app, client, db, buyer):
+    """`make run PORT=8123` sets LOCAL_SERVER_NAME: its email links lead to that port."""
+    app.config.update(LOCAL_SERVER_NAME="127.0.0.1:8123")
+    try:
+        client.post("/password/forgot", data={"email": buyer.email})
+    finally:
+        app.config.update(LOCAL_SERVER_NAME="127.0.0.1:5000")
+    body = db.session.scalar(select(OutboxMessage.body))
+    assert "http://127.0.0.1:8123/password/reset/" in body
+
+
+def test_make_run_gives_its_port_to_the_seed_and_the_server():
+    """The demo's seed queues email too (its orders): both commands get the port."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    recipe = subprocess.run(["make", "-n", "--no-print-directory", "run", "PORT=8123"],
+                            cwd=Path(__file__).parents[2], env=env, capture_output=True,
+                            text=True, check=True).stdout.replace("\\\n", " ")
+    seed, serve = (next(line for line in recipe.splitlines() if command in line)
+                   for command in (" seed-demo", " run --host"))
+    assert "LOCAL_SERVER_NAME=127.0.0.1:8123 " in seed
+    assert "LOCAL_SERVER_NAME=127.0.0.1:8123 " in serve and "--port 8123" in serve
+
+
 def test_production_without_server_name_refuses_to_send_reset_mail(app, client, db, buyer):
     app.config.update(PREFERRED_URL_SCHEME="https")
     try:
