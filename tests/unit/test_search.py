@@ -145,21 +145,27 @@ def test_the_vocabulary_knows_and_completes_numbers_and_words_alike():
     assert vocabulary.typos("batk", 1, prefix=False) == [(1, "batik"), (1, "batu")]
 
 
+def _kept_in_memory(make):
+    """What `make()` returns, and the bytes of Python memory it left allocated."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        made = make()
+        return made, tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_vocabulary_of_a_hundred_thousand_numbers_keeps_a_worker_small():
     """The terms with digits of a large index (sizes, years, product numbers: 99,998 of the
     100,159 terms at 1M products) are kept packed, not as 100,000 strings (7 MB a worker),
     and each is still found and completed."""
     import itertools
-    import tracemalloc
 
     # Made as they are read (as from the database), so only what the vocabulary keeps stays.
     terms = itertools.chain(((f"{n}g", 1) for n in range(100_000)), [("9999g", 50)])
-    tracemalloc.start()
-    try:
-        vocabulary = Vocabulary(terms)
-        kept = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+    vocabulary, kept = _kept_in_memory(lambda: Vocabulary(terms))
     assert kept < 2_500_000
     assert "99999g" in vocabulary and "0g" in vocabulary and "100000g" not in vocabulary
     assert vocabulary.completions("9999", 3) == ["9999g", "99990g", "99991g"]
@@ -169,18 +175,11 @@ def test_the_stemmers_root_words_answer_as_sastrawis_own_in_a_fraction_of_the_me
     """Sastrawi's stemmer asks its dictionary whether a word is a root: RootWords answers as
     Sastrawi's own dictionary does, for each of its ~30,000 roots and for words that are not
     roots, and keeps under 1 MB of a worker where that dictionary kept 2.6 MB."""
-    import tracemalloc
-
     from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     words = StemmerFactory().get_words()
-    tracemalloc.start()
-    try:
-        roots = RootWords(words)
-        kept = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+    roots, kept = _kept_in_memory(lambda: RootWords(words))
     assert kept < 1_000_000
     sastrawi = ArrayDictionary(words)
     asked = [*words, *(word + "nya" for word in words[::10]), *(word[1:] for word in words[::10]),
