@@ -168,25 +168,33 @@ class PostgresBackend:
             ).execution_options(yield_per=5_000), {"documents": self.SAMPLE_DOCUMENTS})
 
 
+#: Ranges of a listing narrowed by their tokens, at most: then the rest at once, so a page
+#: keeps to its five queries however far from the first end its rows lie.
+NARROWED_RANGES = 2
+
+
 def _by_ranges(connection, limit: int, low: int, high: int, *, rising: bool, first: int,
                growth: int | None, narrowed: Callable[[int, int], Select | None],
                rest: Callable[[int, int], Select]) -> list[Row]:
     """The first `limit` rows of a listing in the order of one column (ids, prices) from
     `low` to `high`, `rising` or not, asked for by ranges of that column from its first end.
-    The first is `first` wide; each next as wide as the rows found so far say the listing
+    The first is `first` wide; the next as wide as the rows found so far say the listing
     needs, and half again (each query costs a plan, ~3 ms; each row it reads ~20
-    microseconds), or `growth` times wider after none (None: the rest at once).
+    microseconds), or `growth` times wider after none (None: the rest at once); after
+    `NARROWED_RANGES` of them, the rest at once.
 
     `narrowed(start, end)` lists a range narrowed in the index by its tokens (None when it
     cannot be); `rest(start, end)` lists the range left, at once and without them: tokens
     for most products cost the index more than the rows they leave out.
     """
     rows: list[Row] = []
-    width, read = first, 0
+    width, read, asked = first, 0, 0
     while low <= high and len(rows) < limit:
         start, end = ((low, min(high, low + width - 1)) if rising
                       else (max(low, high - width + 1), high))
-        part = narrowed(start, end) if (start, end) != (low, high) else None
+        part = (narrowed(start, end) if (start, end) != (low, high)
+                and asked < NARROWED_RANGES else None)
+        asked += 1
         if part is None:
             start, end, part = low, high, rest(low, high)
         rows += connection.execute(part.limit(limit - len(rows))).all()

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db as _db
-from marketplace.models import Category
+from marketplace.models import Category, Store
 from marketplace.services.stores.featured import schedule_feature
 from tests.conftest import Snapshot
 from tests.fixtures.accounts import new_user
@@ -99,6 +99,22 @@ def test_public_pages_need_at_most_five_queries(client, many_products, count_que
         response, statements = count_queries(lambda url=url: client.get(url))
         assert response.status_code == 200, url
         assert len(statements) <= 5, (url, statements)
+
+
+def test_a_search_in_price_order_far_above_the_cheapest_product_keeps_to_five_queries(
+        client, many_products, count_queries):
+    """PostgreSQL asks for price order by ranges of price from the cheapest product's
+    (Rp1.000 here): a match priced Rp50.000.000 is still found within a page's five queries."""
+    stores, _products = many_products
+    new_product(store=_db.session.get(Store, stores[0].id), title="Kain Songket Emas",
+                price=50_000_000, category="tenun-ikat")
+    _db.session.commit()
+    client.get("/search?q=songket")  # the search learns the new word
+    response, statements = count_queries(
+        lambda: client.get("/search?q=songket&sort=price_asc"))
+    assert response.status_code == 200
+    assert "Kain Songket Emas" in response.get_data(as_text=True)
+    assert len(statements) <= 5, statements
 
 
 def test_the_category_tree_is_read_once_until_a_category_changes(client, many_products,
